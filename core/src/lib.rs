@@ -1,0 +1,29 @@
+//! The domain rules of Closient Checkout, written once and used by the widget (wasm) and the
+//! proxy (native): what a valid organization id and amount are, the upstream API's bodies and
+//! error codes, the retry policy, and which URLs may be followed.
+//!
+//! Nothing here reads a clock or a random source: callers pass the current time and a random
+//! sample in, because on `wasm32-unknown-unknown` the std clock panics.
+//! Errors are structured values; their `Display` is the developer-facing English wording that
+//! the proxy sends, while the widget words them for people itself.
+
+pub mod amount;
+pub mod api;
+pub mod money;
+pub mod organization;
+pub mod retry;
+pub mod return_url;
+pub mod session;
+pub mod url;
+
+pub use amount::{AmountCents, AmountError, AmountLimits, LimitsError};
+pub use api::{
+    ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
+    FieldError, field,
+};
+pub use money::{Money, MoneyError};
+pub use organization::{OrganizationId, OrganizationIdError};
+pub use retry::{Failure, RetryDecision, RetryPolicy, parse_retry_after};
+pub use return_url::{ReturnUrls, WIDGET_QUERY_KEYS, return_urls, strip_widget_params};
+pub use session::{CheckoutSessionId, SessionIdError};
+pub use url::{Origin, OriginAllowlist, UrlError};

@@ -1,0 +1,306 @@
+//! The retry policy: which failures are tried again, after how long, and how often.
+//!
+//! The widget alone retries (the proxy makes one upstream call per request). Time and randomness
+//! come from the caller: `now_unix` in seconds, `random` a sample from `[0, 1)`.
+
+/// How an attempt failed, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 429, with the `Retry-After` seconds when the answer had a usable one.
+    RateLimited { retry_after_secs: Option<u64> },
+    /// Any 5xx.
+    Server { status: u16 },
+    /// No answer at all: refused, reset, offline, or our own timeout.
+    Network,
+    /// Any other 4xx: the request itself is wrong, so retrying cannot help.
+    Client { status: u16 },
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Try again by itself after this many milliseconds.
+    RetryIn { millis: u64 },
+    /// Count down the server's wait; retry by itself at zero only when `automatic`.
+    Countdown { secs: u64, automatic: bool },
+    /// Stop and let the person decide.
+    GiveUp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    pub base_delay_ms: u64,
+    pub max_delay_ms: u64,
+    /// A `Retry-After` longer than this is shown, not waited out automatically.
+    pub max_automatic_wait_secs: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay_ms: 500,
+            max_delay_ms: 8_000,
+            max_automatic_wait_secs: 30,
+        }
+    }
+}
+
+impl Failure {
+    /// Classifies an HTTP status that is not a success.
+    pub fn from_status(status: u16, retry_after_secs: Option<u64>) -> Self {
+        match status {
+            429 => Self::RateLimited { retry_after_secs },
+            500..=599 => Self::Server { status },
+            _ => Self::Client { status },
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Decides after `attempts_made` attempts (1 after the first) ended in `failure`.
+    pub fn decide(&self, attempts_made: u32, failure: Failure, random: f64) -> RetryDecision {
+        let attempts_left = attempts_made < self.max_attempts;
+        match failure {
+            Failure::Client { .. } => RetryDecision::GiveUp,
+            Failure::RateLimited {
+                retry_after_secs: Some(secs),
+            } => RetryDecision::Countdown {
+                secs,
+                automatic: attempts_left && secs <= self.max_automatic_wait_secs,
+            },
+            Failure::RateLimited {
+                retry_after_secs: None,
+            }
+            | Failure::Server { .. }
+            | Failure::Network
+                if attempts_left =>
+            {
+                RetryDecision::RetryIn {
+                    millis: self.backoff_ms(attempts_made, random),
+                }
+            }
+            _ => RetryDecision::GiveUp,
+        }
+    }
+
+    /// Exponential backoff with full jitter: uniform in `[0, min(cap, base * 2^(n-1))]`.
+    pub fn backoff_ms(&self, attempts_made: u32, random: f64) -> u64 {
+        let exponent = attempts_made.saturating_sub(1).min(32);
+        let ceiling = self
+            .base_delay_ms
+            .saturating_mul(1u64 << exponent)
+            .min(self.max_delay_ms);
+        let random = if random.is_finite() {
+            random.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        // Rounding a product of two values in [0, cap] cannot leave [0, cap].
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let jittered = (ceiling as f64 * random).round() as u64;
+        jittered.min(ceiling)
+    }
+}
+
+/// Reads a `Retry-After` value: delta seconds, or an IMF-fixdate such as
+/// `Sun, 06 Nov 1994 08:49:37 GMT` (a date in the past means now). Anything else is `None`.
+pub fn parse_retry_after(value: &str, now_unix: u64) -> Option<u64> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(value.parse().unwrap_or(u64::MAX));
+    }
+    parse_imf_fixdate(value).map(|at| at.saturating_sub(now_unix))
+}
+
+fn parse_imf_fixdate(value: &str) -> Option<u64> {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let parts: Vec<&str> = value.split(' ').collect();
+    let [weekday, day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let weekday = weekday.strip_suffix(',')?;
+    if !DAYS.contains(&weekday) {
+        return None;
+    }
+    let number = |s: &str, len: usize| -> Option<u64> {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let day = number(day, 2)?;
+    let month = MONTHS.iter().position(|m| m == month)? as u64 + 1;
+    let year = number(year, 4)?;
+    let mut clock = time.split(':');
+    let (hour, minute, second) = (
+        number(clock.next()?, 2)?,
+        number(clock.next()?, 2)?,
+        number(clock.next()?, 2)?,
+    );
+    if clock.next().is_some()
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+        || year < 1970
+    {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3_600 + minute * 60 + second)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (valid for years from 1970).
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year / 400;
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const POLICY: RetryPolicy = RetryPolicy {
+        max_attempts: 3,
+        base_delay_ms: 500,
+        max_delay_ms: 8_000,
+        max_automatic_wait_secs: 30,
+    };
+
+    #[test]
+    fn server_and_network_failures_retry_until_the_third_attempt() {
+        for failure in [Failure::Server { status: 503 }, Failure::Network] {
+            assert_eq!(
+                POLICY.decide(1, failure, 1.0),
+                RetryDecision::RetryIn { millis: 500 }
+            );
+            assert_eq!(
+                POLICY.decide(2, failure, 1.0),
+                RetryDecision::RetryIn { millis: 1_000 }
+            );
+            assert_eq!(POLICY.decide(3, failure, 1.0), RetryDecision::GiveUp);
+        }
+    }
+
+    #[test]
+    fn client_errors_never_retry() {
+        for status in [400, 401, 403, 404, 409, 413, 415, 422] {
+            assert_eq!(
+                Failure::from_status(status, None),
+                Failure::Client { status }
+            );
+            assert_eq!(
+                POLICY.decide(1, Failure::Client { status }, 0.5),
+                RetryDecision::GiveUp
+            );
+        }
+    }
+
+    #[test]
+    fn rate_limits_count_down_and_retry_by_themselves_only_when_short() {
+        let limited = |secs| Failure::from_status(429, Some(secs));
+        assert_eq!(
+            POLICY.decide(1, limited(2), 0.5),
+            RetryDecision::Countdown {
+                secs: 2,
+                automatic: true
+            }
+        );
+        assert_eq!(
+            POLICY.decide(1, limited(30), 0.5),
+            RetryDecision::Countdown {
+                secs: 30,
+                automatic: true
+            }
+        );
+        assert_eq!(
+            POLICY.decide(1, limited(31), 0.5),
+            RetryDecision::Countdown {
+                secs: 31,
+                automatic: false
+            }
+        );
+        assert_eq!(
+            POLICY.decide(3, limited(2), 0.5),
+            RetryDecision::Countdown {
+                secs: 2,
+                automatic: false
+            }
+        );
+        assert_eq!(
+            POLICY.decide(1, Failure::from_status(429, None), 1.0),
+            RetryDecision::RetryIn { millis: 500 }
+        );
+    }
+
+    #[test]
+    fn backoff_is_capped_and_jittered() {
+        assert_eq!(POLICY.backoff_ms(10, 1.0), 8_000);
+        assert_eq!(POLICY.backoff_ms(u32::MAX, 1.0), 8_000);
+        assert_eq!(POLICY.backoff_ms(3, 0.0), 0);
+        assert_eq!(POLICY.backoff_ms(3, 0.5), 1_000);
+        assert_eq!(POLICY.backoff_ms(2, f64::NAN), 0);
+        assert_eq!(POLICY.backoff_ms(2, 7.0), 1_000);
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_a_date() {
+        assert_eq!(parse_retry_after("2", 0), Some(2));
+        assert_eq!(parse_retry_after(" 120 ", 0), Some(120));
+        // 1994-11-06T08:49:37Z is 784111777.
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_770),
+            Some(7)
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_800),
+            Some(0)
+        );
+        assert_eq!(
+            parse_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", 0),
+            Some(0)
+        );
+        // 2000-02-29T12:00:00Z is 951825600.
+        assert_eq!(
+            parse_retry_after("Tue, 29 Feb 2000 12:00:00 GMT", 951_825_590),
+            Some(10)
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+        ] {
+            assert_eq!(parse_retry_after(bad, 0), None, "{bad:?}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn backoff_stays_within_its_ceiling(attempts in 0u32..100, random in any::<f64>()) {
+            prop_assert!(POLICY.backoff_ms(attempts, random) <= POLICY.max_delay_ms);
+        }
+
+        #[test]
+        fn retry_after_never_panics(value in any::<String>(), now in any::<u64>()) {
+            let _ = parse_retry_after(&value, now);
+        }
+    }
+}

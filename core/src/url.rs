@@ -1,0 +1,334 @@
+//! Which URLs may be followed or used as return addresses: origins and their allowlists.
+//!
+//! The parser is deliberately strict. A URL it cannot read with certainty (user info, a
+//! backslash, whitespace, a non-ASCII host) is refused rather than guessed at, because a lenient
+//! reading that differs from the browser's is how allowlists get bypassed.
+
+use std::fmt;
+
+/// The origin Stripe's hosted checkout pages live on.
+pub const STRIPE_CHECKOUT_ORIGIN: &str = "https://checkout.stripe.com";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+/// A scheme, a lower-case host and a port (the scheme's default made explicit).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    scheme: Scheme,
+    host: String,
+    port: u16,
+}
+
+/// Why a URL or origin is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlError {
+    /// Not an absolute `http` or `https` URL this parser can read with certainty.
+    Malformed,
+    /// An `http` origin that is not on loopback.
+    Insecure,
+    /// An origin given where only an origin belongs carries a path, query or fragment.
+    NotAnOrigin,
+    /// A well-formed URL on an origin the allowlist does not hold.
+    NotAllowed { origin: Origin },
+}
+
+/// A set of origins; `http` ones are admitted only when they are on loopback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginAllowlist {
+    origins: Vec<Origin>,
+}
+
+impl Origin {
+    /// Reads the origin of an absolute URL.
+    pub fn of_url(url: &str) -> Result<Self, UrlError> {
+        let (origin, _rest) = split_origin(url)?;
+        Ok(origin)
+    }
+
+    /// Reads an origin as configured: `https://host[:port]`, with at most a trailing slash.
+    pub fn parse(text: &str) -> Result<Self, UrlError> {
+        let (origin, rest) = split_origin(text)?;
+        if rest.is_empty() || rest == "/" {
+            Ok(origin)
+        } else {
+            Err(UrlError::NotAnOrigin)
+        }
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        matches!(self.host.as_str(), "localhost" | "[::1]") || self.host.starts_with("127.")
+    }
+
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+}
+
+impl fmt::Display for Origin {
+    /// The serialized origin, as a browser's `location.origin` writes it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (scheme, default_port) = match self.scheme {
+            Scheme::Http => ("http", 80),
+            Scheme::Https => ("https", 443),
+        };
+        write!(f, "{scheme}://{}", self.host)?;
+        if self.port != default_port {
+            write!(f, ":{}", self.port)?;
+        }
+        Ok(())
+    }
+}
+
+fn split_origin(url: &str) -> Result<(Origin, &str), UrlError> {
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '\\')
+    {
+        return Err(UrlError::Malformed);
+    }
+    let (scheme, after) = match url.split_once("://") {
+        Some((s, after)) if s.eq_ignore_ascii_case("https") => (Scheme::Https, after),
+        Some((s, after)) if s.eq_ignore_ascii_case("http") => (Scheme::Http, after),
+        _ => return Err(UrlError::Malformed),
+    };
+    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, rest) = after.split_at(end);
+    if authority.contains('@') || authority.is_empty() {
+        return Err(UrlError::Malformed);
+    }
+    let (host, port) = split_host_port(authority)?;
+    let port = port.unwrap_or(match scheme {
+        Scheme::Http => 80,
+        Scheme::Https => 443,
+    });
+    Ok((Origin { scheme, host, port }, rest))
+}
+
+fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
+    let (host, port) = if authority.starts_with('[') {
+        let close = authority.find(']').ok_or(UrlError::Malformed)?;
+        let (host, after) = authority.split_at(close + 1);
+        let inner = &host[1..host.len() - 1];
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err(UrlError::Malformed);
+        }
+        match after {
+            "" => (host, None),
+            _ => (
+                host,
+                Some(after.strip_prefix(':').ok_or(UrlError::Malformed)?),
+            ),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let valid_name = |h: &str| {
+        !h.is_empty()
+            && h.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+    };
+    if !host.starts_with('[') && !valid_name(host) {
+        return Err(UrlError::Malformed);
+    }
+    let port = match port {
+        None => None,
+        Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(digits.parse::<u16>().map_err(|_| UrlError::Malformed)?)
+        }
+        Some(_) => return Err(UrlError::Malformed),
+    };
+    Ok((host.to_ascii_lowercase(), port))
+}
+
+impl OriginAllowlist {
+    /// Builds a list from configured origins; an `http` origin must be on loopback.
+    pub fn new<'a>(origins: impl IntoIterator<Item = &'a str>) -> Result<Self, UrlError> {
+        let origins = origins
+            .into_iter()
+            .map(|text| {
+                let origin = Origin::parse(text)?;
+                if origin.scheme == Scheme::Http && !origin.is_loopback() {
+                    return Err(UrlError::Insecure);
+                }
+                Ok(origin)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { origins })
+    }
+
+    /// Stripe's hosted checkout only.
+    pub fn stripe() -> Self {
+        Self {
+            origins: vec![Origin {
+                scheme: Scheme::Https,
+                host: "checkout.stripe.com".into(),
+                port: 443,
+            }],
+        }
+    }
+
+    pub fn contains(&self, origin: &Origin) -> bool {
+        self.origins.contains(origin)
+    }
+
+    pub fn origins(&self) -> &[Origin] {
+        &self.origins
+    }
+
+    /// Admits a URL to be followed or used, or says why not.
+    pub fn check_url(&self, url: &str) -> Result<(), UrlError> {
+        let origin = Origin::of_url(url)?;
+        if self.contains(&origin) {
+            Ok(())
+        } else {
+            Err(UrlError::NotAllowed { origin })
+        }
+    }
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed => f.write_str("is not an absolute http(s) URL"),
+            Self::Insecure => f.write_str("must use https unless it is on loopback"),
+            Self::NotAnOrigin => f.write_str("must be an origin only, with no path or query"),
+            Self::NotAllowed { origin } => write!(f, "is on {origin}, which is not allowed"),
+        }
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn stripe_urls_pass_with_their_fragment() {
+        let stripe = OriginAllowlist::stripe();
+        assert_eq!(
+            stripe,
+            OriginAllowlist::new([STRIPE_CHECKOUT_ORIGIN]).expect("valid")
+        );
+        assert_eq!(
+            stripe.check_url("https://checkout.stripe.com/c/pay/cs_test_a1#fidkdWxOYHwnPyd1"),
+            Ok(())
+        );
+        assert_eq!(
+            stripe.check_url("HTTPS://Checkout.Stripe.com:443/c/pay"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn look_alikes_and_tricks_are_refused() {
+        let stripe = OriginAllowlist::stripe();
+        for url in [
+            "http://checkout.stripe.com/c/pay",
+            "https://checkout.stripe.com.evil.example/c/pay",
+            "https://evil.example/checkout.stripe.com",
+            "https://checkout.stripe.com:8443/c/pay",
+            "https://evilcheckout.stripe.com/",
+        ] {
+            assert!(
+                matches!(stripe.check_url(url), Err(UrlError::NotAllowed { .. })),
+                "{url}"
+            );
+        }
+        for url in [
+            "https://checkout.stripe.com@evil.example/",
+            "https://evil.example\\@checkout.stripe.com/",
+            "javascript:alert(1)//checkout.stripe.com",
+            "//checkout.stripe.com/c/pay",
+            "/c/pay",
+            "https:/checkout.stripe.com/",
+            " https://checkout.stripe.com/",
+            "https://checkout.stripe.com\t/",
+            "https://chéckout.stripe.com/",
+            "https://checkout.stripe.com:99999/",
+            "https://checkout.stripe.com:/",
+            "",
+        ] {
+            assert_eq!(stripe.check_url(url), Err(UrlError::Malformed), "{url:?}");
+        }
+    }
+
+    #[test]
+    fn http_is_admitted_only_on_loopback_and_only_when_listed() {
+        let demo = OriginAllowlist::new([
+            "http://127.0.0.1:9100",
+            "http://localhost:9100/",
+            "http://[::1]:9100",
+        ])
+        .expect("loopback http is allowed");
+        assert_eq!(
+            demo.check_url("http://127.0.0.1:9100/pay/cs_test_1#x"),
+            Ok(())
+        );
+        assert_eq!(demo.check_url("http://[::1]:9100/pay"), Ok(()));
+        assert!(demo.check_url("http://127.0.0.1:9101/pay").is_err());
+        assert!(
+            OriginAllowlist::stripe()
+                .check_url("http://127.0.0.1:9100/pay")
+                .is_err()
+        );
+        assert_eq!(
+            OriginAllowlist::new(["http://shop.example"]),
+            Err(UrlError::Insecure)
+        );
+        assert_eq!(
+            OriginAllowlist::new(["https://shop.example/path"]),
+            Err(UrlError::NotAnOrigin)
+        );
+    }
+
+    #[test]
+    fn origins_serialize_like_a_browser() {
+        assert_eq!(
+            Origin::parse("HTTPS://Shop.Example:443")
+                .expect("valid")
+                .to_string(),
+            "https://shop.example"
+        );
+        assert_eq!(
+            Origin::parse("http://127.0.0.1:8080")
+                .expect("valid")
+                .to_string(),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            Origin::of_url("https://a.example?x=1")
+                .expect("valid")
+                .to_string(),
+            "https://a.example"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn no_input_panics(input in any::<String>()) {
+            let _ = OriginAllowlist::stripe().check_url(&input);
+            let _ = Origin::parse(&input);
+        }
+
+        #[test]
+        fn url_like_input_never_panics(input in "(https?://)?[a-z:@\\[\\]0-9./?#\\\\-]{0,30}") {
+            let _ = OriginAllowlist::stripe().check_url(&input);
+        }
+    }
+}
