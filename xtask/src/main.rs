@@ -1,1 +1,70 @@
-fn main() {}
+//! Project automation, run as `cargo xtask <command>` from anywhere in the repository.
+
+// A command-line tool: reporting on stdout is its job.
+#![allow(clippy::print_stdout)]
+
+mod dist;
+mod pipeline;
+mod tools;
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Failures carry a message written for the person running the command.
+type Result<T> = std::result::Result<T, String>;
+
+/// The commands and their one-line descriptions, in usage order. A new command gets a row here
+/// and an arm in `main`.
+const COMMANDS: &[(&str, &str)] = &[
+    (
+        "test",
+        "run every check: formatting, lints, host and browser tests, the release build",
+    ),
+    (
+        "dist",
+        "build the release bundle into dist/ and print its sizes",
+    ),
+];
+
+fn main() -> ExitCode {
+    match std::env::args().nth(1).as_deref() {
+        Some("test") => pipeline::run(),
+        Some("dist") => exit_code(dist::run()),
+        unknown => {
+            if let Some(command) = unknown {
+                eprintln!("unknown command `{command}`\n");
+            }
+            print_usage();
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn print_usage() {
+    eprintln!("usage: cargo xtask <command>\n\ncommands:");
+    for (name, description) in COMMANDS {
+        eprintln!("  {name:<6} {description}");
+    }
+}
+
+fn exit_code(outcome: Result<()>) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, whatever directory the command was started from.
+fn repo_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the xtask crate lives one level below the workspace root")
+}
+
+fn secs(elapsed: Duration) -> String {
+    format!("{:.1}s", elapsed.as_secs_f64())
+}

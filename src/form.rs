@@ -1,0 +1,461 @@
+//! The top-up form: organization, amount, and a single-flight submit that ends on the hosted
+//! checkout page. The rules come from `core`, the words from `messages`; this is the view and
+//! the order of events.
+
+use crate::{
+    config::WidgetConfig,
+    messages,
+    money_format::MoneyFormat,
+    navigation::{BrowserNavigator, Navigator},
+    outcome::{Outcome, Problem, interpret},
+    timer::{Wake, wait},
+    transport::{FetchTransport, Transport, to_json},
+};
+use closient_checkout_core::{
+    AmountCents, CheckoutRequest, FieldError, OrganizationId, OrganizationIdError, RetryDecision,
+    RetryPolicy, field, return_urls,
+};
+use leptos::{html, prelude::*, task::spawn_local};
+use std::{cell::Cell, rc::Rc};
+
+/// What the form talks to; tests replace the transport and the navigator to observe them.
+#[derive(Clone)]
+pub struct Services {
+    pub transport: Rc<dyn Transport>,
+    pub navigator: Rc<dyn Navigator>,
+    pub policy: RetryPolicy,
+    /// A sample from `[0, 1)` for backoff jitter.
+    pub random: fn() -> f64,
+    /// The page URL that return URLs are built from when no `return_url` is configured.
+    pub page_url: fn() -> String,
+}
+
+impl Services {
+    pub fn browser(config: &WidgetConfig) -> Self {
+        Self {
+            transport: Rc::new(FetchTransport {
+                timeout_ms: config.timeout_ms,
+            }),
+            navigator: Rc::new(BrowserNavigator),
+            policy: RetryPolicy::default(),
+            random: js_sys::Math::random,
+            page_url: current_page_url,
+        }
+    }
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a link may prefill. Only the editable organization field takes it; it never locks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefill {
+    pub organization: Option<String>,
+    pub amount: Option<String>,
+}
+
+/// Where the submit stands; drives the button and the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Idle,
+    Sending,
+    Retrying,
+    Countdown {
+        secs_left: u64,
+    },
+    Redirecting,
+    /// The browser would not leave the frame by itself; the person follows the link.
+    Blocked {
+        url: String,
+    },
+}
+
+/// Gives each mounted form its own element ids.
+fn next_id_prefix() -> String {
+    thread_local!(static COUNT: Cell<u32> = const { Cell::new(0) });
+    COUNT.with(|count| {
+        count.set(count.get() + 1);
+        format!("closient-checkout-{}", count.get())
+    })
+}
+
+#[component]
+pub fn CheckoutForm(
+    config: WidgetConfig,
+    services: Services,
+    #[prop(optional)] prefill: Prefill,
+) -> impl IntoView {
+    let ids = Ids::new(&next_id_prefix());
+    let money =
+        StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency));
+    let format = move |cents: i64| money.with_value(|m| m.cents(cents));
+    let limits = config.limits;
+    let fixed_organization = config.organization.clone();
+    let is_fixed = fixed_organization.is_some();
+
+    let organization_text = RwSignal::new(match &fixed_organization {
+        Some(id) => id.to_string(),
+        None => prefill.organization.unwrap_or_default(),
+    });
+    let amount_text = RwSignal::new(prefill.amount.unwrap_or_default());
+    let organization_touched = RwSignal::new(false);
+    let amount_touched = RwSignal::new(false);
+    let server_errors = RwSignal::new(Vec::<FieldError>::new());
+    let notice = RwSignal::new(None::<String>);
+    let phase = RwSignal::new(Phase::Idle);
+    // The single-flight guard: set synchronously before the first await.
+    let in_flight = StoredValue::new(false);
+    let wake = StoredValue::new_local(Wake::default());
+    let organization_input = NodeRef::<html::Input>::new();
+    let amount_input = NodeRef::<html::Input>::new();
+
+    let organization = move || OrganizationId::parse(&organization_text.get());
+    let amount = move || AmountCents::parse(&amount_text.get(), &limits);
+    let server_error = move |name: &str| {
+        server_errors.with(|errors| {
+            errors
+                .iter()
+                .find(|e| e.field == name)
+                .map(|e| messages::server_field_error(&e.message))
+        })
+    };
+    let organization_error = move || -> Option<String> {
+        if is_fixed {
+            return None;
+        }
+        match organization() {
+            Err(OrganizationIdError::Empty) if !organization_touched.get() => None,
+            Err(error) if organization_touched.get() => Some(messages::organization_error(&error)),
+            _ => server_error(field::ORGANIZATION_ID),
+        }
+    };
+    let amount_error = move || -> Option<String> {
+        match amount() {
+            Err(error) if amount_touched.get() => Some(messages::amount_error(&error, &format)),
+            _ => server_error(field::AMOUNT_CENTS),
+        }
+    };
+    let clear_server_error =
+        move |name: &'static str| server_errors.update(|errors| errors.retain(|e| e.field != name));
+
+    let run = {
+        let config = config.clone();
+        let services = services.clone();
+        move |request: CheckoutRequest| {
+            let config = config.clone();
+            let services = services.clone();
+            spawn_local(async move {
+                match attempt_checkout(&config, &services, &request, phase, wake).await {
+                    Ok(url) => {
+                        phase.set(Phase::Redirecting);
+                        if services.navigator.navigate(&url).is_err() {
+                            phase.set(Phase::Blocked { url });
+                        }
+                    }
+                    Err(problem) => {
+                        if let Problem::Fields(fields) = &problem {
+                            server_errors.set(fields.clone());
+                        }
+                        notice.set(Some(messages::problem(&problem)));
+                        phase.set(Phase::Idle);
+                        in_flight.set_value(false);
+                    }
+                }
+            });
+        }
+    };
+
+    let on_submit = {
+        let services = services.clone();
+        let fixed_organization = fixed_organization.clone();
+        let return_url = config.return_url.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            if matches!(phase.get_untracked(), Phase::Countdown { .. }) {
+                // A click during a countdown retries now, once.
+                wake.with_value(|w| w.wake());
+                return;
+            }
+            if in_flight.get_value() {
+                return;
+            }
+            organization_touched.set(true);
+            amount_touched.set(true);
+            let organization = fixed_organization
+                .clone()
+                .map_or_else(|| organization_untracked(organization_text), Ok);
+            let amount = AmountCents::parse(&amount_text.get_untracked(), &limits);
+            let (Ok(organization_id), Ok(amount_cents)) = (organization.clone(), amount) else {
+                notice.set(Some("Please correct the highlighted fields.".to_owned()));
+                let first_invalid = if organization.is_err() {
+                    organization_input
+                } else {
+                    amount_input
+                };
+                if let Some(input) = first_invalid.get_untracked() {
+                    let _ = input.focus();
+                }
+                return;
+            };
+            in_flight.set_value(true);
+            notice.set(None);
+            server_errors.set(Vec::new());
+            let typed = (!is_fixed).then_some(&organization_id);
+            let page = return_url.clone().unwrap_or_else(services.page_url);
+            let urls = return_urls(&page, amount_cents, typed);
+            run(CheckoutRequest {
+                organization_id,
+                amount_cents,
+                success_url: urls.success_url,
+                cancel_url: urls.cancel_url,
+            });
+        }
+    };
+
+    let submit_label = move || match phase.get() {
+        Phase::Sending => "Connecting\u{2026}".to_owned(),
+        Phase::Retrying => "Trying again\u{2026}".to_owned(),
+        Phase::Countdown { secs_left } => format!("Retry now ({})", messages::seconds(secs_left)),
+        Phase::Redirecting | Phase::Blocked { .. } => {
+            "Redirecting to secure checkout\u{2026}".to_owned()
+        }
+        Phase::Idle => match amount() {
+            Ok(amount) => format!("Add {} to balance", format(cents_i64(amount))),
+            Err(_) => "Add funds".to_owned(),
+        },
+    };
+    let status = move || match phase.get() {
+        Phase::Sending => Some("Starting a secure checkout\u{2026}".to_owned()),
+        Phase::Retrying => {
+            Some("The payment service did not answer; trying again\u{2026}".to_owned())
+        }
+        Phase::Countdown { secs_left } => Some(format!(
+            "Too many requests just now. Trying again in {}\u{2026}",
+            messages::seconds(secs_left)
+        )),
+        Phase::Redirecting => Some("Redirecting to secure checkout\u{2026}".to_owned()),
+        Phase::Blocked { .. } => Some(
+            "This page is shown inside another site, which stopped the move to the \
+             checkout page. Use the link below to continue."
+                .to_owned(),
+        ),
+        Phase::Idle => notice.get(),
+    };
+    let busy = move || !matches!(phase.get(), Phase::Idle | Phase::Countdown { .. });
+    let described_by = move |hint: &str, error: &str, invalid: bool| {
+        if invalid {
+            format!("{hint} {error}")
+        } else {
+            hint.to_owned()
+        }
+    };
+
+    let presets = config
+        .presets
+        .iter()
+        .map(|&cents| {
+            let label = format(i64::try_from(cents).unwrap_or(i64::MAX));
+            let pressed = move || amount().is_ok_and(|a| a.cents() == cents);
+            view! {
+                <button
+                    type="button"
+                    class="cc-preset"
+                    aria-pressed=move || pressed().to_string()
+                    on:click=move |_| {
+                        amount_text.set(limits.check(cents).map(AmountCents::to_input_string).unwrap_or_default());
+                        amount_touched.set(true);
+                        clear_server_error(field::AMOUNT_CENTS);
+                    }
+                >
+                    {label}
+                </button>
+            }
+        })
+        .collect_view();
+    let range_hint = format!(
+        "Between {} and {}.",
+        format(cents_i64(limits.min())),
+        format(cents_i64(limits.max()))
+    );
+
+    let ids_org = ids.clone();
+    let ids_amount = ids.clone();
+    view! {
+        <form class="cc-form" novalidate on:submit=on_submit aria-labelledby=ids.title.clone()>
+            <h2 class="cc-title" id=ids.title.clone()>"Add funds to your ad balance"</h2>
+            <div class="cc-field">
+                <label for=ids.organization.clone()>"Organization ID"</label>
+                <input
+                    id=ids.organization.clone()
+                    node_ref=organization_input
+                    name="organization_id"
+                    type="text"
+                    autocomplete="off"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    maxlength="64"
+                    readonly=is_fixed
+                    aria-readonly=is_fixed.then_some("true")
+                    aria-invalid=move || organization_error().is_some().to_string()
+                    aria-describedby=move || described_by(&ids_org.organization_hint, &ids_org.organization_error, organization_error().is_some())
+                    prop:value=move || organization_text.get()
+                    on:input:target=move |event| {
+                        organization_text.set(event.target().value());
+                        organization_touched.set(true);
+                        clear_server_error(field::ORGANIZATION_ID);
+                    }
+                    on:blur=move |_| organization_touched.set(true)
+                />
+                <p class="cc-hint" id=ids.organization_hint.clone()>
+                    {if is_fixed { "Set by this page." } else { "22 letters and digits, from your organization settings." }}
+                </p>
+                <p class="cc-error" id=ids.organization_error.clone()>{organization_error}</p>
+            </div>
+            <fieldset class="cc-field">
+                <legend>"Amount"</legend>
+                <div class="cc-presets">{presets}</div>
+                <label for=ids.amount.clone()>"Custom amount (" {config.currency.clone()} ")"</label>
+                <input
+                    id=ids.amount.clone()
+                    node_ref=amount_input
+                    name="amount"
+                    type="text"
+                    inputmode="decimal"
+                    autocomplete="transaction-amount"
+                    maxlength="32"
+                    aria-invalid=move || amount_error().is_some().to_string()
+                    aria-describedby=move || described_by(&ids_amount.amount_hint, &ids_amount.amount_error, amount_error().is_some())
+                    prop:value=move || amount_text.get()
+                    on:input:target=move |event| {
+                        amount_text.set(event.target().value());
+                        amount_touched.set(true);
+                        clear_server_error(field::AMOUNT_CENTS);
+                    }
+                />
+                <p class="cc-hint" id=ids.amount_hint.clone()>{range_hint}</p>
+                <p class="cc-error" id=ids.amount_error.clone()>{amount_error}</p>
+            </fieldset>
+            <button type="submit" class="cc-submit" aria-disabled=move || busy().to_string()>
+                {submit_label}
+            </button>
+            <p class="cc-status" role="status" aria-live="polite">{status}</p>
+            {move || match phase.get() {
+                Phase::Blocked { url } => Some(view! {
+                    <p class="cc-continue">
+                        <a href=url.clone() target="_top">"Continue to secure checkout"</a>
+                        " or "
+                        <a href=url target="_blank" rel="noopener">"open it in a new tab"</a>
+                    </p>
+                }),
+                _ => None,
+            }}
+        </form>
+    }
+}
+
+/// Runs attempts until one yields a checkout URL or the retry policy gives up.
+async fn attempt_checkout(
+    config: &WidgetConfig,
+    services: &Services,
+    request: &CheckoutRequest,
+    phase: RwSignal<Phase>,
+    wake: StoredValue<Wake, LocalStorage>,
+) -> Result<String, Problem> {
+    let body = to_json(request).ok_or(Problem::Rejected {
+        code: None,
+        status: 0,
+    })?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        phase.set(if attempts == 1 {
+            Phase::Sending
+        } else {
+            Phase::Retrying
+        });
+        let reply = services
+            .transport
+            .post_json(&config.api_path, body.clone())
+            .await;
+        let (problem, failure) = match interpret(reply, &config.checkout_origins, now_unix()) {
+            Outcome::Checkout(url) => return Ok(url),
+            Outcome::Failed { problem, failure } => (problem, failure),
+        };
+        let decision = failure.map_or(RetryDecision::GiveUp, |f| {
+            services.policy.decide(attempts, f, (services.random)())
+        });
+        let wake = wake.get_value();
+        match decision {
+            RetryDecision::RetryIn { millis } => {
+                wait(u32::try_from(millis).unwrap_or(u32::MAX), &wake).await;
+            }
+            RetryDecision::Countdown {
+                secs,
+                automatic: true,
+            } => {
+                for secs_left in (1..=secs).rev() {
+                    phase.set(Phase::Countdown { secs_left });
+                    if wait(1_000, &wake).await {
+                        break;
+                    }
+                }
+            }
+            RetryDecision::Countdown {
+                automatic: false, ..
+            }
+            | RetryDecision::GiveUp => return Err(problem),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Ids {
+    title: String,
+    organization: String,
+    organization_hint: String,
+    organization_error: String,
+    amount: String,
+    amount_hint: String,
+    amount_error: String,
+}
+
+impl Ids {
+    fn new(prefix: &str) -> Self {
+        let id = |name: &str| format!("{prefix}-{name}");
+        Self {
+            title: id("title"),
+            organization: id("organization"),
+            organization_hint: id("organization-hint"),
+            organization_error: id("organization-error"),
+            amount: id("amount"),
+            amount_hint: id("amount-hint"),
+            amount_error: id("amount-error"),
+        }
+    }
+}
+
+fn organization_untracked(text: RwSignal<String>) -> Result<OrganizationId, OrganizationIdError> {
+    OrganizationId::parse(&text.get_untracked())
+}
+
+fn cents_i64(amount: AmountCents) -> i64 {
+    i64::try_from(amount.cents()).unwrap_or(i64::MAX)
+}
+
+fn now_unix() -> u64 {
+    // Whole seconds since the epoch; `Date.now()` is a float of milliseconds.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let secs = (js_sys::Date::now() / 1_000.0) as u64;
+    secs
+}
+
+fn current_page_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}

@@ -1,0 +1,138 @@
+//! The real `fetch` transport against a stand-in for the browser's `fetch`: the request it
+//! sends, and how it reads answers, failures and its own timeout.
+#![cfg(target_arch = "wasm32")]
+
+use closient_checkout::{
+    outcome::{ReplyBody, TransportError},
+    transport::{FetchTransport, Transport},
+};
+use closient_checkout_core::{CheckoutResponse, ErrorCode};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// Replaces `window.fetch` for one test; `behaviour` is the body of an async JS function of
+/// `request` that records into `window.__seen` and answers.
+struct FakeFetch {
+    original: JsValue,
+}
+
+impl FakeFetch {
+    fn install(behaviour: &str) -> Self {
+        let window = web_sys::window().expect("window");
+        let original = js_sys::Reflect::get(&window, &"fetch".into()).expect("fetch");
+        let fake = js_sys::Function::new_with_args(
+            "request",
+            &format!(
+                "return (async () => {{ window.__seen = {{ url: request.url, method: request.method, \
+                 type: request.headers.get('content-type'), body: await request.clone().text() }}; {behaviour} }})();"
+            ),
+        );
+        js_sys::Reflect::set(&window, &"fetch".into(), &fake).expect("set fetch");
+        Self { original }
+    }
+
+    fn seen(&self, key: &str) -> String {
+        let window = web_sys::window().expect("window");
+        let seen = js_sys::Reflect::get(&window, &"__seen".into()).expect("seen");
+        js_sys::Reflect::get(&seen, &key.into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for FakeFetch {
+    fn drop(&mut self) {
+        let window = web_sys::window().expect("window");
+        let _ = js_sys::Reflect::set(&window, &"fetch".into(), &self.original);
+    }
+}
+
+const TRANSPORT: FetchTransport = FetchTransport { timeout_ms: 2_000 };
+
+#[wasm_bindgen_test]
+async fn posts_the_body_verbatim_as_json_and_reads_the_url() {
+    let fake = FakeFetch::install(
+        "return new Response('{\"checkout_url\":\"https://checkout.stripe.com/c/pay/cs_test_1#f\"}', \
+         { status: 200, headers: { 'Content-Type': 'application/json' } });",
+    );
+    let reply = TRANSPORT
+        .post_json(
+            "/api/billing/checkout",
+            r#"{"a":"{CHECKOUT_SESSION_ID}"}"#.into(),
+        )
+        .await;
+    let reply = reply.expect("an answer");
+    assert_eq!(fake.seen("method"), "POST");
+    assert!(fake.seen("url").ends_with("/api/billing/checkout"));
+    assert_eq!(fake.seen("type"), "application/json");
+    assert_eq!(fake.seen("body"), r#"{"a":"{CHECKOUT_SESSION_ID}"}"#);
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.body,
+        ReplyBody::Checkout(CheckoutResponse {
+            checkout_url: "https://checkout.stripe.com/c/pay/cs_test_1#f".into()
+        })
+    );
+}
+
+#[wasm_bindgen_test]
+async fn reads_the_error_envelope_and_retry_after() {
+    let _fake = FakeFetch::install(
+        "return new Response('{\"error\":{\"code\":\"RATE_LIMITED\",\"message\":\"slow\",\"status\":429,\"details\":null}}', \
+         { status: 429, headers: { 'Retry-After': '7' } });",
+    );
+    let reply = TRANSPORT
+        .post_json("/x", "{}".into())
+        .await
+        .expect("an answer");
+    assert_eq!(reply.retry_after.as_deref(), Some("7"));
+    match reply.body {
+        ReplyBody::Error(error) => assert_eq!(error.code, ErrorCode::RateLimited),
+        other => panic!("expected the envelope, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn garbage_is_unreadable_not_a_crash() {
+    let _fake =
+        FakeFetch::install("return new Response('<html>Bad gateway</html>', { status: 502 });");
+    let reply = TRANSPORT
+        .post_json("/x", "{}".into())
+        .await
+        .expect("an answer");
+    assert_eq!((reply.status, reply.body), (502, ReplyBody::Unreadable));
+    let _fake =
+        FakeFetch::install("return new Response('{\"checkout_url\": 5}', { status: 200 });");
+    let reply = TRANSPORT
+        .post_json("/x", "{}".into())
+        .await
+        .expect("an answer");
+    assert_eq!(reply.body, ReplyBody::Unreadable);
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_connection_is_a_network_failure() {
+    let _fake = FakeFetch::install("throw new TypeError('Failed to fetch');");
+    assert_eq!(
+        TRANSPORT.post_json("/x", "{}".into()).await,
+        Err(TransportError::Network)
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_silent_server_is_aborted_at_the_timeout() {
+    let _fake = FakeFetch::install(
+        "return await new Promise((_, reject) => request.signal.addEventListener('abort', \
+         () => reject(new DOMException('aborted', 'AbortError'))));",
+    );
+    let started = js_sys::Date::now();
+    let reply = FetchTransport { timeout_ms: 100 }
+        .post_json("/x", "{}".into())
+        .await;
+    assert_eq!(reply, Err(TransportError::Timeout));
+    assert!(js_sys::Date::now() - started < 1_500.0);
+    let _ = JsValue::NULL.dyn_ref::<js_sys::Object>();
+}
