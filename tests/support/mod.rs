@@ -138,7 +138,7 @@ pub fn mount(config: WidgetConfig, prefill: Prefill, blocked: bool) -> Widget {
             ..RetryPolicy::default()
         },
         random: || 1.0,
-        page_url: page_url,
+        page_url,
     };
     let handle = leptos::mount::mount_to(
         root.clone(),
