@@ -15,6 +15,7 @@ pub mod retry;
 pub mod return_url;
 pub mod session;
 pub mod url;
+pub mod validate;
 
 pub use amount::{AmountCents, AmountError, AmountLimits, LimitsError};
 pub use api::{
@@ -27,3 +28,4 @@ pub use retry::{Failure, RetryDecision, RetryPolicy, parse_retry_after};
 pub use return_url::{ReturnUrls, WIDGET_QUERY_KEYS, return_urls, strip_widget_params};
 pub use session::{CheckoutSessionId, SessionIdError};
 pub use url::{Origin, OriginAllowlist, UrlError};
+pub use validate::{CheckoutFields, Field, validate_checkout};

@@ -58,18 +58,25 @@ impl fmt::Display for OrganizationId {
     }
 }
 
-impl TryFrom<String> for OrganizationId {
-    type Error = OrganizationIdError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        // The API takes the id exactly; surrounding whitespace is only forgiven in typed input.
-        if let Some(index) = value.chars().position(char::is_whitespace) {
-            let character = value.chars().nth(index).unwrap_or(' ');
+impl OrganizationId {
+    /// Parses an id that arrived in an API body: surrounding whitespace is only forgiven in
+    /// what a person typed.
+    pub fn parse_exact(input: &str) -> Result<Self, OrganizationIdError> {
+        if let Some((index, character)) = input.chars().enumerate().find(|(_, c)| c.is_whitespace())
+        {
             return Err(OrganizationIdError::Character {
                 character,
                 position: index + 1,
             });
         }
-        Self::parse(&value)
+        Self::parse(input)
+    }
+}
+
+impl TryFrom<String> for OrganizationId {
+    type Error = OrganizationIdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse_exact(&value)
     }
 }
 

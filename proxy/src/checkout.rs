@@ -1,0 +1,75 @@
+//! `POST /api/billing/checkout`: every check in the order the design gives, then one upstream
+//! call, then the allowlist on the URL that comes back.
+
+use crate::{AppState, client_ip::client_ip, error::AppError, origin_guard};
+use axum::{
+    Json,
+    body::Body,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+};
+use closient_checkout_core::{AmountLimits, CheckoutFields, CheckoutResponse, ErrorCode, Field, validate_checkout};
+use serde_json::Value;
+use std::{net::SocketAddr, time::Instant};
+
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+pub async fn create_checkout(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<CheckoutResponse>, AppError> {
+    origin_guard::check(&headers, &state.config.public_origins)?;
+    if !is_json(&headers) {
+        return Err(AppError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+    }
+    let too_large = || AppError::for_status(StatusCode::PAYLOAD_TOO_LARGE);
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| too_large())?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|_| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "The body is not JSON."))?;
+    let Value::Object(object) = &value else {
+        return Err(AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "The body is not a JSON object."));
+    };
+    let text = |name: &str| match object.get(name) {
+        None | Some(Value::Null) => Field::Missing,
+        Some(Value::String(s)) => Field::Value(s.as_str()),
+        Some(_) => Field::WrongType,
+    };
+    let fields = CheckoutFields {
+        organization_id: text("organization_id"),
+        amount_cents: match object.get("amount_cents") {
+            None | Some(Value::Null) => Field::Missing,
+            Some(number) => number.as_u64().map_or(Field::WrongType, Field::Value),
+        },
+        success_url: text("success_url"),
+        cancel_url: text("cancel_url"),
+    };
+    let request = validate_checkout(fields, &AmountLimits::default(), &state.config.public_origins)
+        .map_err(AppError::validation)?;
+    state.check_organization(&request.organization_id)?;
+    let client = client_ip(peer, &headers, state.config.trust_forwarded_for);
+    if let Err(wait) = state.limiter.check(client, Instant::now()) {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return Err(AppError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "Too many checkout requests; wait a moment.")
+            .with_header(header::RETRY_AFTER, HeaderValue::from(secs)));
+    }
+    let response = state.upstream.create_checkout(&request).await?;
+    if let Err(problem) = state.config.checkout_origins.check_url(&response.checkout_url) {
+        tracing::warn!(%problem, "upstream checkout_url refused by the allowlist");
+        return Err(AppError::upstream_unavailable("The billing service returned a checkout link that is not allowed."));
+    }
+    Ok(Json(response))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}

@@ -1,0 +1,222 @@
+//! The proxy's configuration: flags with environment variables, checked at start-up so a bad
+//! value stops the process with one clear line instead of failing requests later.
+
+use crate::secret::ApiKey;
+use clap::Parser;
+use closient_checkout_core::{OrganizationId, OriginAllowlist};
+use std::{collections::HashSet, net::SocketAddr, path::PathBuf, time::Duration};
+
+/// The proxy's own deadline is this much longer than the upstream's, so an upstream timeout is
+/// answered as such (timeouts nest: upstream < proxy < widget).
+const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
+
+/// The flags. The API key is deliberately absent: clap would print an `env` value in `--help`.
+#[derive(Debug, Parser)]
+#[command(name = "checkout-proxy", version, about = "Same-origin proxy for Closient Checkout")]
+pub struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "CHECKOUT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Base URL of the Closient API. The key is read from CLOSIENT_API_KEY or CLOSIENT_API_KEY_FILE.
+    #[arg(long, env = "CLOSIENT_API_BASE", default_value = "https://www.closient.com/billing/api/v1")]
+    pub upstream: String,
+    /// Serve the built widget (dist/) from this folder.
+    #[arg(long, env = "CHECKOUT_STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+    /// Origin the widget's pages are served from (repeatable). Default on loopback: this address.
+    #[arg(long = "public-origin", env = "CHECKOUT_PUBLIC_ORIGINS", value_delimiter = ',')]
+    pub public_origins: Vec<String>,
+    /// Origin a checkout URL may point to (repeatable).
+    #[arg(
+        long = "checkout-origin",
+        env = "CHECKOUT_ALLOWED_CHECKOUT_ORIGINS",
+        value_delimiter = ',',
+        default_value = closient_checkout_core::url::STRIPE_CHECKOUT_ORIGIN
+    )]
+    pub checkout_origins: Vec<String>,
+    /// Organization that may be topped up (repeatable). Default: any.
+    #[arg(long = "organization", env = "CHECKOUT_ALLOWED_ORGANIZATIONS", value_delimiter = ',')]
+    pub organizations: Vec<String>,
+    /// How long to wait for the Closient API (500ms, 2s, 1m).
+    #[arg(long, env = "CHECKOUT_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub upstream_timeout: Duration,
+    /// Checkout requests per minute per client; 0 turns the limit off.
+    #[arg(long, env = "CHECKOUT_RATE_LIMIT", default_value_t = 30)]
+    pub rate_limit: u32,
+    /// Take the client address from the last X-Forwarded-For entry (only behind a proxy you run).
+    #[arg(long, env = "CHECKOUT_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// The CSP frame-ancestors sources: who may frame the widget's pages.
+    #[arg(long, env = "CHECKOUT_FRAME_ANCESTORS", default_value = "'self'")]
+    pub frame_ancestors: String,
+}
+
+/// The checked configuration the server runs with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub upstream: String,
+    pub api_key: ApiKey,
+    pub static_dir: Option<PathBuf>,
+    pub public_origins: OriginAllowlist,
+    pub checkout_origins: OriginAllowlist,
+    /// `None`: any organization.
+    pub organizations: Option<HashSet<OrganizationId>>,
+    pub upstream_timeout: Duration,
+    pub request_timeout: Duration,
+    pub rate_limit: u32,
+    pub trust_forwarded_for: bool,
+    pub frame_ancestors: String,
+}
+
+impl Config {
+    /// Checks the flags and reads the key. `env` answers environment variables by name.
+    pub fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let api_key = ApiKey::from_env(&env)?;
+        let upstream = args.upstream.trim_end_matches('/').to_owned();
+        closient_checkout_core::Origin::of_url(&upstream)
+            .map_err(|e| format!("--upstream {upstream:?} {e}"))?;
+        let public_origins = if args.public_origins.is_empty() {
+            if !args.listen.ip().is_loopback() {
+                return Err(format!(
+                    "--public-origin is required when listening on {} (not loopback)",
+                    args.listen
+                ));
+            }
+            let port = args.listen.port();
+            OriginAllowlist::new([format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")].iter().map(String::as_str))
+        } else {
+            OriginAllowlist::new(args.public_origins.iter().map(|o| o.trim()))
+        }
+        .map_err(|e| format!("--public-origin {e}"))?;
+        let checkout_origins = OriginAllowlist::new(args.checkout_origins.iter().map(|o| o.trim()))
+            .map_err(|e| format!("--checkout-origin {e}"))?;
+        let organizations = if args.organizations.is_empty() {
+            None
+        } else {
+            let ids = args
+                .organizations
+                .iter()
+                .map(|id| OrganizationId::parse(id).map_err(|e| format!("--organization {id:?} {e}")))
+                .collect::<Result<HashSet<_>, _>>()?;
+            Some(ids)
+        };
+        if let Some(dir) = args.static_dir.as_ref().filter(|dir| !dir.join("index.html").is_file()) {
+            return Err(format!("--static-dir {} has no index.html", dir.display()));
+        }
+        if args.frame_ancestors.contains([';', ',', '\n', '\r']) {
+            return Err("--frame-ancestors must be a list of CSP sources separated by spaces".to_owned());
+        }
+        Ok(Self {
+            listen: args.listen,
+            upstream,
+            api_key,
+            static_dir: args.static_dir,
+            public_origins,
+            checkout_origins,
+            organizations,
+            upstream_timeout: args.upstream_timeout,
+            request_timeout: args.upstream_timeout + REQUEST_TIMEOUT_MARGIN,
+            rate_limit: args.rate_limit,
+            trust_forwarded_for: args.trust_forwarded_for,
+            frame_ancestors: args.frame_ancestors,
+        })
+    }
+
+    /// The start-up line: everything in effect, the key only as whether it is set.
+    pub fn summary(&self) -> String {
+        let list = |origins: &OriginAllowlist| {
+            origins.origins().iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+        };
+        format!(
+            "listen={} upstream={} api_key={} static_dir={} public_origins={} checkout_origins={} \
+             organizations={} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
+             trust_forwarded_for={} frame_ancestors={}",
+            self.listen,
+            self.upstream,
+            self.api_key.describe(),
+            self.static_dir.as_ref().map_or("none".to_owned(), |d| d.display().to_string()),
+            list(&self.public_origins),
+            list(&self.checkout_origins),
+            self.organizations.as_ref().map_or("any".to_owned(), |ids| ids.len().to_string()),
+            self.upstream_timeout,
+            self.request_timeout,
+            self.rate_limit,
+            self.trust_forwarded_for,
+            self.frame_ancestors,
+        )
+    }
+}
+
+/// Reads `500ms`, `2s` or `1m`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let value: u64 = digits.parse().map_err(|_| format!("{text:?} is not a duration like 500ms, 2s or 1m"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(value)),
+        "s" => Ok(Duration::from_secs(value)),
+        "m" => Ok(Duration::from_secs(value.saturating_mul(60))),
+        _ => Err(format!("{text:?} is not a duration like 500ms, 2s or 1m")),
+    }
+    .and_then(|d| if d.is_zero() { Err("a duration must be above zero".to_owned()) } else { Ok(d) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(args: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
+        let args = Args::try_parse_from(std::iter::once("checkout-proxy").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_args(args, |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    const KEY: (&str, &str) = ("CLOSIENT_API_KEY", "csb_test_secret_1234");
+
+    #[test]
+    fn durations_read_the_three_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        for bad in ["", "2", "2h", "s", "-1s", "0s", "1.5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn loopback_defaults_its_public_origins_and_nests_timeouts() {
+        let config = config(&["--listen", "127.0.0.1:9000", "--upstream-timeout", "2s"], &[KEY]).expect("valid");
+        let origins: Vec<String> = config.public_origins.origins().iter().map(ToString::to_string).collect();
+        assert_eq!(origins, ["http://127.0.0.1:9000", "http://localhost:9000"]);
+        assert!(config.request_timeout > config.upstream_timeout);
+        assert_eq!(config.upstream, "https://www.closient.com/billing/api/v1");
+        assert!(config.organizations.is_none());
+    }
+
+    #[test]
+    fn start_up_errors_are_one_clear_line() {
+        let fails = |args: &[&str], env: &[(&str, &str)]| config(args, env).expect_err("invalid");
+        assert!(fails(&[], &[]).contains("CLOSIENT_API_KEY"));
+        assert!(fails(&["--listen", "0.0.0.0:8080"], &[KEY]).contains("--public-origin is required"));
+        assert!(fails(&["--public-origin", "http://shop.example"], &[KEY]).contains("https"));
+        assert!(fails(&["--checkout-origin", "https://x.example/path"], &[KEY]).contains("--checkout-origin"));
+        assert!(fails(&["--organization", "nope"], &[KEY]).contains("--organization"));
+        assert!(fails(&["--static-dir", "/nonexistent"], &[KEY]).contains("index.html"));
+        for message in [fails(&[], &[]), fails(&["--organization", "nope"], &[KEY])] {
+            assert!(!message.contains('\n'), "{message:?}");
+            assert!(!message.contains(KEY.1));
+        }
+    }
+
+    #[test]
+    fn the_summary_shows_the_key_only_as_set() {
+        let config = config(&["--organization", "7dHk2mPqRsTuVwXyZaBcDe"], &[KEY]).expect("valid");
+        let summary = config.summary();
+        assert!(summary.contains("api_key=set (20 chars)"), "{summary}");
+        assert!(!summary.contains(KEY.1));
+        assert!(summary.contains("organizations=1"));
+    }
+}

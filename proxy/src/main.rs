@@ -1,0 +1,72 @@
+//! `checkout-proxy`: reads its configuration, starts, and drains in-flight requests on SIGTERM
+//! or Ctrl-C before exiting 0. A bad configuration exits 2 with one line.
+
+use checkout_proxy::{AppState, app, config::{Args, Config}};
+use clap::Parser;
+use std::{net::SocketAddr, process::ExitCode};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stdout)
+        .with_target(false)
+        .init();
+    let config = match Config::from_args(args, |name| std::env::var(name).ok()) {
+        Ok(config) => config,
+        Err(message) => return startup_error(&message),
+    };
+    if config.organizations.is_none() {
+        tracing::warn!("no --organization given: any organization can be topped up through this proxy");
+    }
+    tracing::info!("starting: {}", config.summary());
+    let listen = config.listen;
+    let state = match AppState::new(config) {
+        Ok(state) => state,
+        Err(message) => return startup_error(&message),
+    };
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(listener) => listener,
+        Err(e) => return startup_error(&format!("cannot listen on {listen}: {e}")),
+    };
+    tracing::info!("listening on http://{listen}");
+    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
+    match axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("server error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn startup_error(message: &str) -> ExitCode {
+    eprintln!("checkout-proxy: {message}");
+    ExitCode::from(2)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}

@@ -1,0 +1,91 @@
+//! The built widget (`dist/`), served with the right types, compression and cache headers, and
+//! the Content-Security-Policy that lets exactly its own scripts run.
+
+use axum::{
+    extract::Request,
+    http::{HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// The policy for every response. Trunk writes its loader inline into `index.html`, so each
+/// inline script's hash is read from the file actually served rather than written down here.
+pub fn content_security_policy(static_dir: Option<&Path>, frame_ancestors: &str) -> std::io::Result<String> {
+    let hashes = match static_dir {
+        Some(dir) => inline_script_hashes(&std::fs::read_to_string(dir.join("index.html"))?),
+        None => Vec::new(),
+    };
+    let scripts: String = hashes.iter().map(|h| format!(" '{h}'")).collect();
+    Ok(format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors {frame_ancestors}"
+    ))
+}
+
+/// `sha256-...` of every `<script>` without a `src`, over its exact text.
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    let mut hashes = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(open_end) = after.find('>') else { break };
+        let Some(close) = after.find("</script>") else { break };
+        let tag = &after[..open_end];
+        if !tag.contains("src=") && open_end < close {
+            let digest = Sha256::digest(&after.as_bytes()[open_end + 1..close]);
+            hashes.push(format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest)));
+        }
+        rest = &after[close + "</script>".len()..];
+    }
+    hashes
+}
+
+/// Middleware: `index.html` is always revalidated; Trunk's hashed assets never change.
+pub async fn cache_headers(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if path.starts_with("/api/") || path == "/healthz" || !response.status().is_success() {
+        return response;
+    }
+    let value = if path.ends_with('/') || path.ends_with(".html") {
+        "no-cache"
+    } else if is_hashed(&path) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+/// Trunk names assets `name-<16 hex digits>.ext` (or `_bg.wasm` after the hash).
+fn is_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let stem = file.split('.').next().unwrap_or_default().trim_end_matches("_bg");
+    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_inline_scripts_only() {
+        let html = "<script type=\"module\">alert(1)</script><script src=\"./a.js\"></script>";
+        // `printf 'alert(1)' | openssl dgst -sha256 -binary | base64`
+        assert_eq!(inline_script_hashes(html), ["sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI="]);
+        assert!(inline_script_hashes("<p>no scripts</p>").is_empty());
+    }
+
+    #[test]
+    fn recognises_trunk_hashed_names() {
+        assert!(is_hashed("/closient-checkout-app-a04af61d37ff3f12_bg.wasm"));
+        assert!(is_hashed("/prefix/checkout-af390ef97a6061c3.css"));
+        assert!(!is_hashed("/index.html"));
+        assert!(!is_hashed("/embed-example.html"));
+    }
+}
