@@ -22,12 +22,21 @@ pub struct BalanceCache(Mutex<HashMap<OrganizationId, (Instant, BalanceResponse)
 
 impl BalanceCache {
     fn get(&self, id: &OrganizationId, now: Instant) -> Option<BalanceResponse> {
-        let entries = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        entries.get(id).filter(|(at, _)| now.duration_since(*at) < CACHE_FOR).map(|(_, b)| b.clone())
+        let entries = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        entries
+            .get(id)
+            .filter(|(at, _)| now.duration_since(*at) < CACHE_FOR)
+            .map(|(_, b)| b.clone())
     }
 
     fn put(&self, id: OrganizationId, balance: BalanceResponse, now: Instant) {
-        let mut entries = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut entries = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, (at, _)| now.duration_since(*at) < CACHE_FOR);
         }

@@ -8,7 +8,9 @@ use axum::{
     extract::{ConnectInfo, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
 };
-use closient_checkout_core::{AmountLimits, CheckoutFields, CheckoutResponse, ErrorCode, Field, validate_checkout};
+use closient_checkout_core::{
+    AmountLimits, CheckoutFields, CheckoutResponse, ErrorCode, Field, validate_checkout,
+};
 use serde_json::Value;
 use std::{net::SocketAddr, time::Instant};
 
@@ -25,15 +27,28 @@ pub async fn create_checkout(
         return Err(AppError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
     let too_large = || AppError::for_status(StatusCode::PAYLOAD_TOO_LARGE);
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES).await.map_err(|_| too_large())?;
-    let value: Value = serde_json::from_slice(&bytes)
-        .map_err(|_| AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "The body is not JSON."))?;
+    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
+        AppError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "The body is not JSON.",
+        )
+    })?;
     let Value::Object(object) = &value else {
-        return Err(AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, "The body is not a JSON object."));
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "The body is not a JSON object.",
+        ));
     };
     let text = |name: &str| match object.get(name) {
         None | Some(Value::Null) => Field::Missing,
@@ -49,19 +64,33 @@ pub async fn create_checkout(
         success_url: text("success_url"),
         cancel_url: text("cancel_url"),
     };
-    let request = validate_checkout(fields, &AmountLimits::default(), &state.config.public_origins)
-        .map_err(AppError::validation)?;
+    let request = validate_checkout(
+        fields,
+        &AmountLimits::default(),
+        &state.config.public_origins,
+    )
+    .map_err(AppError::validation)?;
     state.check_organization(&request.organization_id)?;
     let client = client_ip(peer, &headers, state.config.trust_forwarded_for);
     if let Err(wait) = state.limiter.check(client, Instant::now()) {
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        return Err(AppError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "Too many checkout requests; wait a moment.")
-            .with_header(header::RETRY_AFTER, HeaderValue::from(secs)));
+        return Err(AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "Too many checkout requests; wait a moment.",
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(secs)));
     }
     let response = state.upstream.create_checkout(&request).await?;
-    if let Err(problem) = state.config.checkout_origins.check_url(&response.checkout_url) {
+    if let Err(problem) = state
+        .config
+        .checkout_origins
+        .check_url(&response.checkout_url)
+    {
         tracing::warn!(%problem, "upstream checkout_url refused by the allowlist");
-        return Err(AppError::upstream_unavailable("The billing service returned a checkout link that is not allowed."));
+        return Err(AppError::upstream_unavailable(
+            "The billing service returned a checkout link that is not allowed.",
+        ));
     }
     Ok(Json(response))
 }

@@ -26,9 +26,15 @@ mod tests {
     fn trusts_the_last_forwarded_entry_only_when_told() {
         let peer: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", "6.6.6.6, 203.0.113.7".parse().expect("header"));
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.7".parse().expect("header"),
+        );
         assert_eq!(client_ip(peer, &headers, false), peer.ip());
-        assert_eq!(client_ip(peer, &headers, true), "203.0.113.7".parse::<IpAddr>().expect("ip"));
+        assert_eq!(
+            client_ip(peer, &headers, true),
+            "203.0.113.7".parse::<IpAddr>().expect("ip")
+        );
         headers.insert("x-forwarded-for", "garbage".parse().expect("header"));
         assert_eq!(client_ip(peer, &headers, true), peer.ip());
     }

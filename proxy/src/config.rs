@@ -12,19 +12,31 @@ const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
 
 /// The flags. The API key is deliberately absent: clap would print an `env` value in `--help`.
 #[derive(Debug, Parser)]
-#[command(name = "checkout-proxy", version, about = "Same-origin proxy for Closient Checkout")]
+#[command(
+    name = "checkout-proxy",
+    version,
+    about = "Same-origin proxy for Closient Checkout"
+)]
 pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "CHECKOUT_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Base URL of the Closient API. The key is read from CLOSIENT_API_KEY or CLOSIENT_API_KEY_FILE.
-    #[arg(long, env = "CLOSIENT_API_BASE", default_value = "https://www.closient.com/billing/api/v1")]
+    #[arg(
+        long,
+        env = "CLOSIENT_API_BASE",
+        default_value = "https://www.closient.com/billing/api/v1"
+    )]
     pub upstream: String,
     /// Serve the built widget (dist/) from this folder.
     #[arg(long, env = "CHECKOUT_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
     /// Origin the widget's pages are served from (repeatable). Default on loopback: this address.
-    #[arg(long = "public-origin", env = "CHECKOUT_PUBLIC_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "public-origin",
+        env = "CHECKOUT_PUBLIC_ORIGINS",
+        value_delimiter = ','
+    )]
     pub public_origins: Vec<String>,
     /// Origin a checkout URL may point to (repeatable).
     #[arg(
@@ -35,7 +47,11 @@ pub struct Args {
     )]
     pub checkout_origins: Vec<String>,
     /// Organization that may be topped up (repeatable). Default: any.
-    #[arg(long = "organization", env = "CHECKOUT_ALLOWED_ORGANIZATIONS", value_delimiter = ',')]
+    #[arg(
+        long = "organization",
+        env = "CHECKOUT_ALLOWED_ORGANIZATIONS",
+        value_delimiter = ','
+    )]
     pub organizations: Vec<String>,
     /// How long to wait for the Closient API (500ms, 2s, 1m).
     #[arg(long, env = "CHECKOUT_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
@@ -84,7 +100,14 @@ impl Config {
                 ));
             }
             let port = args.listen.port();
-            OriginAllowlist::new([format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")].iter().map(String::as_str))
+            OriginAllowlist::new(
+                [
+                    format!("http://127.0.0.1:{port}"),
+                    format!("http://localhost:{port}"),
+                ]
+                .iter()
+                .map(String::as_str),
+            )
         } else {
             OriginAllowlist::new(args.public_origins.iter().map(|o| o.trim()))
         }
@@ -97,15 +120,23 @@ impl Config {
             let ids = args
                 .organizations
                 .iter()
-                .map(|id| OrganizationId::parse(id).map_err(|e| format!("--organization {id:?} {e}")))
+                .map(|id| {
+                    OrganizationId::parse(id).map_err(|e| format!("--organization {id:?} {e}"))
+                })
                 .collect::<Result<HashSet<_>, _>>()?;
             Some(ids)
         };
-        if let Some(dir) = args.static_dir.as_ref().filter(|dir| !dir.join("index.html").is_file()) {
+        if let Some(dir) = args
+            .static_dir
+            .as_ref()
+            .filter(|dir| !dir.join("index.html").is_file())
+        {
             return Err(format!("--static-dir {} has no index.html", dir.display()));
         }
         if args.frame_ancestors.contains([';', ',', '\n', '\r']) {
-            return Err("--frame-ancestors must be a list of CSP sources separated by spaces".to_owned());
+            return Err(
+                "--frame-ancestors must be a list of CSP sources separated by spaces".to_owned(),
+            );
         }
         Ok(Self {
             listen: args.listen,
@@ -126,7 +157,12 @@ impl Config {
     /// The start-up line: everything in effect, the key only as whether it is set.
     pub fn summary(&self) -> String {
         let list = |origins: &OriginAllowlist| {
-            origins.origins().iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+            origins
+                .origins()
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
         };
         format!(
             "listen={} upstream={} api_key={} static_dir={} public_origins={} checkout_origins={} \
@@ -135,10 +171,14 @@ impl Config {
             self.listen,
             self.upstream,
             self.api_key.describe(),
-            self.static_dir.as_ref().map_or("none".to_owned(), |d| d.display().to_string()),
+            self.static_dir
+                .as_ref()
+                .map_or("none".to_owned(), |d| d.display().to_string()),
             list(&self.public_origins),
             list(&self.checkout_origins),
-            self.organizations.as_ref().map_or("any".to_owned(), |ids| ids.len().to_string()),
+            self.organizations
+                .as_ref()
+                .map_or("any".to_owned(), |ids| ids.len().to_string()),
             self.upstream_timeout,
             self.request_timeout,
             self.rate_limit,
@@ -151,16 +191,26 @@ impl Config {
 /// Reads `500ms`, `2s` or `1m`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let value: u64 = digits.parse().map_err(|_| format!("{text:?} is not a duration like 500ms, 2s or 1m"))?;
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 500ms, 2s or 1m"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(value)),
         "s" => Ok(Duration::from_secs(value)),
         "m" => Ok(Duration::from_secs(value.saturating_mul(60))),
         _ => Err(format!("{text:?} is not a duration like 500ms, 2s or 1m")),
     }
-    .and_then(|d| if d.is_zero() { Err("a duration must be above zero".to_owned()) } else { Ok(d) })
+    .and_then(|d| {
+        if d.is_zero() {
+            Err("a duration must be above zero".to_owned())
+        } else {
+            Ok(d)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -168,10 +218,16 @@ mod tests {
     use super::*;
 
     fn config(args: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
-        let args = Args::try_parse_from(std::iter::once("checkout-proxy").chain(args.iter().copied()))
-            .map_err(|e| e.to_string())?;
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        Config::from_args(args, |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        let args =
+            Args::try_parse_from(std::iter::once("checkout-proxy").chain(args.iter().copied()))
+                .map_err(|e| e.to_string())?;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::from_args(args, |name| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
     }
 
     const KEY: (&str, &str) = ("CLOSIENT_API_KEY", "csb_test_secret_1234");
@@ -188,8 +244,17 @@ mod tests {
 
     #[test]
     fn loopback_defaults_its_public_origins_and_nests_timeouts() {
-        let config = config(&["--listen", "127.0.0.1:9000", "--upstream-timeout", "2s"], &[KEY]).expect("valid");
-        let origins: Vec<String> = config.public_origins.origins().iter().map(ToString::to_string).collect();
+        let config = config(
+            &["--listen", "127.0.0.1:9000", "--upstream-timeout", "2s"],
+            &[KEY],
+        )
+        .expect("valid");
+        let origins: Vec<String> = config
+            .public_origins
+            .origins()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert_eq!(origins, ["http://127.0.0.1:9000", "http://localhost:9000"]);
         assert!(config.request_timeout > config.upstream_timeout);
         assert_eq!(config.upstream, "https://www.closient.com/billing/api/v1");
@@ -200,9 +265,14 @@ mod tests {
     fn start_up_errors_are_one_clear_line() {
         let fails = |args: &[&str], env: &[(&str, &str)]| config(args, env).expect_err("invalid");
         assert!(fails(&[], &[]).contains("CLOSIENT_API_KEY"));
-        assert!(fails(&["--listen", "0.0.0.0:8080"], &[KEY]).contains("--public-origin is required"));
+        assert!(
+            fails(&["--listen", "0.0.0.0:8080"], &[KEY]).contains("--public-origin is required")
+        );
         assert!(fails(&["--public-origin", "http://shop.example"], &[KEY]).contains("https"));
-        assert!(fails(&["--checkout-origin", "https://x.example/path"], &[KEY]).contains("--checkout-origin"));
+        assert!(
+            fails(&["--checkout-origin", "https://x.example/path"], &[KEY])
+                .contains("--checkout-origin")
+        );
         assert!(fails(&["--organization", "nope"], &[KEY]).contains("--organization"));
         assert!(fails(&["--static-dir", "/nonexistent"], &[KEY]).contains("index.html"));
         for message in [fails(&[], &[]), fails(&["--organization", "nope"], &[KEY])] {

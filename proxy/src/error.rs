@@ -17,11 +17,17 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { error: Box::new(ApiError::new(code, status.as_u16(), message)), headers: Box::default() }
+        Self {
+            error: Box::new(ApiError::new(code, status.as_u16(), message)),
+            headers: Box::default(),
+        }
     }
 
     pub fn validation(details: Vec<FieldError>) -> Self {
-        Self { error: Box::new(ApiError::validation(details)), headers: Box::default() }
+        Self {
+            error: Box::new(ApiError::validation(details)),
+            headers: Box::default(),
+        }
     }
 
     pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
@@ -30,43 +36,72 @@ impl AppError {
     }
 
     pub fn upstream_unavailable(message: &str) -> Self {
-        Self::new(StatusCode::BAD_GATEWAY, ErrorCode::UpstreamUnavailable, message)
+        Self::new(
+            StatusCode::BAD_GATEWAY,
+            ErrorCode::UpstreamUnavailable,
+            message,
+        )
     }
 
     /// The envelope for a status that some layer answered without one.
     pub fn for_status(status: StatusCode) -> Self {
         let (code, message) = match status {
-            StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::MethodNotAllowed, "This method is not allowed on this route."),
-            StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::PayloadTooLarge, "The request body is larger than 16 KiB."),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => (ErrorCode::UnsupportedMediaType, "Send application/json."),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                ErrorCode::MethodNotAllowed,
+                "This method is not allowed on this route.",
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => (
+                ErrorCode::PayloadTooLarge,
+                "The request body is larger than 16 KiB.",
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (ErrorCode::UnsupportedMediaType, "Send application/json.")
+            }
             StatusCode::NOT_FOUND => (ErrorCode::NotFound, "There is nothing here."),
-            StatusCode::SERVICE_UNAVAILABLE => (ErrorCode::ServiceUnavailable, "The server is busy; try again shortly."),
+            StatusCode::SERVICE_UNAVAILABLE => (
+                ErrorCode::ServiceUnavailable,
+                "The server is busy; try again shortly.",
+            ),
             StatusCode::GATEWAY_TIMEOUT | StatusCode::REQUEST_TIMEOUT => {
                 (ErrorCode::UpstreamTimeout, "The request took too long.")
             }
-            s if s.is_server_error() => (ErrorCode::InternalError, "Something went wrong on the server."),
+            s if s.is_server_error() => (
+                ErrorCode::InternalError,
+                "Something went wrong on the server.",
+            ),
             _ => (ErrorCode::BadRequest, "The request could not be handled."),
         };
-        let status = if status == StatusCode::REQUEST_TIMEOUT { StatusCode::GATEWAY_TIMEOUT } else { status };
+        let status = if status == StatusCode::REQUEST_TIMEOUT {
+            StatusCode::GATEWAY_TIMEOUT
+        } else {
+            status
+        };
         Self::new(status, code, message)
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self.error.into_envelope()).unwrap_or_default();
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = status;
         response.headers_mut().extend(*self.headers);
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         response
     }
 }
 
 /// Middleware: an error answered by axum or tower (405, 413, 503, a timeout) in plain text is
 /// replaced by the envelope for its status, keeping its other headers (`Allow`, ...).
-pub async fn envelope_plain_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+pub async fn envelope_plain_errors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let api = request.uri().path().starts_with("/api/") || request.uri().path() == "/healthz";
     let response = next.run(request).await;
     let status = response.status();
@@ -74,7 +109,10 @@ pub async fn envelope_plain_errors(request: axum::extract::Request, next: axum::
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json || (!api && status == StatusCode::NOT_FOUND) {
+    if !(status.is_client_error() || status.is_server_error())
+        || is_json
+        || (!api && status == StatusCode::NOT_FOUND)
+    {
         return response;
     }
     let (parts, _) = response.into_parts();

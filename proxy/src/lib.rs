@@ -43,10 +43,18 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config) -> Result<Self, String> {
-        let upstream = upstream::Upstream::new(&config.upstream, config.api_key.clone(), config.upstream_timeout)?;
-        let csp = static_files::content_security_policy(config.static_dir.as_deref(), &config.frame_ancestors)
-            .map_err(|e| format!("cannot read index.html for its script hashes: {e}"))?;
-        let csp = HeaderValue::from_str(&csp).map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
+        let upstream = upstream::Upstream::new(
+            &config.upstream,
+            config.api_key.clone(),
+            config.upstream_timeout,
+        )?;
+        let csp = static_files::content_security_policy(
+            config.static_dir.as_deref(),
+            &config.frame_ancestors,
+        )
+        .map_err(|e| format!("cannot read index.html for its script hashes: {e}"))?;
+        let csp = HeaderValue::from_str(&csp)
+            .map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
         Ok(Self {
             limiter: Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
             config: Arc::new(config),
@@ -73,8 +81,14 @@ impl AppState {
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/api/billing/checkout", post(checkout::create_checkout))
-        .route("/api/billing/balance/{organization_id}", get(balance::balance))
-        .route("/healthz", get(|| async { Json(serde_json::json!({ "status": "ok" })) }));
+        .route(
+            "/api/billing/balance/{organization_id}",
+            get(balance::balance),
+        )
+        .route(
+            "/healthz",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        );
     router = match &state.config.static_dir {
         Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
         None => router.fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
@@ -84,14 +98,24 @@ pub fn app(state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::from_fn(log_request))
-                .layer(middleware::from_fn_with_state(state.clone(), security_headers))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    security_headers,
+                ))
                 .layer(middleware::from_fn(error::envelope_plain_errors))
                 .layer(middleware::from_fn(static_files::cache_headers))
                 .layer(tower_http::compression::CompressionLayer::new())
-                .layer(HandleErrorLayer::new(|_: BoxError| async { StatusCode::SERVICE_UNAVAILABLE }))
+                .layer(HandleErrorLayer::new(|_: BoxError| async {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }))
                 .layer(tower::load_shed::LoadShedLayer::new())
-                .layer(tower::limit::ConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
-                .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, request_timeout)),
+                .layer(tower::limit::ConcurrencyLimitLayer::new(
+                    MAX_CONCURRENT_REQUESTS,
+                ))
+                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                    StatusCode::GATEWAY_TIMEOUT,
+                    request_timeout,
+                )),
         )
         .with_state(state)
 }
@@ -120,8 +144,17 @@ async fn security_headers(
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, (*state.csp).clone());
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin-allow-popups"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin-allow-popups"),
+    );
     response
 }

@@ -1,7 +1,10 @@
 //! `checkout-proxy`: reads its configuration, starts, and drains in-flight requests on SIGTERM
 //! or Ctrl-C before exiting 0. A bad configuration exits 2 with one line.
 
-use checkout_proxy::{AppState, app, config::{Args, Config}};
+use checkout_proxy::{
+    AppState, app,
+    config::{Args, Config},
+};
 use clap::Parser;
 use std::{net::SocketAddr, process::ExitCode};
 
@@ -13,6 +16,7 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stdout)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_target(false)
         .init();
     let config = match Config::from_args(args, |name| std::env::var(name).ok()) {
@@ -20,7 +24,9 @@ async fn main() -> ExitCode {
         Err(message) => return startup_error(&message),
     };
     if config.organizations.is_none() {
-        tracing::warn!("no --organization given: any organization can be topped up through this proxy");
+        tracing::warn!(
+            "no --organization given: any organization can be topped up through this proxy"
+        );
     }
     tracing::info!("starting: {}", config.summary());
     let listen = config.listen;
@@ -34,7 +40,10 @@ async fn main() -> ExitCode {
     };
     tracing::info!("listening on http://{listen}");
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    match axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await {
+    match axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+    {
         Ok(()) => {
             tracing::info!("stopped");
             ExitCode::SUCCESS

@@ -1,7 +1,12 @@
 //! A per-client token bucket for the checkout route. State is per replica and in memory: a
 //! restart forgets it, and N replicas allow N times the rate (documented in the README).
 
-use std::{collections::HashMap, net::IpAddr, sync::Mutex, time::{Duration, Instant}};
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
 
 /// Buckets kept before full ones are forgotten, so the map stays bounded.
 const MAX_CLIENTS: usize = 10_000;
@@ -21,7 +26,10 @@ struct Bucket {
 impl RateLimiter {
     /// `per_minute == 0` allows everything.
     pub fn new(per_minute: u32) -> Self {
-        Self { per_minute, buckets: Mutex::new(HashMap::new()) }
+        Self {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Takes one request from `client`'s bucket, or says how long until one is free.
@@ -31,11 +39,17 @@ impl RateLimiter {
         }
         let capacity = f64::from(self.per_minute);
         let per_second = capacity / 60.0;
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if buckets.len() >= MAX_CLIENTS {
             buckets.retain(|_, b| refilled(*b, now, per_second, capacity) < capacity);
         }
-        let bucket = buckets.entry(client).or_insert(Bucket { tokens: capacity, updated: now });
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            tokens: capacity,
+            updated: now,
+        });
         bucket.tokens = refilled(*bucket, now, per_second, capacity);
         bucket.updated = now;
         if bucket.tokens >= 1.0 {
@@ -59,15 +73,29 @@ mod tests {
     #[test]
     fn allows_the_limit_then_says_when_to_come_back() {
         let limiter = RateLimiter::new(30);
-        let (client, other) = ("10.0.0.1".parse().expect("ip"), "10.0.0.2".parse().expect("ip"));
+        let (client, other) = (
+            "10.0.0.1".parse().expect("ip"),
+            "10.0.0.2".parse().expect("ip"),
+        );
         let start = Instant::now();
         for _ in 0..30 {
             assert_eq!(limiter.check(client, start), Ok(()));
         }
         let wait = limiter.check(client, start).expect_err("over the limit");
-        assert!(wait <= Duration::from_secs(2) && wait > Duration::from_millis(1_900), "{wait:?}");
-        assert_eq!(limiter.check(other, start), Ok(()), "clients are counted apart");
-        assert_eq!(limiter.check(client, start + Duration::from_secs(2)), Ok(()), "tokens come back");
+        assert!(
+            wait <= Duration::from_secs(2) && wait > Duration::from_millis(1_900),
+            "{wait:?}"
+        );
+        assert_eq!(
+            limiter.check(other, start),
+            Ok(()),
+            "clients are counted apart"
+        );
+        assert_eq!(
+            limiter.check(client, start + Duration::from_secs(2)),
+            Ok(()),
+            "tokens come back"
+        );
     }
 
     #[test]

@@ -13,7 +13,10 @@ use std::path::Path;
 
 /// The policy for every response. Trunk writes its loader inline into `index.html`, so each
 /// inline script's hash is read from the file actually served rather than written down here.
-pub fn content_security_policy(static_dir: Option<&Path>, frame_ancestors: &str) -> std::io::Result<String> {
+pub fn content_security_policy(
+    static_dir: Option<&Path>,
+    frame_ancestors: &str,
+) -> std::io::Result<String> {
     let hashes = match static_dir {
         Some(dir) => inline_script_hashes(&std::fs::read_to_string(dir.join("index.html"))?),
         None => Vec::new(),
@@ -32,12 +35,19 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(open_end) = after.find('>') else { break };
-        let Some(close) = after.find("</script>") else { break };
+        let Some(open_end) = after.find('>') else {
+            break;
+        };
+        let Some(close) = after.find("</script>") else {
+            break;
+        };
         let tag = &after[..open_end];
         if !tag.contains("src=") && open_end < close {
             let digest = Sha256::digest(&after.as_bytes()[open_end + 1..close]);
-            hashes.push(format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest)));
+            hashes.push(format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
         }
         rest = &after[close + "</script>".len()..];
     }
@@ -58,15 +68,22 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
     } else {
         "public, max-age=300"
     };
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     response
 }
 
 /// Trunk names assets `name-<16 hex digits>.ext` (or `_bg.wasm` after the hash).
 fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
-    let stem = file.split('.').next().unwrap_or_default().trim_end_matches("_bg");
-    stem.rsplit_once('-').is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    let stem = file
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim_end_matches("_bg");
+    stem.rsplit_once('-')
+        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -77,7 +94,10 @@ mod tests {
     fn hashes_inline_scripts_only() {
         let html = "<script type=\"module\">alert(1)</script><script src=\"./a.js\"></script>";
         // `printf 'alert(1)' | openssl dgst -sha256 -binary | base64`
-        assert_eq!(inline_script_hashes(html), ["sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI="]);
+        assert_eq!(
+            inline_script_hashes(html),
+            ["sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI="]
+        );
         assert!(inline_script_hashes("<p>no scripts</p>").is_empty());
     }
 

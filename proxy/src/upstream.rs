@@ -3,11 +3,19 @@
 
 use crate::{error::AppError, secret::ApiKey};
 use axum::http::{HeaderValue, StatusCode, header::HeaderName};
-use closient_checkout_core::{BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope, OrganizationId};
+use closient_checkout_core::{
+    BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope, OrganizationId,
+};
 use std::time::Duration;
 
 /// Headers passed on with an upstream 429.
-const RATE_LIMIT_HEADERS: [&str; 5] = ["retry-after", "ratelimit-policy", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset"];
+const RATE_LIMIT_HEADERS: [&str; 5] = [
+    "retry-after",
+    "ratelimit-policy",
+    "ratelimit-limit",
+    "ratelimit-remaining",
+    "ratelimit-reset",
+];
 
 #[derive(Debug, Clone)]
 pub struct Upstream {
@@ -25,11 +33,19 @@ impl Upstream {
             .user_agent(concat!("checkout-proxy/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        Ok(Self { client, base: base.to_owned(), key })
+        Ok(Self {
+            client,
+            base: base.to_owned(),
+            key,
+        })
     }
 
-    pub async fn create_checkout(&self, request: &CheckoutRequest) -> Result<CheckoutResponse, AppError> {
-        let body = serde_json::to_vec(request).map_err(|_| AppError::upstream_unavailable("Could not encode the request."))?;
+    pub async fn create_checkout(
+        &self,
+        request: &CheckoutRequest,
+    ) -> Result<CheckoutResponse, AppError> {
+        let body = serde_json::to_vec(request)
+            .map_err(|_| AppError::upstream_unavailable("Could not encode the request."))?;
         // Paths are appended as text: `Url::join` would drop the base's last segment.
         let call = self
             .client
@@ -41,7 +57,10 @@ impl Upstream {
         self.send(call).await
     }
 
-    pub async fn balance(&self, organization: &OrganizationId) -> Result<BalanceResponse, AppError> {
+    pub async fn balance(
+        &self,
+        organization: &OrganizationId,
+    ) -> Result<BalanceResponse, AppError> {
         let call = self
             .client
             .get(format!("{}/billing/balance/{organization}", self.base))
@@ -50,33 +69,55 @@ impl Upstream {
         self.send(call).await
     }
 
-    async fn send<T: serde::de::DeserializeOwned>(&self, call: reqwest::RequestBuilder) -> Result<T, AppError> {
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        call: reqwest::RequestBuilder,
+    ) -> Result<T, AppError> {
         let response = call.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|_| {
-                tracing::warn!(status = status.as_u16(), "upstream answered a success that is not the expected JSON");
-                AppError::upstream_unavailable("The billing service gave an answer that could not be read.")
+                tracing::warn!(
+                    status = status.as_u16(),
+                    "upstream answered a success that is not the expected JSON"
+                );
+                AppError::upstream_unavailable(
+                    "The billing service gave an answer that could not be read.",
+                )
             });
         }
         if status.is_redirection() {
-            tracing::warn!(status = status.as_u16(), "upstream answered a redirect; not followed");
-            return Err(AppError::upstream_unavailable("The billing service answered with a redirect."));
+            tracing::warn!(
+                status = status.as_u16(),
+                "upstream answered a redirect; not followed"
+            );
+            return Err(AppError::upstream_unavailable(
+                "The billing service answered with a redirect.",
+            ));
         }
         if status == StatusCode::UNAUTHORIZED {
             tracing::error!("upstream refused the proxy's API key (401): check CLOSIENT_API_KEY");
-            return Err(AppError::upstream_unavailable("The billing service is not available right now."));
+            return Err(AppError::upstream_unavailable(
+                "The billing service is not available right now.",
+            ));
         }
         Err(forwarded_error(status, &headers, &bytes))
     }
 }
 
 /// An upstream 4xx/5xx, passed on with its status and envelope.
-fn forwarded_error(status: StatusCode, headers: &reqwest::header::HeaderMap, body: &[u8]) -> AppError {
+fn forwarded_error(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+) -> AppError {
     let mut error = match serde_json::from_slice::<ErrorEnvelope>(body) {
-        Ok(envelope) => AppError { error: Box::new(envelope.error), headers: Box::default() },
+        Ok(envelope) => AppError {
+            error: Box::new(envelope.error),
+            headers: Box::default(),
+        },
         Err(_) => AppError::for_status(status),
     };
     // The status on the wire is the one that counts.
@@ -86,7 +127,9 @@ fn forwarded_error(status: StatusCode, headers: &reqwest::header::HeaderMap, bod
             error.error.code = ErrorCode::RateLimited;
         }
         for name in RATE_LIMIT_HEADERS {
-            let value = headers.get(name).and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
+            let value = headers
+                .get(name)
+                .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
             if let (Ok(name), Some(value)) = (HeaderName::from_bytes(name.as_bytes()), value) {
                 error = error.with_header(name, value);
             }
@@ -98,7 +141,11 @@ fn forwarded_error(status: StatusCode, headers: &reqwest::header::HeaderMap, bod
 fn transport_error(error: &reqwest::Error) -> AppError {
     if error.is_timeout() {
         tracing::warn!("upstream timed out");
-        AppError::new(StatusCode::GATEWAY_TIMEOUT, ErrorCode::UpstreamTimeout, "The billing service did not answer in time.")
+        AppError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            ErrorCode::UpstreamTimeout,
+            "The billing service did not answer in time.",
+        )
     } else {
         // The error's text names the URL only; it never holds headers.
         tracing::warn!(error = %error, "upstream unreachable");

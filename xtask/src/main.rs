@@ -3,6 +3,7 @@
 // A command-line tool: reporting on stdout is its job.
 #![allow(clippy::print_stdout)]
 
+mod demo;
 mod dist;
 mod pipeline;
 mod tools;
@@ -18,6 +19,10 @@ type Result<T> = std::result::Result<T, String>;
 /// and an arm in `main`.
 const COMMANDS: &[(&str, &str)] = &[
     (
+        "demo",
+        "run the product: the release widget, the proxy and a mock Closient API on loopback",
+    ),
+    (
         "test",
         "run every check: formatting, lints, host and browser tests, the release build",
     ),
@@ -29,6 +34,7 @@ const COMMANDS: &[(&str, &str)] = &[
 
 fn main() -> ExitCode {
     match std::env::args().nth(1).as_deref() {
+        Some("demo") => exit_code(demo::run()),
         Some("test") => pipeline::run(),
         Some("dist") => exit_code(dist::run()),
         unknown => {

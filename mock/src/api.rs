@@ -1,0 +1,208 @@
+//! The fake Closient billing API: `POST /billing/checkout` and `GET /billing/balance/{id}`,
+//! with the real service's key check, validation, status codes and error envelope.
+
+use crate::faults::Effect;
+use crate::rate_limit;
+use crate::state::{MockState, Route};
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use closient_checkout_core::api::field;
+use closient_checkout_core::{
+    AmountLimits, ApiError, CheckoutResponse, ErrorCode, FieldError, Money, OrganizationId, Origin,
+};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The whole balance body the real API sends, not only the part the proxy passes on.
+#[derive(Serialize)]
+struct BalanceBody {
+    balance: Money,
+    currency: &'static str,
+    total_spent: Money,
+    active_campaigns: u32,
+}
+
+/// The routes below the base path; every answer carries the rate-limit headers.
+pub(crate) fn routes(state: MockState) -> Router {
+    let guarded = |route: Route| middleware::from_fn_with_state((state.clone(), route), guard);
+    Router::new()
+        .route(
+            "/billing/checkout",
+            post(create_checkout).route_layer(guarded(Route::Checkout)),
+        )
+        .route(
+            "/billing/balance/{organization_id}",
+            get(read_balance).route_layer(guarded(Route::Balance)),
+        )
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::enforce,
+        ))
+        .with_state(state)
+}
+
+/// An error answer in the API's envelope.
+pub(crate) fn error_response(
+    status: StatusCode,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> Response {
+    envelope(ApiError::new(code, status.as_u16(), message))
+}
+
+fn envelope(error: ApiError) -> Response {
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(error.into_envelope())).into_response()
+}
+
+/// Runs before each route's handler: counts the request, applies a queued fault, checks the key.
+async fn guard(
+    State((state, route)): State<(MockState, Route)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if let Some(fault) = state.begin_request(route) {
+        match fault.effect(state.origin()) {
+            Effect::Answer(response) => return response,
+            Effect::Delay(delay) => tokio::time::sleep(delay).await,
+        }
+    }
+    let key = request.headers().get("x-api-key").map(|v| v.as_bytes());
+    if !state.key_matches(key) {
+        return error_response(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::Unauthorized,
+            "The API key is missing or invalid.",
+        );
+    }
+    next.run(request).await
+}
+
+async fn create_checkout(State(state): State<MockState>, body: Bytes) -> Response {
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "The body must be a JSON object.",
+        );
+    };
+    let organization = string_field(&fields, field::ORGANIZATION_ID).and_then(|text| {
+        OrganizationId::try_from(text.to_owned()).map_err(|error| error.to_string())
+    });
+    let amount = integer_field(&fields, field::AMOUNT_CENTS);
+    let success_url = url_field(&fields, field::SUCCESS_URL);
+    let cancel_url = url_field(&fields, field::CANCEL_URL);
+
+    let details: Vec<FieldError> = [
+        (field::ORGANIZATION_ID, organization.as_ref().err()),
+        (field::AMOUNT_CENTS, amount.as_ref().err()),
+        (field::SUCCESS_URL, success_url.as_ref().err()),
+        (field::CANCEL_URL, cancel_url.as_ref().err()),
+    ]
+    .into_iter()
+    .filter_map(|(name, error)| {
+        error.map(|message| FieldError {
+            field: name.to_owned(),
+            message: message.clone(),
+        })
+    })
+    .collect();
+    let (Ok(organization), Ok(amount), Ok(success_url), Ok(cancel_url)) =
+        (organization, amount, success_url, cancel_url)
+    else {
+        return envelope(ApiError::validation(details));
+    };
+
+    // A well-typed amount out of range is a 400, not a 422: the real service answers so.
+    let limits = AmountLimits::default();
+    let Some(amount) = u64::try_from(amount)
+        .ok()
+        .and_then(|cents| limits.check(cents).ok())
+    else {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            format!(
+                "amount_cents must be between {} and {}.",
+                limits.min().cents(),
+                limits.max().cents()
+            ),
+        );
+    };
+    let checkout_url = state.open_session(organization, amount, success_url, cancel_url);
+    Json(CheckoutResponse { checkout_url }).into_response()
+}
+
+async fn read_balance(
+    State(state): State<MockState>,
+    Path(organization_id): Path<String>,
+) -> Response {
+    let organization = match OrganizationId::try_from(organization_id) {
+        Ok(organization) => organization,
+        Err(error) => {
+            return envelope(ApiError::validation(vec![FieldError {
+                field: field::ORGANIZATION_ID.to_owned(),
+                message: error.to_string(),
+            }]));
+        }
+    };
+    Json(BalanceBody {
+        balance: Money::from_cents(state.balance_cents(&organization)),
+        currency: "USD",
+        total_spent: Money::from_cents(0),
+        active_campaigns: 0,
+    })
+    .into_response()
+}
+
+async fn not_found() -> Response {
+    error_response(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "No such endpoint.",
+    )
+}
+
+async fn method_not_allowed() -> Response {
+    error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "This endpoint does not take that method.",
+    )
+}
+
+fn string_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, String> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Err("is required".to_owned()),
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err("must be a string".to_owned()),
+    }
+}
+
+/// Any whole number, so that the range check can answer 400 for the ones out of range.
+fn integer_field(fields: &Map<String, Value>, name: &str) -> Result<i128, String> {
+    match fields.get(name) {
+        None | Some(Value::Null) => Err("is required".to_owned()),
+        Some(Value::Number(number)) => number
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| number.as_u64().map(i128::from))
+            .ok_or_else(|| "must be a whole number of cents".to_owned()),
+        Some(_) => Err("must be an integer".to_owned()),
+    }
+}
+
+fn url_field(fields: &Map<String, Value>, name: &str) -> Result<String, String> {
+    let url = string_field(fields, name)?;
+    Origin::of_url(url)
+        .map(|_| url.to_owned())
+        .map_err(|error| error.to_string())
+}

@@ -1,0 +1,128 @@
+//! The real API's rate limit: 300 requests a minute, announced on every answer with the
+//! `RateLimit-*` headers and their legacy `X-RateLimit-*` aliases.
+
+use crate::api::error_response;
+use crate::state::MockState;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use closient_checkout_core::ErrorCode;
+use std::time::Duration;
+use tokio::time::Instant;
+
+pub(crate) const LIMIT: u32 = 300;
+const WINDOW: Duration = Duration::from_secs(60);
+/// `LIMIT` and `WINDOW` in the form of the `RateLimit-Policy` header.
+const POLICY: &str = "300;w=60";
+
+/// A fixed window: the first request opens it, and it closes a minute later.
+#[derive(Debug, Default)]
+pub(crate) struct Quota {
+    opened: Option<Instant>,
+    used: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct QuotaReading {
+    pub(crate) remaining: u32,
+    pub(crate) reset_secs: u64,
+    pub(crate) exceeded: bool,
+}
+
+impl Quota {
+    pub(crate) fn take(&mut self, now: Instant) -> QuotaReading {
+        let opened = match self.opened {
+            Some(opened) if now < opened + WINDOW => opened,
+            _ => {
+                self.used = 0;
+                *self.opened.insert(now)
+            }
+        };
+        self.used = self.used.saturating_add(1);
+        let left = (opened + WINDOW).saturating_duration_since(now);
+        QuotaReading {
+            remaining: LIMIT.saturating_sub(self.used),
+            reset_secs: left.as_millis().div_ceil(1000).try_into().unwrap_or(60),
+            exceeded: self.used > LIMIT,
+        }
+    }
+}
+
+/// Middleware for every API route: spends one request of the window, refuses it when the
+/// window is used up, and stamps the headers on whatever the route answered.
+pub(crate) async fn enforce(
+    State(state): State<MockState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let reading = state.take_quota();
+    let mut response = if reading.exceeded {
+        let mut response = error_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "Rate limit exceeded; retry after the window resets.",
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(reading.reset_secs));
+        response
+    } else {
+        next.run(request).await
+    };
+    stamp(response.headers_mut(), reading);
+    response
+}
+
+fn stamp(headers: &mut HeaderMap, reading: QuotaReading) {
+    // A 429, injected or real, says the window is spent until the client may retry.
+    let retry_after = headers
+        .get(header::RETRY_AFTER)
+        .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    let (remaining, reset) = match retry_after {
+        Some(secs) => (0, secs),
+        None => (reading.remaining, reading.reset_secs),
+    };
+    headers.insert(
+        HeaderName::from_static("ratelimit-policy"),
+        HeaderValue::from_static(POLICY),
+    );
+    for (name, value) in [
+        ("ratelimit-limit", u64::from(LIMIT)),
+        ("ratelimit-remaining", u64::from(remaining)),
+        ("ratelimit-reset", reset),
+        ("x-ratelimit-limit", u64::from(LIMIT)),
+        ("x-ratelimit-remaining", u64::from(remaining)),
+        ("x-ratelimit-reset", reset),
+    ] {
+        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_counts_down_and_reopens_after_a_minute() {
+        let start = Instant::now();
+        let mut quota = Quota::default();
+        let first = quota.take(start);
+        assert_eq!(
+            (first.remaining, first.reset_secs, first.exceeded),
+            (299, 60, false)
+        );
+        let later = quota.take(start + Duration::from_millis(20_500));
+        assert_eq!((later.remaining, later.reset_secs), (298, 40));
+        for _ in 2..LIMIT {
+            assert!(!quota.take(start + Duration::from_secs(30)).exceeded);
+        }
+        let over = quota.take(start + Duration::from_secs(59));
+        assert_eq!(
+            (over.remaining, over.reset_secs, over.exceeded),
+            (0, 1, true)
+        );
+        let reopened = quota.take(start + WINDOW);
+        assert_eq!((reopened.remaining, reopened.exceeded), (299, false));
+    }
+}

@@ -1,0 +1,137 @@
+//! A proxy router wired to an in-process mock of the Closient API on loopback, and small
+//! helpers to call it as a browser on the widget's page would.
+
+#![allow(dead_code, missing_debug_implementations)]
+
+use axum::{
+    Router,
+    body::Body,
+    extract::connect_info::MockConnectInfo,
+    http::{Request, Response},
+};
+use checkout_proxy::{
+    AppState, app,
+    config::{Args, Config},
+};
+use clap::Parser;
+use closient_mock::{MockConfig, RunningMock};
+use http_body_util::BodyExt;
+use std::net::SocketAddr;
+use tower::ServiceExt;
+
+pub const KEY: &str = "csb_testkey_0123456789abcdef";
+pub const ORG: &str = "7dHk2mPqRsTuVwXyZaBcDe";
+/// The default public origin of a proxy listening on its default loopback address.
+pub const PAGE: &str = "http://127.0.0.1:8080";
+
+pub struct Harness {
+    pub router: Router,
+    pub mock: RunningMock,
+}
+
+pub async fn harness(extra: &[&str]) -> Harness {
+    let mock = closient_mock::start(MockConfig::new(KEY))
+        .await
+        .expect("mock starts");
+    let base = mock.base_url();
+    let mut args = vec![
+        "checkout-proxy",
+        "--upstream",
+        &base,
+        "--checkout-origin",
+        mock.origin(),
+        "--upstream-timeout",
+        "1s",
+    ];
+    args.extend_from_slice(extra);
+    Harness {
+        router: router(&args),
+        mock,
+    }
+}
+
+pub fn router(args: &[&str]) -> Router {
+    let args = Args::try_parse_from(args).expect("valid flags");
+    let config = Config::from_args(args, |name| {
+        (name == "CLOSIENT_API_KEY").then(|| KEY.to_owned())
+    })
+    .expect("valid config");
+    app(AppState::new(config).expect("state")).layer(MockConnectInfo(SocketAddr::from((
+        [203, 0, 113, 9],
+        40_000,
+    ))))
+}
+
+pub fn checkout_body(amount_cents: u64) -> String {
+    format!(
+        r#"{{"organization_id":"{ORG}","amount_cents":{amount_cents},"success_url":"{PAGE}/?checkout=success&session_id={{CHECKOUT_SESSION_ID}}","cancel_url":"{PAGE}/?checkout=cancel&amount_cents={amount_cents}"}}"#
+    )
+}
+
+/// A same-origin `fetch` from the widget's page.
+pub fn post(body: impl Into<String>) -> Request<Body> {
+    Request::post("/api/billing/checkout")
+        .header("origin", PAGE)
+        .header("sec-fetch-site", "same-origin")
+        .header("content-type", "application/json")
+        .body(Body::from(body.into()))
+        .expect("request")
+}
+
+pub fn get(path: &str) -> Request<Body> {
+    Request::get(path)
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::empty())
+        .expect("request")
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+
+    /// The envelope's code, after checking the envelope's shape and status.
+    pub fn code(&self) -> String {
+        let json = self.json();
+        assert_eq!(json["error"]["status"], self.status, "{}", self.body);
+        assert!(json["error"]["message"].is_string(), "{}", self.body);
+        assert_eq!(
+            self.headers.get("content-type").map(|v| v.as_bytes()),
+            Some(&b"application/json"[..])
+        );
+        json["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+pub async fn call(router: &Router, request: Request<Body>) -> Answer {
+    let response: Response<Body> = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    Answer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}

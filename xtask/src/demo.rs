@@ -1,0 +1,178 @@
+//! `cargo xtask demo`: the whole product on this machine. The release widget, the proxy and a
+//! mock of the Closient API with its fake hosted checkout page, all on loopback.
+
+use crate::tools::{self, Needs};
+use crate::{Result, dist, repo_root};
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// Not a real key: the mock accepts exactly this one.
+const DEMO_KEY: &str = "csb_demo_notasecret";
+/// A well-formed organization id to type into the form.
+const DEMO_ORGANIZATION: &str = "7dHk2mPqRsTuVwXyZaBcDe";
+const PROXY_PORT: u16 = 8080;
+const MOCK_PORT: u16 = 9100;
+
+pub fn run() -> Result<()> {
+    let tools = tools::bootstrap(Needs::Build)?;
+    println!("==> building the widget (release)");
+    dist::build(&tools)?;
+    println!("==> building the proxy and the mock");
+    tools.run(
+        "cargo",
+        &[
+            "build",
+            "--quiet",
+            "-p",
+            "checkout-proxy",
+            "-p",
+            "closient-mock",
+        ],
+    )?;
+
+    let mock_addr = free_loopback(MOCK_PORT)?;
+    let proxy_addr = free_loopback(PROXY_PORT)?;
+    let mock_origin = format!("http://{mock_addr}");
+    let site = demo_site(&mock_origin)?;
+
+    let binaries = repo_root().join("target").join("debug");
+    let mut mock = Command::new(binaries.join("closient-mock"));
+    mock.args(["--listen", &mock_addr.to_string()])
+        .env("CLOSIENT_API_KEY", DEMO_KEY);
+    let mut proxy = Command::new(binaries.join("checkout-proxy"));
+    proxy
+        .args(["--listen", &proxy_addr.to_string()])
+        .args(["--upstream", &format!("{mock_origin}/billing/api/v1")])
+        .args(["--checkout-origin", &mock_origin])
+        .args(["--static-dir", &site.display().to_string()])
+        .env("CLOSIENT_API_KEY", DEMO_KEY)
+        .env_remove("CLOSIENT_API_KEY_FILE");
+    let mut services = Services(Vec::new());
+    services.0.push(spawn(mock, "mock")?);
+    wait_healthy(mock_addr, "/__mock/stats")?;
+    services.0.push(spawn(proxy, "proxy")?);
+    wait_healthy(proxy_addr, "/healthz")?;
+
+    println!();
+    println!("Open http://{proxy_addr}/");
+    println!("Organization id to try: {DEMO_ORGANIZATION}");
+    println!(
+        "The fake hosted checkout page is at {mock_origin}; Pay credits the balance a few seconds later."
+    );
+    println!("Press Ctrl-C to stop.");
+    // Ctrl-C reaches the whole process group: both servers drain and exit, and so does this.
+    services.wait()
+}
+
+/// `dist/` copied with the mock's origin added to the widget's checkout allowlist through its
+/// own option on the mount element (the query string can never set it).
+fn demo_site(mock_origin: &str) -> Result<PathBuf> {
+    let dist = repo_root().join("dist");
+    let site = repo_root().join("target").join("demo-site");
+    let _ = fs::remove_dir_all(&site);
+    copy_dir(&dist, &site)?;
+    let index = site.join("index.html");
+    let html =
+        fs::read_to_string(&index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let mount = r#"<div id="closient-checkout""#;
+    if !html.contains(mount) {
+        return Err(format!("{} has no {mount}> element", index.display()));
+    }
+    let html = html.replacen(
+        mount,
+        &format!(r#"{mount} data-checkout-origins="https://checkout.stripe.com {mock_origin}""#),
+        1,
+    );
+    fs::write(&index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    Ok(site)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
+    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", from.display()))?
+            .path();
+        let target = to.join(path.file_name().unwrap_or_default());
+        if path.is_dir() {
+            copy_dir(&path, &target)?;
+        } else {
+            fs::copy(&path, &target).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The preferred port when it is free, else any free one.
+fn free_loopback(preferred: u16) -> Result<SocketAddr> {
+    let listener = TcpListener::bind(("127.0.0.1", preferred))
+        .or_else(|_| TcpListener::bind(("127.0.0.1", 0)))
+        .map_err(|e| format!("no free loopback port: {e}"))?;
+    listener
+        .local_addr()
+        .map_err(|e| format!("no free loopback port: {e}"))
+}
+
+fn spawn(mut command: Command, name: &str) -> Result<Child> {
+    command
+        .spawn()
+        .map_err(|e| format!("cannot start the {name}: {e}"))
+}
+
+/// Polls until `path` answers 200, so the URL printed next works at once.
+fn wait_healthy(addr: SocketAddr, path: &str) -> Result<()> {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(20) {
+        let answer = TcpStream::connect(addr).and_then(|mut stream| {
+            write!(
+                stream,
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+            )?;
+            let mut text = String::new();
+            stream.read_to_string(&mut text)?;
+            Ok(text)
+        });
+        if answer.is_ok_and(|text| text.starts_with("HTTP/1.1 200")) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!(
+        "nothing answered on http://{addr}{path} within 20 s"
+    ))
+}
+
+/// The running servers; dropping this stops any that are still up.
+struct Services(Vec<Child>);
+
+impl Services {
+    /// Returns when the first server exits (Ctrl-C, or a crash).
+    fn wait(&mut self) -> Result<()> {
+        loop {
+            for child in &mut self.0 {
+                if let Ok(Some(status)) = child.try_wait() {
+                    return if status.success() {
+                        Ok(())
+                    } else {
+                        Err(format!("a server exited: {status}"))
+                    };
+                }
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Services {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
