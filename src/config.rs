@@ -10,6 +10,8 @@ use std::fmt;
 
 /// The proxy route the form posts to unless the page says otherwise.
 pub const DEFAULT_API_PATH: &str = "/api/billing/checkout";
+/// The proxy route for balances (`{path}/{organization_id}`) unless the page says otherwise.
+pub const DEFAULT_BALANCE_PATH: &str = "/api/billing/balance";
 /// The preset amounts, in cents, unless the page says otherwise.
 pub const DEFAULT_PRESETS: [u64; 3] = [2_500, 5_000, 10_000];
 /// Longer than the proxy's own request timeout, so the proxy answers first (timeouts nest).
@@ -20,6 +22,7 @@ pub struct WidgetConfig {
     /// Fixed by the embedding page: shown read-only.
     pub organization: Option<OrganizationId>,
     pub api_path: String,
+    pub balance_path: String,
     pub presets: Vec<u64>,
     pub limits: AmountLimits,
     pub locale: Option<String>,
@@ -43,6 +46,7 @@ impl Default for WidgetConfig {
         Self {
             organization: None,
             api_path: DEFAULT_API_PATH.to_owned(),
+            balance_path: DEFAULT_BALANCE_PATH.to_owned(),
             presets: DEFAULT_PRESETS.to_vec(),
             limits: AmountLimits::default(),
             locale: None,
@@ -117,6 +121,7 @@ impl WidgetConfig {
         Ok(Self {
             organization,
             api_path: text(attr::API_PATH).unwrap_or(defaults.api_path),
+            balance_path: text(attr::BALANCE_PATH).unwrap_or(defaults.balance_path),
             presets,
             limits,
             locale: text(attr::LOCALE),
@@ -132,6 +137,7 @@ impl WidgetConfig {
 pub mod attr {
     pub const ORGANIZATION_ID: &str = "data-organization-id";
     pub const API_PATH: &str = "data-api-path";
+    pub const BALANCE_PATH: &str = "data-balance-path";
     pub const PRESETS: &str = "data-presets";
     pub const MIN_CENTS: &str = "data-min-cents";
     pub const MAX_CENTS: &str = "data-max-cents";

@@ -1,78 +1,32 @@
 //! The top-up form: organization, amount, and a single-flight submit that ends on the hosted
-//! checkout page. The rules come from `core`, the words from `messages`; this is the view and
-//! the order of events.
+//! checkout page. The rules come from `core`, the words from `messages`, the request loop from
+//! `submit`; this is the view and the order of events.
 
 use crate::{
+    attempt::SavedAttempt,
     config::WidgetConfig,
     messages,
     money_format::MoneyFormat,
-    navigation::{BrowserNavigator, Navigator},
-    outcome::{Outcome, Problem, interpret},
-    timer::{Wake, wait},
-    transport::{FetchTransport, Transport, to_json},
+    outcome::Problem,
+    services::{Services, now_ms},
+    submit::{Phase, attempt_checkout},
+    timer::{Timeout, Wake},
 };
 use closient_checkout_core::{
-    AmountCents, CheckoutRequest, FieldError, OrganizationId, OrganizationIdError, RetryDecision,
-    RetryPolicy, field, return_urls,
+    AmountCents, CheckoutRequest, FieldError, Money, OrganizationId, OrganizationIdError, field,
+    return_urls, session_id_in_url,
 };
 use leptos::{html, prelude::*, task::spawn_local};
-use std::{cell::Cell, rc::Rc};
+use std::cell::Cell;
 
-/// What the form talks to; tests replace the transport and the navigator to observe them.
-#[derive(Clone)]
-pub struct Services {
-    pub transport: Rc<dyn Transport>,
-    pub navigator: Rc<dyn Navigator>,
-    pub policy: RetryPolicy,
-    /// A sample from `[0, 1)` for backoff jitter.
-    pub random: fn() -> f64,
-    /// The page URL that return URLs are built from when no `return_url` is configured.
-    pub page_url: fn() -> String,
-}
-
-impl Services {
-    pub fn browser(config: &WidgetConfig) -> Self {
-        Self {
-            transport: Rc::new(FetchTransport {
-                timeout_ms: config.timeout_ms,
-            }),
-            navigator: Rc::new(BrowserNavigator),
-            policy: RetryPolicy::default(),
-            random: js_sys::Math::random,
-            page_url: current_page_url,
-        }
-    }
-}
-
-impl std::fmt::Debug for Services {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Services")
-            .field("policy", &self.policy)
-            .finish_non_exhaustive()
-    }
-}
+/// How long a framed page waits for the top window to leave before offering the link.
+const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
 
 /// What a link may prefill. Only the editable organization field takes it; it never locks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prefill {
     pub organization: Option<String>,
     pub amount: Option<String>,
-}
-
-/// Where the submit stands; drives the button and the status line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Phase {
-    Idle,
-    Sending,
-    Retrying,
-    Countdown {
-        secs_left: u64,
-    },
-    Redirecting,
-    /// The browser would not leave the frame by itself; the person follows the link.
-    Blocked {
-        url: String,
-    },
 }
 
 /// Gives each mounted form its own element ids.
@@ -89,6 +43,9 @@ pub fn CheckoutForm(
     config: WidgetConfig,
     services: Services,
     #[prop(optional)] prefill: Prefill,
+    /// Back from a cancelled checkout: say so, and offer to try again.
+    #[prop(optional)]
+    cancelled: bool,
 ) -> impl IntoView {
     let ids = Ids::new(&next_id_prefix());
     let money =
@@ -111,6 +68,8 @@ pub fn CheckoutForm(
     // The single-flight guard: set synchronously before the first await.
     let in_flight = StoredValue::new(false);
     let wake = StoredValue::new_local(Wake::default());
+    // The balance of the organization in the form, once known: shown, and saved as the baseline.
+    let balance = RwSignal::new(None::<(OrganizationId, Money)>);
     let organization_input = NodeRef::<html::Input>::new();
     let amount_input = NodeRef::<html::Input>::new();
 
@@ -143,20 +102,79 @@ pub fn CheckoutForm(
     let clear_server_error =
         move |name: &'static str| server_errors.update(|errors| errors.retain(|e| e.field != name));
 
+    // Fetch the balance whenever the organization becomes a valid id.
+    {
+        let config = config.clone();
+        let services = StoredValue::new_local(services.clone());
+        Effect::new(move |_| {
+            let Ok(id) = organization() else { return };
+            if balance.with_untracked(|b| b.as_ref().is_some_and(|(known, _)| *known == id)) {
+                return;
+            }
+            let (config, services) = (config.clone(), services.get_value());
+            spawn_local(async move {
+                let fetched = services.balance(&config, &id).await;
+                // A slow answer for an id that is no longer in the field is dropped.
+                if organization_untracked(organization_text).is_ok_and(|now| now == id) {
+                    balance.set(fetched.map(|money| (id, money)));
+                }
+            });
+        });
+    }
+
+    // Back from the hosted page through the back-forward cache: nothing may stay pending.
+    let pageshow = window_event_listener(leptos::ev::pageshow, move |event| {
+        if event.persisted() {
+            wake.with_value(|w| w.wake());
+            in_flight.set_value(false);
+            phase.set(Phase::Idle);
+        }
+    });
+    on_cleanup(move || pageshow.remove());
+
+    let leave_for_checkout = {
+        let services = services.clone();
+        move |url: String, request: &CheckoutRequest| {
+            let baseline = balance.with_untracked(|b| {
+                b.as_ref()
+                    .filter(|(id, _)| *id == request.organization_id)
+                    .map(|(_, m)| m.cents())
+            });
+            SavedAttempt {
+                organization_id: request.organization_id.to_string(),
+                amount_cents: request.amount_cents.cents(),
+                saved_at_ms: now_ms(),
+                baseline_cents: baseline,
+                session_id: session_id_in_url(&url).map(|id| id.to_string()),
+            }
+            .save();
+            phase.set(Phase::Redirecting);
+            let navigated = services.navigator.navigate(&url);
+            if navigated.is_err() {
+                phase.set(Phase::Blocked { url });
+            } else if services.navigator.is_framed() {
+                // A cross-origin frame's top navigation can be dropped silently once the click's
+                // activation has expired: if this page is still here, offer the link.
+                let fallback = Timeout::start(FRAMED_NAVIGATION_GRACE_MS, move || {
+                    if phase.get_untracked() == Phase::Redirecting {
+                        phase.set(Phase::Blocked { url });
+                    }
+                });
+                std::mem::forget(fallback);
+            }
+        }
+    };
+
     let run = {
         let config = config.clone();
         let services = services.clone();
         move |request: CheckoutRequest| {
-            let config = config.clone();
-            let services = services.clone();
+            let (config, services) = (config.clone(), services.clone());
+            let leave_for_checkout = leave_for_checkout.clone();
             spawn_local(async move {
-                match attempt_checkout(&config, &services, &request, phase, wake).await {
-                    Ok(url) => {
-                        phase.set(Phase::Redirecting);
-                        if services.navigator.navigate(&url).is_err() {
-                            phase.set(Phase::Blocked { url });
-                        }
-                    }
+                let wake = wake.get_value();
+                match attempt_checkout(&config, &services, &request, phase, &wake).await {
+                    Ok(url) => leave_for_checkout(url, &request),
                     Err(problem) => {
                         if let Problem::Fields(fields) = &problem {
                             server_errors.set(fields.clone());
@@ -225,7 +243,11 @@ pub fn CheckoutForm(
             "Redirecting to secure checkout\u{2026}".to_owned()
         }
         Phase::Idle => match amount() {
+            Ok(amount) if cancelled => {
+                format!("Try again: add {} to balance", format(cents_i64(amount)))
+            }
             Ok(amount) => format!("Add {} to balance", format(cents_i64(amount))),
+            Err(_) if cancelled => "Try again".to_owned(),
             Err(_) => "Add funds".to_owned(),
         },
     };
@@ -240,8 +262,8 @@ pub fn CheckoutForm(
         )),
         Phase::Redirecting => Some("Redirecting to secure checkout\u{2026}".to_owned()),
         Phase::Blocked { .. } => Some(
-            "This page is shown inside another site, which stopped the move to the \
-             checkout page. Use the link below to continue."
+            "This page is shown inside another site, which stopped the move to the checkout \
+             page. Use the link below to continue."
                 .to_owned(),
         ),
         Phase::Idle => notice.get(),
@@ -253,6 +275,16 @@ pub fn CheckoutForm(
         } else {
             hint.to_owned()
         }
+    };
+    let balance_line = move || {
+        let shown = balance
+            .get()
+            .filter(|(id, _)| organization().is_ok_and(|now| now == *id));
+        shown.map(|(_, money)| {
+            view! {
+                <p class="cc-balance">"Current balance: " <strong>{format(money.cents())}</strong></p>
+            }
+        })
     };
 
     let presets = config
@@ -267,7 +299,8 @@ pub fn CheckoutForm(
                     class="cc-preset"
                     aria-pressed=move || pressed().to_string()
                     on:click=move |_| {
-                        amount_text.set(limits.check(cents).map(AmountCents::to_input_string).unwrap_or_default());
+                        let text = limits.check(cents).map(AmountCents::to_input_string);
+                        amount_text.set(text.unwrap_or_default());
                         amount_touched.set(true);
                         clear_server_error(field::AMOUNT_CENTS);
                     }
@@ -287,6 +320,12 @@ pub fn CheckoutForm(
     let ids_amount = ids.clone();
     view! {
         <form class="cc-form" novalidate on:submit=on_submit aria-labelledby=ids.title.clone()>
+            {cancelled.then(|| view! {
+                <div class="cc-notice">
+                    <h2 class="cc-notice-title">"No charge was made"</h2>
+                    <p>"The payment was cancelled. Your details are kept below; try again when you are ready."</p>
+                </div>
+            })}
             <h2 class="cc-title" id=ids.title.clone()>"Add funds to your ad balance"</h2>
             <div class="cc-field">
                 <label for=ids.organization.clone()>"Organization ID"</label>
@@ -302,7 +341,9 @@ pub fn CheckoutForm(
                     readonly=is_fixed
                     aria-readonly=is_fixed.then_some("true")
                     aria-invalid=move || organization_error().is_some().to_string()
-                    aria-describedby=move || described_by(&ids_org.organization_hint, &ids_org.organization_error, organization_error().is_some())
+                    aria-describedby=move || {
+                        described_by(&ids_org.organization_hint, &ids_org.organization_error, organization_error().is_some())
+                    }
                     prop:value=move || organization_text.get()
                     on:input:target=move |event| {
                         organization_text.set(event.target().value());
@@ -315,6 +356,7 @@ pub fn CheckoutForm(
                     {if is_fixed { "Set by this page." } else { "22 letters and digits, from your organization settings." }}
                 </p>
                 <p class="cc-error" id=ids.organization_error.clone()>{organization_error}</p>
+                {balance_line}
             </div>
             <fieldset class="cc-field">
                 <legend>"Amount"</legend>
@@ -329,7 +371,9 @@ pub fn CheckoutForm(
                     autocomplete="transaction-amount"
                     maxlength="32"
                     aria-invalid=move || amount_error().is_some().to_string()
-                    aria-describedby=move || described_by(&ids_amount.amount_hint, &ids_amount.amount_error, amount_error().is_some())
+                    aria-describedby=move || {
+                        described_by(&ids_amount.amount_hint, &ids_amount.amount_error, amount_error().is_some())
+                    }
                     prop:value=move || amount_text.get()
                     on:input:target=move |event| {
                         amount_text.set(event.target().value());
@@ -355,61 +399,6 @@ pub fn CheckoutForm(
                 _ => None,
             }}
         </form>
-    }
-}
-
-/// Runs attempts until one yields a checkout URL or the retry policy gives up.
-async fn attempt_checkout(
-    config: &WidgetConfig,
-    services: &Services,
-    request: &CheckoutRequest,
-    phase: RwSignal<Phase>,
-    wake: StoredValue<Wake, LocalStorage>,
-) -> Result<String, Problem> {
-    let body = to_json(request).ok_or(Problem::Rejected {
-        code: None,
-        status: 0,
-    })?;
-    let mut attempts = 0;
-    loop {
-        attempts += 1;
-        phase.set(if attempts == 1 {
-            Phase::Sending
-        } else {
-            Phase::Retrying
-        });
-        let reply = services
-            .transport
-            .post_json(&config.api_path, body.clone())
-            .await;
-        let (problem, failure) = match interpret(reply, &config.checkout_origins, now_unix()) {
-            Outcome::Checkout(url) => return Ok(url),
-            Outcome::Failed { problem, failure } => (problem, failure),
-        };
-        let decision = failure.map_or(RetryDecision::GiveUp, |f| {
-            services.policy.decide(attempts, f, (services.random)())
-        });
-        let wake = wake.get_value();
-        match decision {
-            RetryDecision::RetryIn { millis } => {
-                wait(u32::try_from(millis).unwrap_or(u32::MAX), &wake).await;
-            }
-            RetryDecision::Countdown {
-                secs,
-                automatic: true,
-            } => {
-                for secs_left in (1..=secs).rev() {
-                    phase.set(Phase::Countdown { secs_left });
-                    if wait(1_000, &wake).await {
-                        break;
-                    }
-                }
-            }
-            RetryDecision::Countdown {
-                automatic: false, ..
-            }
-            | RetryDecision::GiveUp => return Err(problem),
-        }
     }
 }
 
@@ -443,19 +432,6 @@ fn organization_untracked(text: RwSignal<String>) -> Result<OrganizationId, Orga
     OrganizationId::parse(&text.get_untracked())
 }
 
-fn cents_i64(amount: AmountCents) -> i64 {
+pub fn cents_i64(amount: AmountCents) -> i64 {
     i64::try_from(amount.cents()).unwrap_or(i64::MAX)
-}
-
-fn now_unix() -> u64 {
-    // Whole seconds since the epoch; `Date.now()` is a float of milliseconds.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let secs = (js_sys::Date::now() / 1_000.0) as u64;
-    secs
-}
-
-fn current_page_url() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().href().ok())
-        .unwrap_or_default()
 }

@@ -4,56 +4,95 @@
 //! `mount` puts the form into an element and reads its options from the element's `data-`
 //! attributes (see `config`). The rules themselves live in `closient-checkout-core`.
 
+pub mod attempt;
 pub mod config;
 pub mod form;
 pub mod messages;
 pub mod money_format;
 pub mod navigation;
 pub mod outcome;
+pub mod services;
+pub mod submit;
+pub mod success;
 pub mod timer;
 pub mod transport;
+pub mod view;
 
 pub use config::{ConfigError, WidgetConfig};
-pub use form::{CheckoutForm, Prefill, Services};
+pub use form::{CheckoutForm, Prefill};
+pub use services::Services;
+pub use success::SuccessView;
+pub use view::{View, choose_view};
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Mounts the widget into `element`, configured by its `data-` attributes and prefilled from
-/// the page's query string. Keep the returned handle alive as long as the widget should live.
+/// Mounts the widget into `element`, configured by its `data-` attributes; the page's query
+/// string chooses the view and may prefill the editable fields. Keep the returned handle alive
+/// as long as the widget should live.
 pub fn mount(element: web_sys::HtmlElement) -> leptos::mount::UnmountHandle<impl Mountable> {
     let source = element.clone();
     let config = WidgetConfig::from_attributes(|name| source.get_attribute(name));
-    let prefill = prefill_from_query();
-    leptos::mount::mount_to(element, move || match config {
-        Ok(config) => {
-            let services = Services::browser(&config);
-            view! { <CheckoutForm config services prefill /> }.into_any()
+    let view = current_view();
+    leptos::mount::mount_to(element, move || {
+        let config = match config {
+            Ok(config) => config,
+            Err(error) => {
+                return view! {
+                    <p class="cc-config-error" role="alert">
+                        "This checkout is not set up correctly: " {error.to_string()}
+                    </p>
+                }
+                .into_any();
+            }
+        };
+        let services = Services::browser(&config);
+        let attempt = attempt::SavedAttempt::load();
+        match view {
+            View::Success(session) => {
+                view! { <SuccessView config services session attempt /> }.into_any()
+            }
+            View::Form {
+                organization,
+                amount_cents,
+            } => {
+                let prefill = prefill(&config, organization, amount_cents);
+                view! { <CheckoutForm config services prefill /> }.into_any()
+            }
+            View::Cancelled {
+                organization,
+                amount_cents,
+            } => {
+                // The URL carries what was typed; the saved attempt fills what it lacks.
+                let organization =
+                    organization.or_else(|| attempt.as_ref().map(|a| a.organization_id.clone()));
+                let amount_cents =
+                    amount_cents.or_else(|| attempt.as_ref().map(|a| a.amount_cents));
+                let prefill = prefill(&config, organization, amount_cents);
+                view! { <CheckoutForm config services prefill cancelled=true /> }.into_any()
+            }
         }
-        Err(error) => view! {
-            <p class="cc-config-error" role="alert">
-                "This checkout is not set up correctly: " {error.to_string()}
-            </p>
-        }
-        .into_any(),
     })
 }
 
-/// The query string may prefill the editable fields (a link from an email, say), never lock them.
-fn prefill_from_query() -> Prefill {
+fn current_view() -> View {
     let params = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
-    let get = |name: &str| params.as_ref().and_then(|p| p.get(name));
+    choose_view(|name| params.as_ref().and_then(|p| p.get(name)))
+}
+
+/// A link may prefill the editable fields, never lock them; amounts outside the limits are
+/// left out rather than shown as an error nobody typed.
+fn prefill(
+    config: &WidgetConfig,
+    organization: Option<String>,
+    amount_cents: Option<u64>,
+) -> Prefill {
     Prefill {
-        organization: get(closient_checkout_core::field::ORGANIZATION_ID),
-        amount: get(closient_checkout_core::field::AMOUNT_CENTS)
-            .and_then(|cents| cents.parse::<u64>().ok())
-            .and_then(|cents| {
-                closient_checkout_core::AmountLimits::default()
-                    .check(cents)
-                    .ok()
-            })
+        organization,
+        amount: amount_cents
+            .and_then(|cents| config.limits.check(cents).ok())
             .map(closient_checkout_core::AmountCents::to_input_string),
     }
 }

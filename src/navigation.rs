@@ -8,6 +8,8 @@ pub struct NavigationBlocked;
 pub trait Navigator {
     /// Sends the top-level window to `url`, exactly as given.
     fn navigate(&self, url: &str) -> Result<(), NavigationBlocked>;
+    /// Whether the page runs inside a frame, where top navigation may be refused silently.
+    fn is_framed(&self) -> bool;
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,5 +23,17 @@ impl Navigator for BrowserNavigator {
             .location()
             .set_href(url)
             .map_err(|_| NavigationBlocked)
+    }
+
+    fn is_framed(&self) -> bool {
+        let Some(window) = web_sys::window() else {
+            return false;
+        };
+        // Comparing the window objects works across origins; reading the top's location would not.
+        window
+            .top()
+            .ok()
+            .flatten()
+            .is_some_and(|top| !js_sys::Object::is(&top, &window))
     }
 }

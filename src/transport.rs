@@ -1,15 +1,25 @@
-//! The HTTP call to the proxy, behind a small interface so tests can observe and script it.
+//! The HTTP calls to the proxy, behind a small interface so tests can observe and script them.
 
 use crate::outcome::{Reply, ReplyBody, TransportError};
-use closient_checkout_core::{CheckoutResponse, ErrorEnvelope};
+use closient_checkout_core::{BalanceResponse, CheckoutResponse, ErrorEnvelope};
+use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 use std::{future::Future, pin::Pin};
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-/// Posts a JSON body and reads the answer.
+/// An answer as it came over the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub text: String,
+}
+
+/// Posts JSON to, and reads JSON from, the proxy.
 pub trait Transport {
-    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<Reply, TransportError>>;
+    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>>;
+    fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>>;
 }
 
 /// The browser's `fetch`, aborted after `timeout_ms`.
@@ -19,50 +29,79 @@ pub struct FetchTransport {
 }
 
 impl Transport for FetchTransport {
-    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<Reply, TransportError>> {
+    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>> {
         let url = url.to_owned();
-        let timeout_ms = self.timeout_ms;
-        Box::pin(async move {
-            let controller =
-                web_sys::AbortController::new().map_err(|_| TransportError::Network)?;
-            let abort = controller.clone();
-            let timer = crate::timer::Timeout::start(timeout_ms, move || abort.abort());
-            let request = gloo_net::http::Request::post(&url)
+        Box::pin(fetch(self.timeout_ms, move |signal| {
+            Request::post(&url)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
-                .abort_signal(Some(&controller.signal()))
+                .abort_signal(Some(signal))
                 .body(body)
-                .map_err(|_| TransportError::Network)?;
-            let response = request.send().await;
-            let timed_out = controller.signal().aborted();
-            drop(timer);
-            let response = response.map_err(|_| {
-                if timed_out {
-                    TransportError::Timeout
-                } else {
-                    TransportError::Network
-                }
-            })?;
-            let status = response.status();
-            let retry_after = response.headers().get("Retry-After");
-            let text = response.text().await.map_err(|_| TransportError::Network)?;
-            Ok(Reply {
-                status,
-                retry_after,
-                body: read_body(status, &text),
-            })
-        })
+        }))
+    }
+
+    fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>> {
+        let url = url.to_owned();
+        Box::pin(fetch(self.timeout_ms, move |signal| {
+            Request::get(&url)
+                .header("Accept", "application/json")
+                .abort_signal(Some(signal))
+                .build()
+        }))
     }
 }
 
-/// Reads a body as the proxy's success shape or its error envelope.
-pub fn read_body(status: u16, text: &str) -> ReplyBody {
-    if (200..300).contains(&status) {
-        parse_json::<CheckoutResponse>(text).map_or(ReplyBody::Unreadable, ReplyBody::Checkout)
+/// Sends the request `build` makes with an abort signal that fires after `timeout_ms`.
+async fn fetch(
+    timeout_ms: u32,
+    build: impl FnOnce(&web_sys::AbortSignal) -> Result<Request, gloo_net::Error>,
+) -> Result<HttpReply, TransportError> {
+    let controller = web_sys::AbortController::new().map_err(|_| TransportError::Network)?;
+    let request = build(&controller.signal()).map_err(|_| TransportError::Network)?;
+    let abort = controller.clone();
+    let timer = crate::timer::Timeout::start(timeout_ms, move || abort.abort());
+    let response = request.send().await;
+    let timed_out = controller.signal().aborted();
+    drop(timer);
+    let response = response.map_err(|_| {
+        if timed_out {
+            TransportError::Timeout
+        } else {
+            TransportError::Network
+        }
+    })?;
+    let status = response.status();
+    let retry_after = response.headers().get("Retry-After");
+    let text = response.text().await.map_err(|_| TransportError::Network)?;
+    Ok(HttpReply {
+        status,
+        retry_after,
+        text,
+    })
+}
+
+/// Reads an answer to a checkout request: the success shape or the error envelope.
+pub fn read_checkout_reply(reply: HttpReply) -> Reply {
+    let body = if (200..300).contains(&reply.status) {
+        parse_json::<CheckoutResponse>(&reply.text)
+            .map_or(ReplyBody::Unreadable, ReplyBody::Checkout)
     } else {
-        parse_json::<ErrorEnvelope>(text)
+        parse_json::<ErrorEnvelope>(&reply.text)
             .map_or(ReplyBody::Unreadable, |e| ReplyBody::Error(e.error))
+    };
+    Reply {
+        status: reply.status,
+        retry_after: reply.retry_after,
+        body,
     }
+}
+
+/// Reads a balance answer; anything else is `None`.
+pub fn read_balance(reply: &HttpReply) -> Option<BalanceResponse> {
+    (200..300)
+        .contains(&reply.status)
+        .then(|| parse_json(&reply.text))
+        .flatten()
 }
 
 /// Serializes with the browser's JSON, keeping `serde_json` out of the wasm.
@@ -71,7 +110,7 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
     js_sys::JSON::stringify(&value).ok()?.as_string()
 }
 
-fn parse_json<T: DeserializeOwned>(text: &str) -> Option<T> {
+pub fn parse_json<T: DeserializeOwned>(text: &str) -> Option<T> {
     let value = js_sys::JSON::parse(text).ok()?;
     serde_wasm_bindgen::from_value(value).ok()
 }

@@ -9,6 +9,7 @@
 
 pub mod amount;
 pub mod api;
+pub mod credit;
 pub mod money;
 pub mod organization;
 pub mod retry;
@@ -22,6 +23,7 @@ pub use api::{
     ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
     FieldError, field,
 };
+pub use credit::{CreditWatch, POLL_DELAYS_MS, session_id_in_url};
 pub use money::{Money, MoneyError};
 pub use organization::{OrganizationId, OrganizationIdError};
 pub use retry::{Failure, RetryDecision, RetryPolicy, parse_retry_after};

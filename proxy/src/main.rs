@@ -11,6 +11,9 @@ use std::{net::SocketAddr, process::ExitCode};
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if args.print_csp {
+        return print_csp(&args);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -52,6 +55,23 @@ async fn main() -> ExitCode {
             tracing::error!("server error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn print_csp(args: &Args) -> ExitCode {
+    let policy = checkout_proxy::static_files::content_security_policy(
+        args.static_dir.as_deref(),
+        &args.frame_ancestors,
+    );
+    match policy {
+        Ok(policy) => {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{policy}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => startup_error(&format!("cannot read index.html from --static-dir: {e}")),
     }
 }
 

@@ -1,14 +1,18 @@
 //! Test doubles at the widget's two edges (the HTTP call and navigation) and small helpers to
 //! find things on the page the way a person would: by label and by button text.
 
+// Each test file uses its own part of these helpers.
+#![allow(dead_code)]
+
 use closient_checkout::{
     CheckoutForm, Prefill, Services, WidgetConfig,
     navigation::{NavigationBlocked, Navigator},
-    outcome::{Reply, TransportError},
-    transport::{LocalFuture, Transport, read_body},
+    outcome::TransportError,
+    transport::{HttpReply, LocalFuture, Transport},
 };
 use closient_checkout_core::RetryPolicy;
 use leptos::prelude::*;
+use leptos::tachys::view::any_view::AnyView;
 use std::{cell::RefCell, collections::VecDeque, rc::Rc};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlButtonElement, HtmlElement, HtmlInputElement};
@@ -47,37 +51,66 @@ pub fn error(status: u16, code: &str, retry_after: Option<&'static str>) -> Scri
 }
 
 /// Answers from a script and records every request, body verbatim. The body text goes through
-/// the widget's real reader, so parsing is exercised too.
+/// the widget's real readers, so parsing is exercised too. Balance reads answer from their own
+/// script, and `$150.00` when it is empty.
 #[derive(Debug, Default)]
 pub struct ScriptedTransport {
     script: RefCell<VecDeque<Scripted>>,
+    balances: RefCell<VecDeque<Scripted>>,
     pub requests: RefCell<Vec<(String, String)>>,
+    pub balance_reads: RefCell<Vec<String>>,
 }
 
 impl Transport for ScriptedTransport {
-    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<Reply, TransportError>> {
+    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>> {
         self.requests.borrow_mut().push((url.to_owned(), body));
         let next = self.script.borrow_mut().pop_front();
         Box::pin(async move {
-            match next.expect("the test scripted fewer answers than requests were made") {
-                Scripted::NetworkDown => Err(TransportError::Network),
-                Scripted::Answer {
-                    status,
-                    retry_after,
-                    body,
-                } => Ok(Reply {
-                    status,
-                    retry_after: retry_after.map(str::to_owned),
-                    body: read_body(status, &body),
-                }),
-            }
+            answer(next.expect("the test scripted fewer answers than requests were made"))
         })
+    }
+
+    fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>> {
+        self.balance_reads.borrow_mut().push(url.to_owned());
+        let next = self
+            .balances
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| balance("150.00"));
+        Box::pin(async move { answer(next) })
+    }
+}
+
+fn answer(scripted: Scripted) -> Result<HttpReply, TransportError> {
+    match scripted {
+        Scripted::NetworkDown => Err(TransportError::Network),
+        Scripted::Answer {
+            status,
+            retry_after,
+            body,
+        } => Ok(HttpReply {
+            status,
+            retry_after: retry_after.map(str::to_owned),
+            text: body,
+        }),
+    }
+}
+
+pub fn balance(amount: &str) -> Scripted {
+    Scripted::Answer {
+        status: 200,
+        retry_after: None,
+        body: format!(r#"{{"balance":"{amount}","currency":"USD"}}"#),
     }
 }
 
 impl ScriptedTransport {
     pub fn push(&self, answers: impl IntoIterator<Item = Scripted>) {
         self.script.borrow_mut().extend(answers);
+    }
+
+    pub fn push_balances(&self, answers: impl IntoIterator<Item = Scripted>) {
+        self.balances.borrow_mut().extend(answers);
     }
 
     pub fn count(&self) -> usize {
@@ -101,6 +134,10 @@ impl Navigator for RecordingNavigator {
             Ok(())
         }
     }
+
+    fn is_framed(&self) -> bool {
+        self.blocked
+    }
 }
 
 pub struct Widget {
@@ -112,6 +149,18 @@ pub struct Widget {
 
 /// Mounts the real form into a fresh element, with fast backoff so retries finish quickly.
 pub fn mount(config: WidgetConfig, prefill: Prefill, blocked: bool) -> Widget {
+    mount_view(blocked, Vec::new(), move |services| {
+        view! { <CheckoutForm config services prefill /> }.into_any()
+    })
+}
+
+/// Mounts whatever `build` makes from the test services into a fresh element, with fast
+/// backoff and polls so retries finish quickly; `balances` scripts the balance reads.
+pub fn mount_view(
+    blocked: bool,
+    balances: Vec<Scripted>,
+    build: impl FnOnce(Services) -> AnyView + 'static,
+) -> Widget {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .expect("a document");
@@ -125,6 +174,7 @@ pub fn mount(config: WidgetConfig, prefill: Prefill, blocked: bool) -> Widget {
         .append_child(&root)
         .expect("attached");
     let transport = Rc::new(ScriptedTransport::default());
+    transport.push_balances(balances);
     let navigator = Rc::new(RecordingNavigator {
         blocked,
         ..RecordingNavigator::default()
@@ -139,11 +189,9 @@ pub fn mount(config: WidgetConfig, prefill: Prefill, blocked: bool) -> Widget {
         },
         random: || 1.0,
         page_url,
+        poll_delays_ms: vec![0, 20, 20, 20, 20, 20, 20, 20],
     };
-    let handle = leptos::mount::mount_to(
-        root.clone(),
-        move || view! { <CheckoutForm config services prefill /> },
-    );
+    let handle = leptos::mount::mount_to(root.clone(), move || build(services));
     Widget {
         root,
         transport,

@@ -1,0 +1,75 @@
+//! What the views talk to: the HTTP transport, navigation, time and randomness. Tests replace
+//! the transport and the navigator to observe them, and shorten the waits.
+
+use crate::{
+    config::WidgetConfig,
+    navigation::{BrowserNavigator, Navigator},
+    outcome::TransportError,
+    transport::{FetchTransport, Transport, read_balance},
+};
+use closient_checkout_core::{Money, OrganizationId, POLL_DELAYS_MS, RetryPolicy};
+use std::rc::Rc;
+
+#[derive(Clone)]
+pub struct Services {
+    pub transport: Rc<dyn Transport>,
+    pub navigator: Rc<dyn Navigator>,
+    pub policy: RetryPolicy,
+    /// A sample from `[0, 1)` for backoff jitter.
+    pub random: fn() -> f64,
+    /// The page URL that return URLs are built from when no `return_url` is configured.
+    pub page_url: fn() -> String,
+    /// Waits before each balance poll on the success view.
+    pub poll_delays_ms: Vec<u32>,
+}
+
+impl Services {
+    pub fn browser(config: &WidgetConfig) -> Self {
+        Self {
+            transport: Rc::new(FetchTransport {
+                timeout_ms: config.timeout_ms,
+            }),
+            navigator: Rc::new(BrowserNavigator),
+            policy: RetryPolicy::default(),
+            random: js_sys::Math::random,
+            page_url: current_page_url,
+            poll_delays_ms: POLL_DELAYS_MS.to_vec(),
+        }
+    }
+
+    /// The organization's balance through the proxy, or `None` when it cannot be had now.
+    pub async fn balance(
+        &self,
+        config: &WidgetConfig,
+        organization: &OrganizationId,
+    ) -> Option<Money> {
+        let url = format!(
+            "{}/{organization}",
+            config.balance_path.trim_end_matches('/')
+        );
+        let reply: Result<_, TransportError> = self.transport.get_json(&url).await;
+        read_balance(&reply.ok()?).map(|b| b.balance)
+    }
+}
+
+impl std::fmt::Debug for Services {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Services")
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn current_page_url() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
+    // `Date.now()` is a whole number of milliseconds held in a float.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let ms = js_sys::Date::now() as u64;
+    ms
+}

@@ -1,0 +1,85 @@
+//! The checkout request and its retries: attempts until one yields a checkout URL or the retry
+//! policy of `core` gives up. The phases it passes through drive the form's button and status.
+
+use crate::{
+    config::WidgetConfig,
+    outcome::{Outcome, Problem, interpret},
+    services::{Services, now_ms},
+    timer::{Wake, wait},
+    transport::{read_checkout_reply, to_json},
+};
+use closient_checkout_core::{CheckoutRequest, RetryDecision};
+use leptos::prelude::*;
+
+/// Where a submit stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    Idle,
+    Sending,
+    Retrying,
+    Countdown {
+        secs_left: u64,
+    },
+    Redirecting,
+    /// The browser would not leave the frame by itself; the person follows the link.
+    Blocked {
+        url: String,
+    },
+}
+
+pub async fn attempt_checkout(
+    config: &WidgetConfig,
+    services: &Services,
+    request: &CheckoutRequest,
+    phase: RwSignal<Phase>,
+    wake: &Wake,
+) -> Result<String, Problem> {
+    let body = to_json(request).ok_or(Problem::Rejected {
+        code: None,
+        status: 0,
+    })?;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        phase.set(if attempts == 1 {
+            Phase::Sending
+        } else {
+            Phase::Retrying
+        });
+        let reply = services
+            .transport
+            .post_json(&config.api_path, body.clone())
+            .await;
+        let reply = reply.map(read_checkout_reply);
+        let (problem, failure) = match interpret(reply, &config.checkout_origins, now_ms() / 1_000)
+        {
+            Outcome::Checkout(url) => return Ok(url),
+            Outcome::Failed { problem, failure } => (problem, failure),
+        };
+        let decision = failure.map_or(RetryDecision::GiveUp, |f| {
+            services.policy.decide(attempts, f, (services.random)())
+        });
+        match decision {
+            RetryDecision::RetryIn { millis } => {
+                wait(u32::try_from(millis).unwrap_or(u32::MAX), wake).await;
+            }
+            RetryDecision::Countdown {
+                secs,
+                automatic: true,
+            } => {
+                for secs_left in (1..=secs).rev() {
+                    phase.set(Phase::Countdown { secs_left });
+                    if wait(1_000, wake).await {
+                        break;
+                    }
+                }
+            }
+            RetryDecision::Countdown {
+                automatic: false, ..
+            }
+            | RetryDecision::GiveUp => {
+                return Err(problem);
+            }
+        }
+    }
+}

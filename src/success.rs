@@ -1,0 +1,209 @@
+//! The view Stripe returns to after payment: it confirms the payment, then polls the balance
+//! until it shows the credit. It never creates a checkout, so a reload is always safe.
+
+use crate::{
+    attempt::SavedAttempt,
+    config::WidgetConfig,
+    form::cents_i64,
+    money_format::MoneyFormat,
+    services::Services,
+    timer::{Wake, wait},
+};
+use closient_checkout_core::{
+    AmountCents, AmountLimits, CheckoutSessionId, CreditWatch, OrganizationId, SessionIdError,
+    strip_widget_params,
+};
+use leptos::{prelude::*, task::spawn_local};
+
+/// What the balance shows so far.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Credit {
+    Waiting {
+        current: Option<i64>,
+    },
+    Credited {
+        balance: i64,
+    },
+    /// The polls ended without evidence; a refresh starts them again.
+    NotYet {
+        current: Option<i64>,
+    },
+}
+
+/// The payment this page is about, as far as this browser knows it.
+#[derive(Debug, Clone)]
+struct Payment {
+    organization: OrganizationId,
+    /// Known only from the attempt this browser saved for this session.
+    amount: Option<AmountCents>,
+    baseline: Option<i64>,
+}
+
+impl Payment {
+    /// The saved attempt counts only if it went to this session (another tab's does not).
+    fn find(
+        config: &WidgetConfig,
+        session: &CheckoutSessionId,
+        attempt: Option<SavedAttempt>,
+    ) -> Option<Self> {
+        let attempt = attempt.filter(|a| {
+            a.session_id
+                .as_deref()
+                .is_none_or(|id| id == session.as_str())
+        });
+        let from_attempt = attempt
+            .as_ref()
+            .and_then(|a| OrganizationId::parse(&a.organization_id).ok());
+        let organization = config.organization.clone().or(from_attempt)?;
+        let attempt = attempt.filter(|a| a.organization_id == organization.as_str());
+        Some(Self {
+            organization,
+            amount: attempt
+                .as_ref()
+                .and_then(|a| AmountLimits::default().check(a.amount_cents).ok()),
+            baseline: attempt.and_then(|a| a.baseline_cents),
+        })
+    }
+}
+
+#[component]
+pub fn SuccessView(
+    config: WidgetConfig,
+    services: Services,
+    session: Result<CheckoutSessionId, SessionIdError>,
+    attempt: Option<SavedAttempt>,
+) -> impl IntoView {
+    let money =
+        StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency));
+    let format = move |cents: i64| money.with_value(|m| m.cents(cents));
+    let form_url = strip_widget_params(&(services.page_url)());
+    let links = view! {
+        <p class="cc-links">
+            <a href=form_url>"Add more funds"</a>
+            {config.return_url.clone().map(|url| view! { " " <a href=url>"Back to dashboard"</a> })}
+        </p>
+    };
+    let Ok(session) = session else {
+        return view! {
+            <section class="cc-result" aria-labelledby="cc-result-title">
+                <h2 id="cc-result-title">"We could not confirm a payment"</h2>
+                <p>
+                    "This page expects a link back from the checkout page, and this one is incomplete. "
+                    "If you did pay, your balance will show it within a minute."
+                </p>
+                {links}
+            </section>
+        }
+        .into_any();
+    };
+    let payment = Payment::find(&config, &session, attempt);
+    let credit = RwSignal::new(Credit::Waiting { current: None });
+    let polling = StoredValue::new(false);
+
+    let poll = {
+        let payment = payment.clone();
+        move || {
+            let Some(payment) = payment.clone() else {
+                return;
+            };
+            if polling.get_value() {
+                return;
+            }
+            polling.set_value(true);
+            let (config, services) = (config.clone(), services.clone());
+            spawn_local(async move {
+                let mut watch = payment
+                    .amount
+                    .map(|amount| CreditWatch::new(payment.baseline, amount));
+                let mut current = None;
+                credit.set(Credit::Waiting { current });
+                for &delay in &services.poll_delays_ms {
+                    wait(delay, &Wake::default()).await;
+                    let Some(balance) = services.balance(&config, &payment.organization).await
+                    else {
+                        continue;
+                    };
+                    current = Some(balance.cents());
+                    if watch.as_mut().is_some_and(|w| w.observe(balance.cents())) {
+                        credit.set(Credit::Credited {
+                            balance: balance.cents(),
+                        });
+                        polling.set_value(false);
+                        return;
+                    }
+                    credit.set(Credit::Waiting { current });
+                }
+                credit.set(Credit::NotYet { current });
+                polling.set_value(false);
+            });
+        }
+    };
+    poll();
+    let poll = StoredValue::new_local(poll);
+
+    let amount_text = payment
+        .as_ref()
+        .and_then(|p| p.amount)
+        .map(|a| format(cents_i64(a)));
+    let has_evidence = payment
+        .as_ref()
+        .is_some_and(|p| p.baseline.is_some() && p.amount.is_some());
+    let status = move || match credit.get() {
+        Credit::Credited { balance } => {
+            format!(
+                "Your balance has been credited. New balance: {}.",
+                format(balance)
+            )
+        }
+        Credit::Waiting { current } if has_evidence => {
+            let crediting = format!(
+                "Crediting {} to your balance\u{2026}",
+                amount_text.clone().unwrap_or_default()
+            );
+            match current {
+                Some(cents) => format!("{crediting} Current balance: {}.", format(cents)),
+                None => crediting,
+            }
+        }
+        Credit::NotYet {
+            current: Some(cents),
+        } if has_evidence => format!(
+            "Your payment went through, but the new balance has not shown up yet (current balance: \
+             {}). It usually takes a few seconds; check again in a moment.",
+            format(cents)
+        ),
+        Credit::Waiting {
+            current: Some(cents),
+        }
+        | Credit::NotYet {
+            current: Some(cents),
+        } => {
+            format!(
+                "Current balance: {}. Crediting can take a moment.",
+                format(cents)
+            )
+        }
+        Credit::Waiting { current: None } => "Checking your balance\u{2026}".to_owned(),
+        Credit::NotYet { current: None } => {
+            "Your balance could not be read just now. It will show the payment within a minute."
+                .to_owned()
+        }
+    };
+    let can_refresh = payment.is_some();
+    let refresh = move |_| poll.with_value(|poll| poll());
+    view! {
+        <section class="cc-result" aria-labelledby="cc-result-title">
+            <h2 id="cc-result-title">"Payment received"</h2>
+            <p>"Thank you. Stripe confirmed the checkout " <code>{session.to_string()}</code> "."</p>
+            <p class="cc-status" role="status" aria-live="polite">
+                {move || can_refresh.then(&status)}
+                {(!can_refresh).then_some("Your balance will show the payment within a minute.")}
+            </p>
+            {move || (can_refresh && matches!(credit.get(), Credit::NotYet { .. })).then(|| view! {
+                <button type="button" class="cc-submit" on:click=refresh>"Refresh balance"</button>
+            })}
+            {links}
+        </section>
+    }
+    .into_any()
+}
