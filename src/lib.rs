@@ -7,6 +7,7 @@
 pub mod attempt;
 pub mod config;
 pub mod form;
+pub mod json;
 pub mod messages;
 pub mod money_format;
 pub mod navigation;

@@ -6,7 +6,7 @@ use crate::{
     outcome::{Outcome, Problem, interpret},
     services::{Services, now_ms},
     timer::{Wake, wait},
-    transport::{read_checkout_reply, to_json},
+    transport::{checkout_body, read_checkout_reply},
 };
 use closient_checkout_core::{CheckoutRequest, RetryDecision};
 use leptos::prelude::*;
@@ -34,7 +34,7 @@ pub async fn attempt_checkout(
     phase: RwSignal<Phase>,
     wake: &Wake,
 ) -> Result<String, Problem> {
-    let body = to_json(request).ok_or(Problem::Rejected {
+    let body = checkout_body(request).ok_or(Problem::Rejected {
         code: None,
         status: 0,
     })?;

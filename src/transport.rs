@@ -1,10 +1,16 @@
 //! The HTTP calls to the proxy, behind a small interface so tests can observe and script them.
 
-use crate::outcome::{Reply, ReplyBody, TransportError};
-use closient_checkout_core::{BalanceResponse, CheckoutResponse, ErrorEnvelope};
+use crate::{
+    json,
+    outcome::{Reply, ReplyBody, TransportError},
+};
+use closient_checkout_core::{
+    ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, FieldError, Money,
+    field,
+};
 use gloo_net::http::Request;
-use serde::de::DeserializeOwned;
 use std::{future::Future, pin::Pin};
+use wasm_bindgen::{JsCast, JsValue};
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -82,35 +88,66 @@ async fn fetch(
 
 /// Reads an answer to a checkout request: the success shape or the error envelope.
 pub fn read_checkout_reply(reply: HttpReply) -> Reply {
-    let body = if (200..300).contains(&reply.status) {
-        parse_json::<CheckoutResponse>(&reply.text)
-            .map_or(ReplyBody::Unreadable, ReplyBody::Checkout)
-    } else {
-        parse_json::<ErrorEnvelope>(&reply.text)
-            .map_or(ReplyBody::Unreadable, |e| ReplyBody::Error(e.error))
-    };
+    let success = (200..300).contains(&reply.status);
+    let body = json::parse(&reply.text).and_then(|json| {
+        if success {
+            let checkout_url = json::string(&json, "checkout_url")?;
+            Some(ReplyBody::Checkout(CheckoutResponse { checkout_url }))
+        } else {
+            read_error(&json).map(ReplyBody::Error)
+        }
+    });
     Reply {
         status: reply.status,
         retry_after: reply.retry_after,
-        body,
+        body: body.unwrap_or(ReplyBody::Unreadable),
     }
+}
+
+/// `{"error": {code, message, status, details}}`, as core's `ErrorEnvelope` reads it.
+fn read_error(envelope: &JsValue) -> Option<ApiError> {
+    let error = json::get(envelope, "error")?;
+    Some(ApiError {
+        code: ErrorCode::parse(&json::string(&error, "code")?),
+        message: json::string(&error, "message")?,
+        status: u16::try_from(json::integer(&error, "status")?).ok()?,
+        details: read_details(&error),
+    })
+}
+
+/// Field errors, or `None` for any other shape of `details`: the same leniency as core's
+/// `lenient_details`, which never fails the envelope over them.
+fn read_details(error: &JsValue) -> Option<Vec<FieldError>> {
+    let details: js_sys::Array = json::get(error, "details")?.dyn_into().ok()?;
+    details
+        .iter()
+        .map(|item| {
+            Some(FieldError {
+                field: json::string(&item, "field")?,
+                message: json::string(&item, "message")?,
+            })
+        })
+        .collect()
 }
 
 /// Reads a balance answer; anything else is `None`.
 pub fn read_balance(reply: &HttpReply) -> Option<BalanceResponse> {
-    (200..300)
-        .contains(&reply.status)
-        .then(|| parse_json(&reply.text))
-        .flatten()
+    if !(200..300).contains(&reply.status) {
+        return None;
+    }
+    let json = json::parse(&reply.text)?;
+    Some(BalanceResponse {
+        balance: Money::parse(&json::string(&json, "balance")?).ok()?,
+        currency: json::string(&json, "currency")?,
+    })
 }
 
-/// Serializes with the browser's JSON, keeping `serde_json` out of the wasm.
-pub fn to_json<T: serde::Serialize>(value: &T) -> Option<String> {
-    let value = serde_wasm_bindgen::to_value(value).ok()?;
-    js_sys::JSON::stringify(&value).ok()?.as_string()
-}
-
-pub fn parse_json<T: DeserializeOwned>(text: &str) -> Option<T> {
-    let value = js_sys::JSON::parse(text).ok()?;
-    serde_wasm_bindgen::from_value(value).ok()
+/// The checkout request as upstream takes it, keys in the order of core's serde derive.
+pub fn checkout_body(request: &CheckoutRequest) -> Option<String> {
+    json::Writer::default()
+        .string(field::ORGANIZATION_ID, request.organization_id.as_str())
+        .unsigned(field::AMOUNT_CENTS, request.amount_cents.cents())?
+        .string(field::SUCCESS_URL, &request.success_url)
+        .string(field::CANCEL_URL, &request.cancel_url)
+        .finish()
 }

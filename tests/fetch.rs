@@ -4,9 +4,9 @@
 
 use closient_checkout::{
     outcome::{ReplyBody, TransportError},
-    transport::{FetchTransport, Transport, read_checkout_reply},
+    transport::{FetchTransport, HttpReply, Transport, read_balance, read_checkout_reply},
 };
-use closient_checkout_core::{CheckoutResponse, ErrorCode};
+use closient_checkout_core::{CheckoutResponse, ErrorCode, FieldError, Money};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -136,4 +136,78 @@ async fn a_silent_server_is_aborted_at_the_timeout() {
     assert_eq!(reply, Err(TransportError::Timeout));
     assert!(js_sys::Date::now() - started < 1_500.0);
     let _ = JsValue::NULL.dyn_ref::<js_sys::Object>();
+}
+
+fn answer(status: u16, text: &str) -> HttpReply {
+    HttpReply {
+        status,
+        retry_after: None,
+        text: text.to_owned(),
+    }
+}
+
+#[wasm_bindgen_test]
+fn error_details_of_another_shape_are_dropped_not_fatal() {
+    let details = |details: &str| {
+        let text = format!(
+            r#"{{"error":{{"code":"VALIDATION_ERROR","message":"m","status":422{details}}}}}"#
+        );
+        match read_checkout_reply(answer(422, &text)).body {
+            ReplyBody::Error(error) => error.details,
+            other => panic!("expected the envelope for {details:?}, got {other:?}"),
+        }
+    };
+    assert_eq!(
+        details(r#","details":[{"field":"amount_cents","message":"too small","x":1}]"#),
+        Some(vec![FieldError {
+            field: "amount_cents".into(),
+            message: "too small".into()
+        }])
+    );
+    assert_eq!(details(r#","details":[]"#), Some(vec![]));
+    for other in [
+        "",
+        r#","details":null"#,
+        r#","details":{"hint":"x"}"#,
+        r#","details":"text""#,
+        r#","details":[{"field":"amount_cents"}]"#,
+        r#","details":[{"field":1,"message":"m"}]"#,
+    ] {
+        assert_eq!(details(other), None, "{other:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn an_envelope_needs_its_code_message_and_a_whole_status() {
+    for text in [
+        r#"{"error":{"message":"m","status":404}}"#,
+        r#"{"error":{"code":"NOT_FOUND","status":404}}"#,
+        r#"{"error":{"code":"NOT_FOUND","message":"m","status":404.5}}"#,
+        r#"{"error":{"code":"NOT_FOUND","message":"m","status":70000}}"#,
+        r#"{"error":"NOT_FOUND"}"#,
+        r#"{"code":"NOT_FOUND","message":"m","status":404}"#,
+        "null",
+    ] {
+        assert_eq!(
+            read_checkout_reply(answer(404, text)).body,
+            ReplyBody::Unreadable,
+            "{text}"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+fn balance_reads_decimal_strings_and_ignores_the_rest() {
+    let read = |status, text| read_balance(&answer(status, text)).map(|b| b.balance);
+    assert_eq!(
+        read(
+            200,
+            r#"{"balance":"150.00","currency":"USD","total_spent":"1.00"}"#
+        ),
+        Some(Money::from_cents(15_000))
+    );
+    assert_eq!(read(200, r#"{"balance":150.0,"currency":"USD"}"#), None);
+    assert_eq!(read(200, r#"{"balance":"150.00"}"#), None);
+    assert_eq!(read(503, r#"{"balance":"150.00","currency":"USD"}"#), None);
+    assert_eq!(read(200, "<html>"), None);
 }

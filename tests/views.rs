@@ -59,6 +59,47 @@ async fn the_form_shows_the_balance_and_saves_it_as_the_baseline() {
 }
 
 #[wasm_bindgen_test]
+fn the_saved_attempt_round_trips_with_or_without_its_optional_parts() {
+    for saved in [
+        attempt(Some(-310)),
+        SavedAttempt {
+            baseline_cents: None,
+            session_id: None,
+            ..attempt(None)
+        },
+    ] {
+        saved.save();
+        assert_eq!(SavedAttempt::load(), Some(saved));
+    }
+    let storage = web_sys::window()
+        .and_then(|w| w.session_storage().ok().flatten())
+        .expect("sessionStorage");
+    for (stored, readable) in [
+        (
+            r#"{"organization_id":"x","amount_cents":2500,"saved_at_ms":1,"baseline_cents":null}"#,
+            true,
+        ),
+        (
+            r#"{"organization_id":"x","amount_cents":25.5,"saved_at_ms":1}"#,
+            false,
+        ),
+        (
+            r#"{"organization_id":"x","amount_cents":2500,"saved_at_ms":1,"session_id":5}"#,
+            false,
+        ),
+        ("not json", false),
+    ] {
+        storage
+            .set_item("closient-checkout:attempt", stored)
+            .expect("stored");
+        assert_eq!(SavedAttempt::load().is_some(), readable, "{stored}");
+    }
+    storage
+        .remove_item("closient-checkout:attempt")
+        .expect("removed");
+}
+
+#[wasm_bindgen_test]
 async fn success_polls_until_the_balance_shows_the_credit() {
     let widget = success(
         Some(attempt(Some(15_000))),
