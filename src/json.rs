@@ -74,6 +74,11 @@ impl Writer {
         self
     }
 
+    /// The object itself, for APIs that take a plain object (`fetch`'s headers).
+    pub fn into_object(self) -> Object {
+        self.0
+    }
+
     pub fn finish(self) -> Option<String> {
         JSON::stringify(&self.0).ok()?.as_string()
     }

@@ -8,9 +8,10 @@ use closient_checkout_core::{
     ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, FieldError, Money,
     field,
 };
-use gloo_net::http::Request;
 use std::{future::Future, pin::Pin};
 use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Request, RequestInit, Response};
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -36,49 +37,60 @@ pub struct FetchTransport {
 
 impl Transport for FetchTransport {
     fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>> {
-        let url = url.to_owned();
-        Box::pin(fetch(self.timeout_ms, move |signal| {
-            Request::post(&url)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .abort_signal(Some(signal))
-                .body(body)
-        }))
+        Box::pin(fetch(self.timeout_ms, url.to_owned(), Some(body)))
     }
 
     fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>> {
-        let url = url.to_owned();
-        Box::pin(fetch(self.timeout_ms, move |signal| {
-            Request::get(&url)
-                .header("Accept", "application/json")
-                .abort_signal(Some(signal))
-                .build()
-        }))
+        Box::pin(fetch(self.timeout_ms, url.to_owned(), None))
     }
 }
 
-/// Sends the request `build` makes with an abort signal that fires after `timeout_ms`.
+/// A GET, or a POST of `body`, that asks for JSON.
+fn json_request(url: &str, body: Option<&str>, signal: &AbortSignal) -> Option<Request> {
+    let mut headers = json::Writer::default().string("Accept", "application/json");
+    let init = RequestInit::new();
+    if let Some(body) = body {
+        headers = headers.string("Content-Type", "application/json");
+        init.set_method("POST");
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&headers.into_object());
+    init.set_signal(Some(signal));
+    Request::new_with_str_and_init(url, &init).ok()
+}
+
+/// Sends the request with an abort signal that fires after `timeout_ms`.
 async fn fetch(
     timeout_ms: u32,
-    build: impl FnOnce(&web_sys::AbortSignal) -> Result<Request, gloo_net::Error>,
+    url: String,
+    body: Option<String>,
 ) -> Result<HttpReply, TransportError> {
-    let controller = web_sys::AbortController::new().map_err(|_| TransportError::Network)?;
-    let request = build(&controller.signal()).map_err(|_| TransportError::Network)?;
+    let window = web_sys::window().ok_or(TransportError::Network)?;
+    let controller = AbortController::new().map_err(|_| TransportError::Network)?;
+    let request =
+        json_request(&url, body.as_deref(), &controller.signal()).ok_or(TransportError::Network)?;
     let abort = controller.clone();
     let timer = crate::timer::Timeout::start(timeout_ms, move || abort.abort());
-    let response = request.send().await;
+    let response = JsFuture::from(window.fetch_with_request(&request)).await;
     let timed_out = controller.signal().aborted();
     drop(timer);
-    let response = response.map_err(|_| {
-        if timed_out {
-            TransportError::Timeout
-        } else {
-            TransportError::Network
-        }
-    })?;
+    let response: Response = response
+        .map_err(|_| {
+            if timed_out {
+                TransportError::Timeout
+            } else {
+                TransportError::Network
+            }
+        })?
+        .unchecked_into();
     let status = response.status();
-    let retry_after = response.headers().get("Retry-After");
-    let text = response.text().await.map_err(|_| TransportError::Network)?;
+    let retry_after = response.headers().get("Retry-After").ok().flatten();
+    let text = response.text().map_err(|_| TransportError::Network)?;
+    let text = JsFuture::from(text)
+        .await
+        .ok()
+        .and_then(|text| text.as_string())
+        .ok_or(TransportError::Network)?;
     Ok(HttpReply {
         status,
         retry_after,
