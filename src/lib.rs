@@ -25,7 +25,7 @@ pub use services::Services;
 pub use success::SuccessView;
 pub use view::{View, choose_view};
 
-use leptos::prelude::*;
+use leptos::{either::EitherOf3, prelude::*};
 use wasm_bindgen::JsCast;
 
 /// Mounts the widget into `element`, configured by its `data-` attributes; the page's query
@@ -35,44 +35,40 @@ pub fn mount(element: web_sys::HtmlElement) -> leptos::mount::UnmountHandle<impl
     let source = element.clone();
     let config = WidgetConfig::from_attributes(|name| source.get_attribute(name));
     let view = current_view();
+    // `EitherOf3` rather than `into_any()`: the type-erased view costs the wasm several KB.
     leptos::mount::mount_to(element, move || {
         let config = match config {
             Ok(config) => config,
             Err(error) => {
-                return view! {
+                return EitherOf3::A(view! {
                     <p class="cc-config-error" role="alert">
                         "This checkout is not set up correctly: " {error.to_string()}
                     </p>
-                }
-                .into_any();
+                });
             }
         };
         let services = Services::browser(&config);
         let attempt = attempt::SavedAttempt::load();
-        match view {
+        let (organization, amount_cents, cancelled) = match view {
             View::Success(session) => {
-                view! { <SuccessView config services session attempt /> }.into_any()
+                return EitherOf3::B(view! { <SuccessView config services session attempt /> });
             }
             View::Form {
                 organization,
                 amount_cents,
-            } => {
-                let prefill = prefill(&config, organization, amount_cents);
-                view! { <CheckoutForm config services prefill /> }.into_any()
-            }
+            } => (organization, amount_cents, false),
+            // The URL carries what was typed; the saved attempt fills what it lacks.
             View::Cancelled {
                 organization,
                 amount_cents,
-            } => {
-                // The URL carries what was typed; the saved attempt fills what it lacks.
-                let organization =
-                    organization.or_else(|| attempt.as_ref().map(|a| a.organization_id.clone()));
-                let amount_cents =
-                    amount_cents.or_else(|| attempt.as_ref().map(|a| a.amount_cents));
-                let prefill = prefill(&config, organization, amount_cents);
-                view! { <CheckoutForm config services prefill cancelled=true /> }.into_any()
-            }
-        }
+            } => (
+                organization.or_else(|| attempt.as_ref().map(|a| a.organization_id.clone())),
+                amount_cents.or_else(|| attempt.as_ref().map(|a| a.amount_cents)),
+                true,
+            ),
+        };
+        let prefill = prefill(&config, organization, amount_cents);
+        EitherOf3::C(view! { <CheckoutForm config services prefill cancelled /> })
     })
 }
 
