@@ -13,11 +13,11 @@ use crate::{
     timer::{Timeout, Wake},
 };
 use closient_checkout_core::{
-    AmountCents, CheckoutRequest, FieldError, Money, OrganizationId, OrganizationIdError, field,
-    return_urls, session_id_in_url,
+    AmountCents, CheckoutRequest, Money, OrganizationId, OrganizationIdError, field, return_urls,
+    session_id_in_url,
 };
 use leptos::{html, prelude::*, task::spawn_local};
-use std::cell::Cell;
+use std::{cell::Cell, rc::Rc};
 
 /// How long a framed page waits for the top window to leave before offering the link.
 const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
@@ -38,6 +38,45 @@ fn next_id_prefix() -> String {
     })
 }
 
+/// One text field: what is typed, whether the person has been there, and what the server said
+/// about it. One signal per field, so a keystroke updates the three together.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct FieldState {
+    text: String,
+    touched: bool,
+    /// The server's message for this field from the last attempt, until the field is edited.
+    server_error: Option<String>,
+}
+
+impl FieldState {
+    fn new(text: String) -> Self {
+        Self {
+            text,
+            ..Self::default()
+        }
+    }
+
+    /// The field's own problem once touched, else the server's.
+    fn error<E>(&self, parsed: Result<(), E>, show: impl FnOnce(&E) -> String) -> Option<String> {
+        match parsed {
+            Err(error) if self.touched => Some(show(&error)),
+            _ => self
+                .server_error
+                .as_deref()
+                .map(messages::server_field_error),
+        }
+    }
+
+    /// What a person typing does: new text, touched, and the server's word no longer applies.
+    fn edit(&mut self, text: String) {
+        *self = Self {
+            text,
+            touched: true,
+            server_error: None,
+        };
+    }
+}
+
 #[component]
 pub fn CheckoutForm(
     config: WidgetConfig,
@@ -55,81 +94,76 @@ pub fn CheckoutForm(
     let fixed_organization = config.organization.clone();
     let is_fixed = fixed_organization.is_some();
 
-    let organization_text = RwSignal::new(match &fixed_organization {
+    let organization_field = RwSignal::new(FieldState::new(match &fixed_organization {
         Some(id) => id.to_string(),
         None => prefill.organization.unwrap_or_default(),
-    });
-    let amount_text = RwSignal::new(prefill.amount.unwrap_or_default());
-    let organization_touched = RwSignal::new(false);
-    let amount_touched = RwSignal::new(false);
-    let server_errors = RwSignal::new(Vec::<FieldError>::new());
-    let notice = RwSignal::new(None::<String>);
-    let phase = RwSignal::new(Phase::Idle);
+    }));
+    let amount_field = RwSignal::new(FieldState::new(prefill.amount.unwrap_or_default()));
+    let phase = RwSignal::new(Phase::Idle { notice: None });
     // The single-flight guard: set synchronously before the first await.
-    let in_flight = StoredValue::new(false);
-    let wake = StoredValue::new_local(Wake::default());
+    let in_flight = Rc::new(Cell::new(false));
+    let wake = Wake::default();
     // The balance of the organization in the form, once known: shown, and saved as the baseline.
     let balance = RwSignal::new(None::<(OrganizationId, Money)>);
     let organization_input = NodeRef::<html::Input>::new();
     let amount_input = NodeRef::<html::Input>::new();
 
-    let organization = move || OrganizationId::parse(&organization_text.get());
-    let amount = move || AmountCents::parse(&amount_text.get(), &limits);
-    let server_error = move |name: &str| {
-        server_errors.with(|errors| {
-            errors
-                .iter()
-                .find(|e| e.field == name)
-                .map(|e| messages::server_field_error(&e.message))
-        })
-    };
+    let organization = move || organization_field.with(|f| OrganizationId::parse(&f.text));
+    let amount = move || amount_field.with(|f| AmountCents::parse(&f.text, &limits));
     let organization_error = move || -> Option<String> {
         if is_fixed {
             return None;
         }
-        match organization() {
-            Err(OrganizationIdError::Empty) if !organization_touched.get() => None,
-            Err(error) if organization_touched.get() => Some(messages::organization_error(&error)),
-            _ => server_error(field::ORGANIZATION_ID),
-        }
+        organization_field.with(|field| match OrganizationId::parse(&field.text) {
+            // An untouched empty field is not an error yet, nor does the server's word apply.
+            Err(OrganizationIdError::Empty) if !field.touched => None,
+            parsed => field.error(parsed.map(drop), messages::organization_error),
+        })
     };
     let amount_error = move || -> Option<String> {
-        match amount() {
-            Err(error) if amount_touched.get() => Some(messages::amount_error(&error, &format)),
-            _ => server_error(field::AMOUNT_CENTS),
-        }
+        amount_field.with(|field| {
+            let parsed = AmountCents::parse(&field.text, &limits).map(drop);
+            field.error(parsed, |error| messages::amount_error(error, &format))
+        })
     };
-    let clear_server_error =
-        move |name: &'static str| server_errors.update(|errors| errors.retain(|e| e.field != name));
 
-    // Fetch the balance whenever the organization becomes a valid id.
+    // Fetch the balance whenever the organization becomes a valid id. The effect hands itself
+    // the id it saw: touching the field or a server error changes the field, not the id.
     {
-        let config = config.clone();
-        let services = StoredValue::new_local(services.clone());
-        Effect::new(move |_| {
-            let Ok(id) = organization() else { return };
-            if balance.with_untracked(|b| b.as_ref().is_some_and(|(known, _)| *known == id)) {
-                return;
+        let (config, services) = (config.clone(), services.clone());
+        Effect::new(move |last: Option<Option<OrganizationId>>| {
+            let id = organization().ok();
+            let Some(new) = id.clone().filter(|id| last.flatten().as_ref() != Some(id)) else {
+                return id;
+            };
+            if balance.with_untracked(|b| b.as_ref().is_some_and(|(known, _)| *known == new)) {
+                return id;
             }
-            let (config, services) = (config.clone(), services.get_value());
+            let (config, services) = (config.clone(), services.clone());
             spawn_local(async move {
-                let fetched = services.balance(&config, &id).await;
+                let fetched = services.balance(&config, &new).await;
                 // A slow answer for an id that is no longer in the field is dropped.
-                if organization_untracked(organization_text).is_ok_and(|now| now == id) {
-                    balance.set(fetched.map(|money| (id, money)));
+                if organization_untracked(organization_field).is_ok_and(|now| now == new) {
+                    balance.set(fetched.map(|money| (new, money)));
                 }
             });
+            id
         });
     }
 
     // Back from the hosted page through the back-forward cache: nothing may stay pending.
-    let pageshow = window_event_listener(leptos::ev::pageshow, move |event| {
-        if event.persisted() {
-            wake.with_value(|w| w.wake());
-            in_flight.set_value(false);
-            phase.set(Phase::Idle);
-        }
-    });
+    let pageshow = {
+        let (in_flight, wake) = (in_flight.clone(), wake.clone());
+        window_event_listener(leptos::ev::pageshow, move |event| {
+            if event.persisted() {
+                wake.wake();
+                in_flight.set(false);
+                if !matches!(phase.get_untracked(), Phase::Idle { .. }) {
+                    phase.set(Phase::Idle { notice: None });
+                }
+            }
+        })
+    };
     on_cleanup(move || pageshow.remove());
 
     let leave_for_checkout = {
@@ -166,22 +200,42 @@ pub fn CheckoutForm(
     };
 
     let run = {
-        let config = config.clone();
-        let services = services.clone();
+        let (config, services, in_flight, wake) = (
+            config.clone(),
+            services.clone(),
+            in_flight.clone(),
+            wake.clone(),
+        );
         move |request: CheckoutRequest| {
-            let (config, services) = (config.clone(), services.clone());
+            let (config, services, in_flight, wake) = (
+                config.clone(),
+                services.clone(),
+                in_flight.clone(),
+                wake.clone(),
+            );
             let leave_for_checkout = leave_for_checkout.clone();
             spawn_local(async move {
-                let wake = wake.get_value();
                 match attempt_checkout(&config, &services, &request, phase, &wake).await {
                     Ok(url) => leave_for_checkout(url, &request),
                     Err(problem) => {
-                        if let Problem::Fields(fields) = &problem {
-                            server_errors.set(fields.clone());
+                        if let Problem::Fields(errors) = &problem {
+                            let server_error = |name: &str| {
+                                errors
+                                    .iter()
+                                    .find(|e| e.field == name)
+                                    .map(|e| e.message.clone())
+                            };
+                            organization_field.update(|f| {
+                                f.server_error = server_error(field::ORGANIZATION_ID);
+                            });
+                            amount_field.update(|f| {
+                                f.server_error = server_error(field::AMOUNT_CENTS);
+                            });
                         }
-                        notice.set(Some(messages::problem(&problem)));
-                        phase.set(Phase::Idle);
-                        in_flight.set_value(false);
+                        phase.set(Phase::Idle {
+                            notice: Some(messages::problem(&problem)),
+                        });
+                        in_flight.set(false);
                     }
                 }
             });
@@ -190,26 +244,27 @@ pub fn CheckoutForm(
 
     let on_submit = {
         let services = services.clone();
-        let fixed_organization = fixed_organization.clone();
         let return_url = config.return_url.clone();
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
             if matches!(phase.get_untracked(), Phase::Countdown { .. }) {
                 // A click during a countdown retries now, once.
-                wake.with_value(|w| w.wake());
+                wake.wake();
                 return;
             }
-            if in_flight.get_value() {
+            if in_flight.get() {
                 return;
             }
-            organization_touched.set(true);
-            amount_touched.set(true);
+            organization_field.update(|f| f.touched = true);
+            amount_field.update(|f| f.touched = true);
             let organization = fixed_organization
                 .clone()
-                .map_or_else(|| organization_untracked(organization_text), Ok);
-            let amount = AmountCents::parse(&amount_text.get_untracked(), &limits);
+                .map_or_else(|| organization_untracked(organization_field), Ok);
+            let amount = amount_field.with_untracked(|f| AmountCents::parse(&f.text, &limits));
             let (Ok(organization_id), Ok(amount_cents)) = (organization.clone(), amount) else {
-                notice.set(Some("Please correct the highlighted fields.".to_owned()));
+                phase.set(Phase::Idle {
+                    notice: Some("Please correct the highlighted fields.".to_owned()),
+                });
                 let first_invalid = if organization.is_err() {
                     organization_input
                 } else {
@@ -220,9 +275,10 @@ pub fn CheckoutForm(
                 }
                 return;
             };
-            in_flight.set_value(true);
-            notice.set(None);
-            server_errors.set(Vec::new());
+            in_flight.set(true);
+            phase.set(Phase::Idle { notice: None });
+            organization_field.update(|f| f.server_error = None);
+            amount_field.update(|f| f.server_error = None);
             let typed = (!is_fixed).then_some(&organization_id);
             let page = return_url.clone().unwrap_or_else(services.page_url);
             let urls = return_urls(&page, amount_cents, typed);
@@ -242,7 +298,7 @@ pub fn CheckoutForm(
         Phase::Redirecting | Phase::Blocked { .. } => {
             "Redirecting to secure checkout\u{2026}".to_owned()
         }
-        Phase::Idle => match amount() {
+        Phase::Idle { .. } => match amount() {
             Ok(amount) if cancelled => {
                 format!("Try again: add {} to balance", format(cents_i64(amount)))
             }
@@ -266,16 +322,9 @@ pub fn CheckoutForm(
              page. Use the link below to continue."
                 .to_owned(),
         ),
-        Phase::Idle => notice.get(),
+        Phase::Idle { notice } => notice,
     };
-    let busy = move || !matches!(phase.get(), Phase::Idle | Phase::Countdown { .. });
-    let described_by = move |hint: &str, error: &str, invalid: bool| {
-        if invalid {
-            format!("{hint} {error}")
-        } else {
-            hint.to_owned()
-        }
-    };
+    let busy = move || !matches!(phase.get(), Phase::Idle { .. } | Phase::Countdown { .. });
     let balance_line = move || {
         let shown = balance
             .get()
@@ -300,9 +349,7 @@ pub fn CheckoutForm(
                     aria-pressed=move || pressed().to_string()
                     on:click=move |_| {
                         let text = limits.check(cents).map(AmountCents::to_input_string);
-                        amount_text.set(text.unwrap_or_default());
-                        amount_touched.set(true);
-                        clear_server_error(field::AMOUNT_CENTS);
+                        amount_field.update(|f| f.edit(text.unwrap_or_default()));
                     }
                 >
                     {label}
@@ -316,8 +363,8 @@ pub fn CheckoutForm(
         format(cents_i64(limits.max()))
     );
 
-    let ids_org = ids.clone();
-    let ids_amount = ids.clone();
+    let organization_described = DescribedBy::new(&ids.organization_hint, &ids.organization_error);
+    let amount_described = DescribedBy::new(&ids.amount_hint, &ids.amount_error);
     view! {
         <form class="cc-form" novalidate on:submit=on_submit aria-labelledby=ids.title.clone()>
             {cancelled.then(|| view! {
@@ -341,16 +388,14 @@ pub fn CheckoutForm(
                     readonly=is_fixed
                     aria-readonly=is_fixed.then_some("true")
                     aria-invalid=move || organization_error().is_some().to_string()
-                    aria-describedby=move || {
-                        described_by(&ids_org.organization_hint, &ids_org.organization_error, organization_error().is_some())
+                    aria-describedby=move || organization_described.get(organization_error().is_some())
+                    prop:value=move || organization_field.with(|f| f.text.clone())
+                    on:input=move |event| organization_field.update(|f| f.edit(event_target_value(&event)))
+                    on:blur=move |_| {
+                        if !organization_field.with_untracked(|f| f.touched) {
+                            organization_field.update(|f| f.touched = true);
+                        }
                     }
-                    prop:value=move || organization_text.get()
-                    on:input:target=move |event| {
-                        organization_text.set(event.target().value());
-                        organization_touched.set(true);
-                        clear_server_error(field::ORGANIZATION_ID);
-                    }
-                    on:blur=move |_| organization_touched.set(true)
                 />
                 <p class="cc-hint" id=ids.organization_hint.clone()>
                     {if is_fixed { "Set by this page." } else { "22 letters and digits, from your organization settings." }}
@@ -371,15 +416,9 @@ pub fn CheckoutForm(
                     autocomplete="transaction-amount"
                     maxlength="32"
                     aria-invalid=move || amount_error().is_some().to_string()
-                    aria-describedby=move || {
-                        described_by(&ids_amount.amount_hint, &ids_amount.amount_error, amount_error().is_some())
-                    }
-                    prop:value=move || amount_text.get()
-                    on:input:target=move |event| {
-                        amount_text.set(event.target().value());
-                        amount_touched.set(true);
-                        clear_server_error(field::AMOUNT_CENTS);
-                    }
+                    aria-describedby=move || amount_described.get(amount_error().is_some())
+                    prop:value=move || amount_field.with(|f| f.text.clone())
+                    on:input=move |event| amount_field.update(|f| f.edit(event_target_value(&event)))
                 />
                 <p class="cc-hint" id=ids.amount_hint.clone()>{range_hint}</p>
                 <p class="cc-error" id=ids.amount_error.clone()>{amount_error}</p>
@@ -428,8 +467,35 @@ impl Ids {
     }
 }
 
-fn organization_untracked(text: RwSignal<String>) -> Result<OrganizationId, OrganizationIdError> {
-    OrganizationId::parse(&text.get_untracked())
+/// A field's `aria-describedby`, both values built once: the hint, and the hint with the error
+/// while there is one.
+#[derive(Debug, Clone)]
+struct DescribedBy {
+    valid: String,
+    invalid: String,
+}
+
+impl DescribedBy {
+    fn new(hint: &str, error: &str) -> Self {
+        Self {
+            valid: hint.to_owned(),
+            invalid: format!("{hint} {error}"),
+        }
+    }
+
+    fn get(&self, invalid: bool) -> String {
+        if invalid {
+            self.invalid.clone()
+        } else {
+            self.valid.clone()
+        }
+    }
+}
+
+fn organization_untracked(
+    field: RwSignal<FieldState>,
+) -> Result<OrganizationId, OrganizationIdError> {
+    field.with_untracked(|f| OrganizationId::parse(&f.text))
 }
 
 pub fn cents_i64(amount: AmountCents) -> i64 {

@@ -14,7 +14,10 @@ use leptos::prelude::*;
 /// Where a submit stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
-    Idle,
+    /// Waiting for the person, with what the last attempt or check told them.
+    Idle {
+        notice: Option<String>,
+    },
     Sending,
     Retrying,
     Countdown {
