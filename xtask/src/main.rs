@@ -5,6 +5,7 @@
 
 mod demo;
 mod dist;
+mod e2e;
 mod pipeline;
 mod tools;
 
@@ -30,6 +31,10 @@ const COMMANDS: &[(&str, &str)] = &[
         "dist",
         "build the release bundle into dist/ and print its sizes",
     ),
+    (
+        "e2e",
+        "build dist/ and run the full-flow browser tests in e2e/ (proxy, mock, nginx)",
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
         Some("demo") => exit_code(demo::run()),
         Some("test") => pipeline::run(),
         Some("dist") => exit_code(dist::run()),
+        Some("e2e") => exit_code(e2e::run_alone()),
         unknown => {
             if let Some(command) = unknown {
                 eprintln!("unknown command `{command}`\n");

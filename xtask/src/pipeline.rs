@@ -3,7 +3,7 @@
 //! A failing step does not stop the ones after it, so one run shows every failure.
 
 use crate::tools::{self, Needs, Tools};
-use crate::{Result, dist, secs};
+use crate::{Result, dist, e2e, secs};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -96,6 +96,7 @@ fn steps(tools: &Tools) -> Vec<(&'static str, Action<'_>)> {
         ),
         ("wasm-pack test", Box::new(|| wasm_pack_test(tools))),
         ("dist", Box::new(|| dist::build(tools))),
+        ("e2e", Box::new(|| e2e::run(tools))),
     ]
 }
 

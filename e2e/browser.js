@@ -1,0 +1,107 @@
+// Headless Chromium for the tests, and `e2eTest`: a test with a fresh browser context whose
+// failure leaves a screenshot, the browser console and the servers' logs in
+// target/e2e/<test name>/.
+
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { test } = require('node:test');
+const { chromium } = require('playwright-core');
+const { PATHS } = require('./harness');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  // Without these Chromium floods the closed network with refused connections.
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Launches Chromium. `backForwardCache: true` turns the back-forward cache on: Playwright passes
+ * `--disable-back-forward-cache` by default, and with it a Back test could never fail.
+ */
+function launch({ backForwardCache = false } = {}) {
+  return chromium.launch({
+    executablePath: PATHS.chromium,
+    headless: true,
+    args: backForwardCache
+      ? [...CHROMIUM_ARGS, '--enable-features=BackForwardCache']
+      : CHROMIUM_ARGS,
+    ignoreDefaultArgs: backForwardCache ? ['--disable-back-forward-cache'] : [],
+  });
+}
+
+/** A folder name for a test: its name with anything unusual replaced. */
+function artifactDir(testName) {
+  const safe = testName.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 100);
+  return path.join(PATHS.artifacts, safe || 'unnamed');
+}
+
+/**
+ * A test that gets `{ page, context, t }` in a fresh context of `fixture.browser`. On failure it
+ * writes `screenshot.png`, `console.log` and `servers.log` (from `fixture.logs()`).
+ * `options.browser` overrides the browser (for the back-forward cache test).
+ */
+function e2eTest(name, fixture, body, options = {}) {
+  test(name, { timeout: options.timeout ?? 60000 }, async (t) => {
+    const dir = artifactDir(t.name);
+    fs.rmSync(dir, { recursive: true, force: true });
+    const browser = options.browser ? await options.browser() : fixture.browser;
+    const context = await browser.newContext();
+    context.setDefaultTimeout(10000);
+    const page = await context.newPage();
+    const consoleLines = [];
+    const stamp = () => new Date().toISOString().slice(11, 23);
+    page.on('console', (message) =>
+      consoleLines.push(`${stamp()} [${message.type()}] ${message.text()}`),
+    );
+    page.on('pageerror', (error) => consoleLines.push(`${stamp()} [pageerror] ${error.message}`));
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) consoleLines.push(`${stamp()} [navigated] ${frame.url()}`);
+    });
+    try {
+      await body({ page, context, t });
+    } catch (error) {
+      fs.mkdirSync(dir, { recursive: true });
+      await page
+        .screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true })
+        .catch((e) => consoleLines.push(`(no screenshot: ${e.message})`));
+      consoleLines.push(`${stamp()} [url at failure] ${page.url()}`);
+      fs.writeFileSync(path.join(dir, 'console.log'), `${consoleLines.join('\n')}\n`);
+      if (fixture.logs) fs.writeFileSync(path.join(dir, 'servers.log'), fixture.logs());
+      error.message += `\n(screenshot and logs in ${path.relative(process.cwd(), dir) || dir})`;
+      throw error;
+    } finally {
+      await context.close().catch(() => {});
+      if (options.browser) await browser.close().catch(() => {});
+    }
+  });
+}
+
+/** Polls `check` (which returns a truthy value or throws) until it passes or time runs out. */
+async function eventually(check, { timeout = 10000, interval = 100, what = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = new Error(`${what}: not yet (got ${JSON.stringify(value)})`);
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      last.message = `after ${timeout} ms: ${last.message}`;
+      throw last;
+    }
+    await new Promise((resolve) => setTimeout(resolve, interval));
+  }
+}
+
+module.exports = { e2eTest, eventually, launch };

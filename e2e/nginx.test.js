@@ -1,0 +1,83 @@
+// The static files served by nginx under a path prefix, with no rewrite rules, and /api/ passed
+// to the proxy: the server block includes the committed deploy/nginx/closient-checkout.conf, as
+// the README shows.
+
+'use strict';
+
+const assert = require('node:assert/strict');
+const { after, before, beforeEach, describe } = require('node:test');
+const {
+  ORGANIZATION,
+  freePort,
+  printCsp,
+  request,
+  startNginx,
+  startStack,
+} = require('./harness');
+const { e2eTest, launch } = require('./browser');
+const { CheckoutPage, HostedPage } = require('./pages');
+
+describe('nginx under /billing/topup/', () => {
+  const fixture = {};
+
+  before(async () => {
+    const port = await freePort();
+    const origin = `http://127.0.0.1:${port}`;
+    fixture.stack = await startStack({
+      proxyArgs: ['--trust-forwarded-for', '--public-origin', origin],
+    });
+    fixture.csp = printCsp(fixture.stack.site);
+    fixture.nginx = await startNginx({
+      port,
+      site: fixture.stack.site,
+      proxyOrigin: fixture.stack.proxy.origin,
+      csp: fixture.csp,
+    });
+    fixture.url = `${fixture.nginx.origin}/billing/topup/`;
+    fixture.browser = await launch();
+    fixture.logs = () => `${fixture.stack.logs()}\n${fixture.nginx.logs()}`;
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.nginx?.stop();
+    await fixture.stack?.stop();
+  });
+  beforeEach(() => fixture.stack.mock.reset());
+
+  e2eTest('the whole pay flow through nginx', fixture, async ({ page, t }) => {
+    const index = await request(fixture.url);
+    assert.equal(index.status, 200);
+    assert.match(index.headers['cache-control'] ?? '', /no-cache/);
+    assert.equal(index.headers['x-content-type-options'], 'nosniff');
+    if (fixture.csp) {
+      assert.equal(index.headers['content-security-policy'], fixture.csp);
+    } else {
+      t.diagnostic('checkout-proxy --print-csp gave nothing: nginx sent no CSP');
+    }
+
+    const wasm = index.body.match(/href="\.\/([^"]+_bg\.wasm)"/)?.[1];
+    assert.ok(wasm, 'index.html preloads its wasm by a relative path');
+    const module = await request(`${fixture.url}${wasm}`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(module.status, 200);
+    assert.equal(module.headers['content-type'], 'application/wasm');
+    assert.match(module.headers['cache-control'] ?? '', /immutable/);
+    assert.equal(module.headers['content-encoding'], 'gzip');
+
+    const form = new CheckoutPage(page);
+    await form.open(fixture.url);
+    await form.fill({ organization: ORGANIZATION, amount: '25' });
+    await form.root.getByText(/Current balance: \$150\.00/).waitFor();
+    await form.submit.click();
+
+    const hosted = new HostedPage(page);
+    await hosted.waitUntilShown();
+    await hosted.pay.click();
+
+    await page.waitForURL(
+      new RegExp(`^${fixture.nginx.origin}/billing/topup/\\?checkout=success&session_id=cs_test_`),
+    );
+    await form.heading('Payment received').waitFor();
+    const credited = await form.waitForStatus(/credited/, 30000);
+    assert.match(credited, /\$175\.00/);
+  });
+});

@@ -1,0 +1,179 @@
+//! The `e2e` step: full-flow tests in headless Chromium (`e2e/`, Node's built-in test runner with
+//! Playwright) against the release build in `dist/`, the real proxy and the mock on loopback,
+//! and nginx serving `dist/` under a path prefix with the committed `deploy/nginx` recipe.
+
+use crate::tools::{self, Needs, Tools};
+use crate::{Result, dist, repo_root, secs};
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Instant, SystemTime};
+
+/// `cargo xtask e2e`: the release build, then the suite.
+pub fn run_alone() -> Result<()> {
+    let tools = tools::bootstrap(Needs::BuildAndTest)?;
+    dist::build(&tools)?;
+    run(&tools)
+}
+
+/// Installs the npm packages, makes sure nginx is there, builds the servers, runs the suite.
+pub fn run(tools: &Tools) -> Result<()> {
+    let root = repo_root();
+    let e2e = root.join("e2e");
+    npm_ci(&e2e)?;
+    let nginx = nginx()?;
+    let chromium = chromium(tools)?;
+    tools.run(
+        "cargo",
+        &["build", "-p", "checkout-proxy", "-p", "closient-mock"],
+    )?;
+
+    let binaries = root.join("target").join("debug");
+    let dist = root.join("dist");
+    if !dist.join("index.html").is_file() {
+        return Err(format!(
+            "{} is missing: the dist step builds it (cargo xtask dist)",
+            dist.join("index.html").display()
+        ));
+    }
+    println!("$ node --test --test-concurrency=1 e2e/");
+    let started = Instant::now();
+    let status = Command::new("node")
+        .current_dir(root)
+        .args(["--test", "--test-concurrency=1", "e2e/"])
+        .env("CHECKOUT_PROXY_BIN", binaries.join("checkout-proxy"))
+        .env("CLOSIENT_MOCK_BIN", binaries.join("closient-mock"))
+        .env("CHECKOUT_DIST", &dist)
+        .env("NGINX_BIN", &nginx)
+        .env("CHROMIUM", &chromium)
+        .env("E2E_ARTIFACTS", root.join("target").join("e2e"))
+        .status()
+        .map_err(|e| format!("cannot start `node`: {e}"))?;
+    println!("e2e suite: {}", secs(started.elapsed()));
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the e2e suite failed ({status}); screenshots and console logs of failing tests are in {}",
+            root.join("target").join("e2e").display()
+        ))
+    }
+}
+
+/// `npm ci`, unless npm's own record of the installed tree is newer than the lock file.
+fn npm_ci(e2e: &Path) -> Result<()> {
+    let installed = e2e.join("node_modules").join(".package-lock.json");
+    let newest_input = [e2e.join("package.json"), e2e.join("package-lock.json")]
+        .iter()
+        .map(|file| modified(file))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .max();
+    let up_to_date = installed.is_file()
+        && modified(&installed).ok() >= newest_input
+        && e2e
+            .join("node_modules")
+            .join("playwright-core")
+            .join("package.json")
+            .is_file();
+    if up_to_date {
+        println!("e2e npm packages: up to date (npm ci skipped)");
+        return Ok(());
+    }
+    println!("e2e npm packages: installing with npm ci");
+    let status = Command::new("npm")
+        .current_dir(e2e)
+        .args(["ci", "--no-audit", "--no-fund"])
+        .status()
+        .map_err(|e| format!("cannot start `npm`: {e}"))?;
+    if !status.success() {
+        return Err(format!("`npm ci` in {} failed ({status})", e2e.display()));
+    }
+    println!("e2e npm packages: installed");
+    Ok(())
+}
+
+fn modified(file: &Path) -> Result<SystemTime> {
+    file.metadata()
+        .and_then(|meta| meta.modified())
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))
+}
+
+/// nginx for the static-hosting test: found on PATH or in /usr/sbin (Debian puts it there, off
+/// a normal user's PATH); installed with apt as root on Debian; otherwise the command to run.
+fn nginx() -> Result<PathBuf> {
+    if let Some(found) = find_nginx() {
+        println!("nginx: {}", found.display());
+        return Ok(found);
+    }
+    let command = "apt-get install -y nginx-light";
+    if !(is_root() && Path::new("/etc/debian_version").exists()) {
+        return Err(format!(
+            "nginx is needed for the e2e static-hosting test. On Debian or Ubuntu: sudo {command} \
+             (elsewhere, put `nginx` on PATH or set NGINX_BIN)"
+        ));
+    }
+    println!("nginx: installing from Debian packages ({command})...");
+    let started = Instant::now();
+    let apt = |args: &[&str]| -> Result<bool> {
+        Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(args)
+            .status()
+            .map(|status| status.success())
+            .map_err(|e| format!("cannot start `apt-get`: {e}"))
+    };
+    // The package lists may be stale or absent on a fresh machine: update once and try again.
+    let installed = apt(&["install", "-y", "nginx-light"])?
+        || (apt(&["update"])? && apt(&["install", "-y", "nginx-light"])?);
+    if !installed {
+        return Err(format!("`{command}` failed"));
+    }
+    let found = find_nginx().ok_or("nginx-light installed, but nginx still not found")?;
+    println!(
+        "nginx: installed in {} ({})",
+        secs(started.elapsed()),
+        found.display()
+    );
+    Ok(found)
+}
+
+fn find_nginx() -> Option<PathBuf> {
+    if let Some(set) = env::var_os("NGINX_BIN").filter(|value| !value.is_empty()) {
+        return Some(PathBuf::from(set));
+    }
+    env::split_paths(&env::var_os("PATH").unwrap_or_default())
+        .chain([PathBuf::from("/usr/sbin")])
+        .map(|dir| dir.join("nginx"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// The Chromium next to the ChromeDriver the tool bootstrap found (it checks for both).
+fn chromium(tools: &Tools) -> Result<PathBuf> {
+    if let Some(set) = env::var_os("CHROMIUM").filter(|value| !value.is_empty()) {
+        return Ok(PathBuf::from(set));
+    }
+    let beside_driver = tools
+        .chromedriver()
+        .and_then(Path::parent)
+        .map(|dir| dir.join("chromium"));
+    beside_driver
+        .into_iter()
+        .chain(
+            env::split_paths(&env::var_os("PATH").unwrap_or_default())
+                .map(|dir| dir.join("chromium")),
+        )
+        .find(|candidate| candidate.is_file())
+        .ok_or_else(|| {
+            "Chromium not found for the e2e tests: set CHROMIUM to its path, or install it \
+             (on Debian: sudo apt-get install -y chromium chromium-driver)"
+                .to_owned()
+        })
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+}
