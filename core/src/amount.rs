@@ -3,6 +3,7 @@
 //! A comma is only a thousands separator between groups of exactly three digits, so "25,50" is
 //! an error that asks for a dot (it is never read as $2,550.00).
 
+use crate::quoted::Quoted;
 use std::fmt;
 
 /// The API's floor: it answers 400 below USD 5.00.
@@ -139,7 +140,8 @@ fn parse_cents(input: &str) -> Result<u64, AmountError> {
             '0'..='9' | ',' | '.' => {}
             '+' | '-' => return Err(AmountError::Sign),
             _ => {
-                let position = input[..offset].chars().count() + index + 1;
+                let before = input.get(..offset).unwrap_or_default();
+                let position = before.chars().count() + index + 1;
                 return Err(AmountError::InvalidCharacter {
                     character,
                     position,
@@ -190,8 +192,10 @@ fn ungroup(whole: &str, no_dot: bool) -> Result<String, AmountError> {
     if no_dot && groups.len() == 2 && (1..=2).contains(&last.len()) {
         return Err(AmountError::DecimalComma);
     }
-    let first_ok = (1..=3).contains(&groups[0].len());
-    if first_ok && groups[1..].iter().all(|group| group.len() == 3) {
+    let first_ok = groups
+        .first()
+        .is_some_and(|first| (1..=3).contains(&first.len()));
+    if first_ok && groups.iter().skip(1).all(|group| group.len() == 3) {
         Ok(groups.concat())
     } else {
         Err(AmountError::Grouping)
@@ -220,7 +224,8 @@ impl fmt::Display for AmountError {
             } => {
                 write!(
                     f,
-                    "has a character that is not a digit ({character:?} at position {position})"
+                    "has a character that is not a digit ({} at position {position})",
+                    Quoted(*character)
                 )
             }
             Self::NoDigits => f.write_str("has no digits"),

@@ -12,6 +12,7 @@ pub mod api;
 pub mod credit;
 pub mod money;
 pub mod organization;
+mod quoted;
 pub mod retry;
 pub mod return_url;
 pub mod session;

@@ -1,6 +1,7 @@
 //! Organization ids: Closient's shortuuid, exactly 22 characters of an alphabet without the
 //! look-alikes `0`, `1`, `I`, `O` and `l`.
 
+use crate::quoted::Quoted;
 use std::fmt;
 
 /// The characters a shortuuid may hold.
@@ -32,9 +33,7 @@ impl OrganizationId {
             return Err(OrganizationIdError::Empty);
         }
         // A wrong character is the more useful message, so it is checked before the length.
-        if let Some((index, character)) =
-            id.chars().enumerate().find(|(_, c)| !ALPHABET.contains(*c))
-        {
+        if let Some((index, character)) = id.chars().enumerate().find(|&(_, c)| !in_alphabet(c)) {
             return Err(OrganizationIdError::Character {
                 character,
                 position: index + 1,
@@ -50,6 +49,11 @@ impl OrganizationId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Compared by byte: every character of the alphabet is ASCII.
+fn in_alphabet(character: char) -> bool {
+    u8::try_from(character).is_ok_and(|byte| ALPHABET.as_bytes().contains(&byte))
 }
 
 impl fmt::Display for OrganizationId {
@@ -95,8 +99,9 @@ impl fmt::Display for OrganizationIdError {
                 position,
             } => write!(
                 f,
-                "has a character that is not allowed ({character:?} at position {position}); \
-                 ids never contain 0, 1, I, O or l"
+                "has a character that is not allowed ({} at position {position}); \
+                 ids never contain 0, 1, I, O or l",
+                Quoted(*character)
             ),
             Self::Length { found } => {
                 write!(

@@ -96,7 +96,7 @@ fn split_origin(url: &str) -> Result<(Origin, &str), UrlError> {
         _ => return Err(UrlError::Malformed),
     };
     let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
+    let (authority, rest) = after.split_at_checked(end).ok_or(UrlError::Malformed)?;
     if authority.contains('@') || authority.is_empty() {
         return Err(UrlError::Malformed);
     }
@@ -111,8 +111,10 @@ fn split_origin(url: &str) -> Result<(Origin, &str), UrlError> {
 fn split_host_port(authority: &str) -> Result<(String, Option<u16>), UrlError> {
     let (host, port) = if authority.starts_with('[') {
         let close = authority.find(']').ok_or(UrlError::Malformed)?;
-        let (host, after) = authority.split_at(close + 1);
-        let inner = &host[1..host.len() - 1];
+        let (host, after) = authority
+            .split_at_checked(close + 1)
+            .ok_or(UrlError::Malformed)?;
+        let inner = host.get(1..close).ok_or(UrlError::Malformed)?;
         if inner.is_empty()
             || !inner
                 .chars()
