@@ -17,7 +17,17 @@ const TRUNK_VERSION: &str = "0.21.14";
 const WASM_PACK_VERSION: &str = "0.15.1";
 // Debian's binaryen 108 produces wasm that fails at runtime (`WebAssembly.Table.set`); npm's
 // binaryen ships a current wasm-opt.
-const BINARYEN_VERSION: &str = "132";
+const BINARYEN: NpmTool = NpmTool {
+    package: "binaryen",
+    version: "132",
+    binary: "wasm-opt",
+};
+// wasm-bindgen writes a readable JS loader; the release build minifies it.
+const TERSER: NpmTool = NpmTool {
+    package: "terser",
+    version: "5.37.0",
+    binary: "terser",
+};
 
 /// Which tools a command needs: the release build needs fewer than the full test run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +102,8 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
     if needs == Needs::BuildAndTest {
         dirs.push(tally.cargo_tool(&cache, &CargoTool::wasm_pack())?);
     }
-    dirs.push(tally.wasm_opt(&cache)?);
+    dirs.push(tally.npm_tool(&cache, &BINARYEN)?);
+    dirs.push(tally.npm_tool(&cache, &TERSER)?);
     dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
     // Appended, not prepended: chromedriver usually sits in /usr/bin, which must not shadow the
     // rustup `cargo` and `rustc` earlier on PATH. Every runner also gets its path explicitly.
@@ -175,6 +186,14 @@ impl CargoTool {
     }
 }
 
+/// A tool installed with npm into its own folder of the cache.
+#[derive(Debug)]
+struct NpmTool {
+    package: &'static str,
+    version: &'static str,
+    binary: &'static str,
+}
+
 /// Counts what the bootstrap found and what it had to install.
 #[derive(Debug, Default)]
 struct Tally {
@@ -252,13 +271,13 @@ impl Tally {
         Ok(bin_dir)
     }
 
-    /// Returns the folder holding `wasm-opt`.
-    fn wasm_opt(&mut self, cache: &Path) -> Result<PathBuf> {
-        let dir = cache.join(format!("binaryen-{BINARYEN_VERSION}"));
+    /// Returns the folder holding the tool's binary.
+    fn npm_tool(&mut self, cache: &Path, tool: &NpmTool) -> Result<PathBuf> {
+        let dir = cache.join(format!("{}-{}", tool.package, tool.version));
         let bin_dir = dir.join("node_modules").join(".bin");
-        let binary = bin_dir.join("wasm-opt");
+        let binary = bin_dir.join(tool.binary);
         self.provide(
-            &format!("wasm-opt {BINARYEN_VERSION}"),
+            &format!("{} {}", tool.binary, tool.version),
             "under 1 min",
             || Ok(binary.is_file()),
             || {
@@ -275,7 +294,7 @@ impl Tally {
                             "--prefix",
                         ])
                         .arg(root)
-                        .arg(format!("binaryen@{BINARYEN_VERSION}"));
+                        .arg(format!("{}@{}", tool.package, tool.version));
                     capture(&mut command).map(drop)
                 })
             },
