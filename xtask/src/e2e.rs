@@ -61,7 +61,7 @@ pub fn run(tools: &Tools) -> Result<()> {
 }
 
 /// `npm ci`, unless npm's own record of the installed tree is newer than the lock file.
-fn npm_ci(e2e: &Path) -> Result<()> {
+pub(crate) fn npm_ci(e2e: &Path) -> Result<()> {
     let installed = e2e.join("node_modules").join(".package-lock.json");
     let newest_input = [e2e.join("package.json"), e2e.join("package-lock.json")]
         .iter()
@@ -149,7 +149,7 @@ fn find_nginx() -> Option<PathBuf> {
 }
 
 /// The Chromium next to the ChromeDriver the tool bootstrap found (it checks for both).
-fn chromium(tools: &Tools) -> Result<PathBuf> {
+pub(crate) fn chromium(tools: &Tools) -> Result<PathBuf> {
     if let Some(set) = env::var_os("CHROMIUM").filter(|value| !value.is_empty()) {
         return Ok(PathBuf::from(set));
     }

@@ -3,6 +3,7 @@
 // A command-line tool: reporting on stdout is its job.
 #![allow(clippy::print_stdout)]
 
+mod bench;
 mod demo;
 mod dist;
 mod e2e;
@@ -35,6 +36,10 @@ const COMMANDS: &[(&str, &str)] = &[
         "e2e",
         "build dist/ and run the full-flow browser tests in e2e/ (proxy, mock, nginx)",
     ),
+    (
+        "bench",
+        "measure size, time to an interactive form and proxy overhead; exit 1 if a budget fails",
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
         Some("test") => pipeline::run(),
         Some("dist") => exit_code(dist::run()),
         Some("e2e") => exit_code(e2e::run_alone()),
+        Some("bench") => bench::run(),
         unknown => {
             if let Some(command) = unknown {
                 eprintln!("unknown command `{command}`\n");
