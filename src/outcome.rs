@@ -2,7 +2,8 @@
 //! from status, code and body to behaviour is tested natively.
 
 use closient_checkout_core::{
-    ApiError, CheckoutResponse, ErrorCode, Failure, FieldError, OriginAllowlist, parse_retry_after,
+    ApiError, CheckoutResponse, ErrorCode, Failure, FieldError, OriginAllowlist,
+    parse_retry_after_with,
 };
 
 /// An HTTP answer, its body already read as far as it could be.
@@ -64,11 +65,13 @@ pub enum Outcome {
     },
 }
 
-/// Reads one attempt. `now_unix` resolves a `Retry-After` given as a date.
+/// Reads one attempt. `now_unix` resolves a `Retry-After` given as a date, which `http_date`
+/// reads to seconds since the epoch.
 pub fn interpret(
     reply: Result<Reply, TransportError>,
     allowed: &OriginAllowlist,
     now_unix: u64,
+    http_date: impl FnOnce(&str) -> Option<u64>,
 ) -> Outcome {
     let reply = match reply {
         Ok(reply) => reply,
@@ -78,7 +81,7 @@ pub fn interpret(
     let retry_after_secs = reply
         .retry_after
         .as_deref()
-        .and_then(|v| parse_retry_after(v, now_unix));
+        .and_then(|v| parse_retry_after_with(v, now_unix, http_date));
     let status = reply.status;
     match (status, reply.body) {
         (200..=299, ReplyBody::Checkout(CheckoutResponse { checkout_url })) => {
@@ -146,7 +149,12 @@ mod tests {
     }
 
     fn read(reply: Result<Reply, TransportError>) -> Outcome {
-        interpret(reply, &OriginAllowlist::stripe(), 1_000)
+        interpret(
+            reply,
+            &OriginAllowlist::stripe(),
+            1_000,
+            closient_checkout_core::parse_imf_fixdate,
+        )
     }
 
     #[test]

@@ -73,3 +73,13 @@ pub fn now_ms() -> u64 {
     let ms = js_sys::Date::now() as u64;
     ms
 }
+
+/// Seconds since the epoch of an HTTP date, read by the browser's `Date.parse`; dates before
+/// 1970 and anything unreadable are `None`.
+pub fn http_date_secs(value: &str) -> Option<u64> {
+    let ms = js_sys::Date::parse(value);
+    // A finite, non-negative number of milliseconds; HTTP dates are whole seconds.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let secs = (ms / 1_000.0) as u64;
+    (ms.is_finite() && ms >= 0.0).then_some(secs)
+}

@@ -4,7 +4,7 @@
 use crate::{
     config::WidgetConfig,
     outcome::{Outcome, Problem, interpret},
-    services::{Services, now_ms},
+    services::{Services, http_date_secs, now_ms},
     timer::{Wake, wait},
     transport::{checkout_body, read_checkout_reply},
 };
@@ -54,8 +54,12 @@ pub async fn attempt_checkout(
             .post_json(&config.api_path, body.clone())
             .await;
         let reply = reply.map(read_checkout_reply);
-        let (problem, failure) = match interpret(reply, &config.checkout_origins, now_ms() / 1_000)
-        {
+        let (problem, failure) = match interpret(
+            reply,
+            &config.checkout_origins,
+            now_ms() / 1_000,
+            http_date_secs,
+        ) {
             Outcome::Checkout(url) => return Ok(url),
             Outcome::Failed { problem, failure } => (problem, failure),
         };

@@ -4,6 +4,7 @@
 
 use closient_checkout::{
     outcome::{ReplyBody, TransportError},
+    services::http_date_secs,
     transport::{FetchTransport, HttpReply, Transport, read_balance, read_checkout_reply},
 };
 use closient_checkout_core::{CheckoutResponse, ErrorCode, FieldError, Money};
@@ -210,4 +211,17 @@ fn balance_reads_decimal_strings_and_ignores_the_rest() {
     assert_eq!(read(200, r#"{"balance":"150.00"}"#), None);
     assert_eq!(read(503, r#"{"balance":"150.00","currency":"USD"}"#), None);
     assert_eq!(read(200, "<html>"), None);
+}
+
+#[wasm_bindgen_test]
+fn retry_after_dates_are_read_by_the_browser() {
+    // 1994-11-06T08:49:37Z is 784111777.
+    assert_eq!(
+        http_date_secs("Sun, 06 Nov 1994 08:49:37 GMT"),
+        Some(784_111_777)
+    );
+    assert_eq!(http_date_secs("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+    for bad in ["", "soon", "Wed, 31 Dec 1969 23:59:59 GMT"] {
+        assert_eq!(http_date_secs(bad), None, "{bad:?}");
+    }
 }

@@ -27,7 +27,10 @@ pub use api::{
 pub use credit::{CreditWatch, POLL_DELAYS_MS, session_id_in_url};
 pub use money::{Money, MoneyError};
 pub use organization::{OrganizationId, OrganizationIdError};
-pub use retry::{Failure, RetryDecision, RetryPolicy, parse_retry_after};
+pub use retry::{
+    Failure, RetryDecision, RetryPolicy, parse_imf_fixdate, parse_retry_after,
+    parse_retry_after_with,
+};
 pub use return_url::{ReturnUrls, WIDGET_QUERY_KEYS, return_urls, strip_widget_params};
 pub use session::{CheckoutSessionId, SessionIdError};
 pub use url::{Origin, OriginAllowlist, UrlError};
