@@ -17,7 +17,10 @@ use closient_checkout_core::{
     session_id_in_url,
 };
 use leptos::{html, prelude::*, task::spawn_local};
-use std::{cell::Cell, rc::Rc};
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
 
 /// How long a framed page waits for the top window to leave before offering the link.
 const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
@@ -127,17 +130,19 @@ pub fn CheckoutForm(
         })
     };
 
-    // Fetch the balance whenever the organization becomes a valid id. The effect hands itself
-    // the id it saw: touching the field or a server error changes the field, not the id.
-    {
+    // Fetch the balance whenever the organization field comes to hold a new valid id: for what
+    // it starts with, then after each edit. Touching the field changes it, not its id.
+    let look_up_balance = {
         let (config, services) = (config.clone(), services.clone());
-        Effect::new(move |last: Option<Option<OrganizationId>>| {
-            let id = organization().ok();
-            let Some(new) = id.clone().filter(|id| last.flatten().as_ref() != Some(id)) else {
-                return id;
+        let last = Rc::new(RefCell::new(None::<OrganizationId>));
+        move || {
+            let id = organization_untracked(organization_field).ok();
+            let previous = last.replace(id.clone());
+            let Some(new) = id.filter(|id| previous.as_ref() != Some(id)) else {
+                return;
             };
             if balance.with_untracked(|b| b.as_ref().is_some_and(|(known, _)| *known == new)) {
-                return id;
+                return;
             }
             let (config, services) = (config.clone(), services.clone());
             spawn_local(async move {
@@ -147,9 +152,9 @@ pub fn CheckoutForm(
                     balance.set(fetched.map(|money| (new, money)));
                 }
             });
-            id
-        });
-    }
+        }
+    };
+    look_up_balance();
 
     // Back from the hosted page through the back-forward cache: nothing may stay pending.
     let pageshow = {
@@ -390,7 +395,10 @@ pub fn CheckoutForm(
                     aria-invalid=move || organization_error().is_some().to_string()
                     aria-describedby=move || organization_described.get(organization_error().is_some())
                     prop:value=move || organization_field.with(|f| f.text.clone())
-                    on:input=move |event| organization_field.update(|f| f.edit(event_target_value(&event)))
+                    on:input=move |event| {
+                        organization_field.update(|f| f.edit(event_target_value(&event)));
+                        look_up_balance();
+                    }
                     on:blur=move |_| {
                         if !organization_field.with_untracked(|f| f.touched) {
                             organization_field.update(|f| f.touched = true);
