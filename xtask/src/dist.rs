@@ -1,5 +1,7 @@
 //! `cargo xtask dist`: the release bundle in `dist/`, checked and measured.
 
+mod shrink;
+
 use crate::tools::{self, Needs, Tools};
 use crate::{Result, repo_root};
 use std::fs;
@@ -15,7 +17,14 @@ pub fn build(tools: &Tools) -> Result<()> {
     tools.run("trunk", &["build", "--release"])?;
     let dist = repo_root().join("dist");
     let bundle = Bundle::read(&dist)?;
-    minify_loader(tools, &bundle)?;
+    shrink::run(
+        tools,
+        &shrink::Files {
+            index: &bundle.index,
+            wasm: &bundle.wasm,
+            js: &bundle.js,
+        },
+    )?;
 
     let files = [&bundle.index, &bundle.wasm, &bundle.js];
     let width = files.iter().map(|file| name(file).len()).max().unwrap_or(0);
@@ -38,61 +47,6 @@ pub fn build(tools: &Tools) -> Result<()> {
         code_gzip as f64 / 1024.0
     );
     Ok(())
-}
-
-/// Minifies wasm-bindgen's JS loader in place. Trunk wrote the page's Subresource Integrity
-/// hash of the loader before any hook could run, so the hash in index.html is replaced too.
-fn minify_loader(tools: &Tools, bundle: &Bundle) -> Result<()> {
-    // Written outside dist/, which must hold exactly one .js file.
-    let minified = repo_root().join("target").join("loader.min.js");
-    let path = |file: &Path| {
-        file.to_str()
-            .map(str::to_owned)
-            .ok_or_else(|| format!("not a UTF-8 path: {}", file.display()))
-    };
-    tools.run(
-        "terser",
-        &[
-            &path(&bundle.js)?,
-            "--module",
-            "--compress",
-            "--mangle",
-            "--output",
-            &path(&minified)?,
-        ],
-    )?;
-    let read =
-        |file: &Path| fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()));
-    let (before, after) = (read(&bundle.js)?, read(&minified)?);
-    let index = fs::read_to_string(&bundle.index)
-        .map_err(|e| format!("cannot read {}: {e}", bundle.index.display()))?;
-    let old = integrity(&before);
-    if !index.contains(&old) {
-        return Err(format!(
-            "dist/index.html has no integrity {old} for dist/{}",
-            name(&bundle.js)
-        ));
-    }
-    let write = |file: &Path, bytes: &[u8]| {
-        fs::write(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
-    };
-    write(&bundle.js, &after)?;
-    write(
-        &bundle.index,
-        index.replace(&old, &integrity(&after)).as_bytes(),
-    )?;
-    fs::remove_file(&minified).map_err(|e| format!("cannot remove {}: {e}", minified.display()))
-}
-
-/// A Subresource Integrity value, as Trunk writes it.
-fn integrity(bytes: &[u8]) -> String {
-    use base64::Engine as _;
-    use sha2::Digest as _;
-    let digest = sha2::Sha384::digest(bytes);
-    format!(
-        "sha384-{}",
-        base64::engine::general_purpose::STANDARD.encode(digest)
-    )
 }
 
 /// The files a page needs: Trunk's page, the one wasm module and its one JS loader.
@@ -193,15 +147,6 @@ mod tests {
             .expect("a complete bundle is accepted");
         assert_eq!(bundle.wasm, PathBuf::from("dist/app-1f_bg.wasm"));
         assert_eq!(bundle.js, PathBuf::from("dist/app-1f.js"));
-    }
-
-    #[test]
-    fn integrity_is_trunks_sha384_in_base64() {
-        // `printf 'alert(1)' | openssl dgst -sha384 -binary | base64`
-        assert_eq!(
-            super::integrity(b"alert(1)"),
-            "sha384-HT2E9NfWiuQ/w1PRai+hTyqW16NIoCGA/m8VQDUopfAtcz6YQjtsMmQd5uRbVDpW"
-        );
     }
 
     #[test]

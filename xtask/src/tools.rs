@@ -77,6 +77,12 @@ impl Tools {
         }
     }
 
+    /// Runs a program like `run`, returning what it printed on stdout.
+    pub fn output(&self, program: &str, args: &[&str]) -> Result<String> {
+        println!("$ {program} {}", args.join(" "));
+        capture(self.command(program).args(args))
+    }
+
     pub fn chromedriver(&self) -> Option<&Path> {
         self.chromedriver.as_deref()
     }

@@ -1,0 +1,369 @@
+//! What the release build does to Trunk's output before it is measured: shorter names between
+//! the wasm and its JS loader, a minified loader, and the page's integrity hashes to match.
+//!
+//! Trunk writes the Subresource Integrity hashes into index.html before any hook could run,
+//! so every file changed here gets its hash replaced there.
+
+use crate::Result;
+use crate::tools::Tools;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+
+/// The wasm module and its JS loader in dist/, and the page that loads them.
+#[derive(Debug)]
+pub struct Files<'a> {
+    pub index: &'a Path,
+    pub wasm: &'a Path,
+    pub js: &'a Path,
+}
+
+pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
+    let before = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
+    shorten_names(tools, files)?;
+    minify_loader(tools, files.js)?;
+    let after = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
+
+    let mut index = fs::read_to_string(files.index)
+        .map_err(|e| format!("cannot read {}: {e}", files.index.display()))?;
+    for (old, new) in before.iter().zip(&after) {
+        if !index.contains(old.as_str()) {
+            return Err(format!(
+                "{} has no integrity {old} to update",
+                files.index.display()
+            ));
+        }
+        index = index.replace(old.as_str(), new);
+    }
+    write(files.index, index.as_bytes())
+}
+
+/// wasm-bindgen names every import and export after its Rust path and a hash, once in the wasm
+/// and again in the loader: 2 to 3 KB of gzip that compresses badly. binaryen renames them to
+/// a letter or two and prints the mapping, which is applied to the loader here.
+fn shorten_names(tools: &Tools, files: &Files<'_>) -> Result<()> {
+    let wasm = utf8(files.wasm)?;
+    let printed = tools.output(
+        "wasm-opt",
+        &[
+            wasm,
+            "--minify-imports-and-exports-and-modules",
+            "--output",
+            wasm,
+        ],
+    )?;
+    let mapping = Mapping::parse(&printed)?;
+    // Every import module becomes one short name, which the mapping does not print.
+    let new_modules = import_modules(&read(files.wasm)?)?;
+    let [new_module] = new_modules.iter().collect::<Vec<_>>()[..] else {
+        return Err(format!(
+            "expected one import module after renaming, found {new_modules:?}"
+        ));
+    };
+    let loader = fs::read_to_string(files.js)
+        .map_err(|e| format!("cannot read {}: {e}", files.js.display()))?;
+    let loader = mapping.apply(&loader, new_module)?;
+    write(files.js, loader.as_bytes())
+}
+
+/// binaryen's mapping: imports as `[module, old, new]`, exports as `[old, new]`.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Mapping {
+    imports: Vec<(String, String, String)>,
+    exports: Vec<(String, String)>,
+}
+
+impl Mapping {
+    fn parse(printed: &str) -> Result<Self> {
+        let json: serde_json::Value = serde_json::from_str(printed)
+            .map_err(|e| format!("cannot read wasm-opt's name mapping: {e}"))?;
+        let rows = |key: &str, width: usize| -> Result<Vec<Vec<String>>> {
+            let rows = json
+                .get(key)
+                .and_then(serde_json::Value::as_array)
+                .ok_or(format!("wasm-opt's name mapping has no {key}"))?;
+            rows.iter()
+                .map(|row| {
+                    strings(row)
+                        .filter(|cells| cells.len() == width)
+                        .ok_or(format!("odd row in wasm-opt's {key} mapping: {row}"))
+                })
+                .collect()
+        };
+        Ok(Self {
+            imports: rows("imports", 3)?
+                .into_iter()
+                .map(|row| (row[0].clone(), row[1].clone(), row[2].clone()))
+                .collect(),
+            exports: rows("exports", 2)?
+                .into_iter()
+                .map(|row| (row[0].clone(), row[1].clone()))
+                .collect(),
+        })
+    }
+
+    /// Renames in the loader: import names where it defines them, the module where it names
+    /// it, exports where it reads them from `wasm.`. Fails unless every import is found and no
+    /// old name is left, so a change in wasm-bindgen's output cannot slip through.
+    fn apply(&self, loader: &str, new_module: &str) -> Result<String> {
+        let mut loader = loader.to_owned();
+        let modules: BTreeSet<&str> = self.imports.iter().map(|(m, _, _)| m.as_str()).collect();
+        for module in modules {
+            loader = loader.replace(&format!("\"{module}\""), &format!("\"{new_module}\""));
+        }
+        for (_, old, new) in &self.imports {
+            let (renamed, count) = replace_word(&loader, old, new);
+            if count == 0 {
+                return Err(format!("the JS loader never defines the import {old}"));
+            }
+            loader = renamed;
+        }
+        for (old, new) in &self.exports {
+            loader = replace_word(&loader, &format!("wasm.{old}"), &format!("wasm.{new}")).0;
+        }
+        let left: Vec<&str> = self
+            .imports
+            .iter()
+            .map(|(_, old, _)| old.as_str())
+            .filter(|old| replace_word(&loader, old, "").1 > 0)
+            .chain(
+                self.exports
+                    .iter()
+                    .map(|(old, _)| old.as_str())
+                    .filter(|old| replace_word(&loader, &format!("wasm.{old}"), "").1 > 0),
+            )
+            .collect();
+        if left.is_empty() {
+            Ok(loader)
+        } else {
+            Err(format!("the JS loader still uses {left:?}"))
+        }
+    }
+}
+
+/// A JSON array of strings.
+fn strings(value: &serde_json::Value) -> Option<Vec<String>> {
+    value
+        .as_array()?
+        .iter()
+        .map(|cell| cell.as_str().map(str::to_owned))
+        .collect()
+}
+
+/// Replaces `word` where it is not part of a longer JS identifier; returns the count.
+fn replace_word(text: &str, word: &str, with: &str) -> (String, usize) {
+    let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut count = 0;
+    let mut rest = text;
+    while let Some(at) = rest.find(word) {
+        let (before, after) = (&rest[..at], &rest[at + word.len()..]);
+        let bounded = !before.ends_with(identifier) && !after.starts_with(identifier);
+        out.push_str(before);
+        out.push_str(if bounded { with } else { word });
+        count += usize::from(bounded);
+        rest = after;
+    }
+    out.push_str(rest);
+    (out, count)
+}
+
+/// The module names of a wasm module's imports.
+fn import_modules(wasm: &[u8]) -> Result<BTreeSet<String>> {
+    let mut reader = Reader { bytes: wasm, at: 8 };
+    while reader.at < wasm.len() {
+        let id = reader.byte()?;
+        let size = reader.leb()?;
+        let end = reader.at + size;
+        if id != 2 {
+            reader.at = end;
+            continue;
+        }
+        let mut modules = BTreeSet::new();
+        for _ in 0..reader.leb()? {
+            modules.insert(reader.name()?);
+            reader.name()?;
+            // What is imported: a function's type, a table, a memory, a global or a tag.
+            match reader.byte()? {
+                0 => {
+                    reader.leb()?;
+                }
+                1 => {
+                    reader.byte()?;
+                    reader.limits()?;
+                }
+                2 => reader.limits()?,
+                3 => {
+                    reader.byte()?;
+                    reader.byte()?;
+                }
+                4 => {
+                    reader.byte()?;
+                    reader.leb()?;
+                }
+                kind => return Err(format!("unknown import kind {kind} in the wasm")),
+            }
+        }
+        return Ok(modules);
+    }
+    Ok(BTreeSet::new())
+}
+
+/// Reads the parts of the wasm binary format that the import section uses.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> Result<u8> {
+        let byte = *self.bytes.get(self.at).ok_or("the wasm ends early")?;
+        self.at += 1;
+        Ok(byte)
+    }
+
+    fn leb(&mut self) -> Result<usize> {
+        let mut value = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = self.byte()?;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err("a number in the wasm is too long".to_owned())
+    }
+
+    fn name(&mut self) -> Result<String> {
+        let len = self.leb()?;
+        let bytes = self
+            .bytes
+            .get(self.at..self.at + len)
+            .ok_or("the wasm ends early")?;
+        self.at += len;
+        String::from_utf8(bytes.to_vec()).map_err(|_| "a name in the wasm is not UTF-8".to_owned())
+    }
+
+    fn limits(&mut self) -> Result<()> {
+        let flags = self.byte()?;
+        self.leb()?;
+        if flags & 1 == 1 {
+            self.leb()?;
+        }
+        Ok(())
+    }
+}
+
+/// Minifies wasm-bindgen's JS loader in place.
+fn minify_loader(tools: &Tools, js: &Path) -> Result<()> {
+    // Written outside dist/, which must hold exactly one .js file.
+    let minified = crate::repo_root().join("target").join("loader.min.js");
+    tools.run(
+        "terser",
+        &[
+            utf8(js)?,
+            "--module",
+            "--compress",
+            "--mangle",
+            "--output",
+            utf8(&minified)?,
+        ],
+    )?;
+    fs::rename(&minified, js)
+        .map_err(|e| format!("cannot move {} into place: {e}", minified.display()))
+}
+
+/// A Subresource Integrity value, as Trunk writes it.
+fn integrity(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha384::digest(bytes);
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+fn read(file: &Path) -> Result<Vec<u8>> {
+    fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
+}
+
+fn write(file: &Path, bytes: &[u8]) -> Result<()> {
+    fs::write(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
+fn utf8(file: &Path) -> Result<&str> {
+    file.to_str()
+        .ok_or_else(|| format!("not a UTF-8 path: {}", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integrity_is_trunks_sha384_in_base64() {
+        // `printf 'alert(1)' | openssl dgst -sha384 -binary | base64`
+        assert_eq!(
+            integrity(b"alert(1)"),
+            "sha384-HT2E9NfWiuQ/w1PRai+hTyqW16NIoCGA/m8VQDUopfAtcz6YQjtsMmQd5uRbVDpW"
+        );
+    }
+
+    #[test]
+    fn words_are_replaced_only_whole() {
+        assert_eq!(
+            replace_word(
+                "f(__wbg_a_1, __wbg_a_12, x__wbg_a_1, __wbg_a_1)",
+                "__wbg_a_1",
+                "b"
+            ),
+            ("f(b, __wbg_a_12, x__wbg_a_1, b)".to_owned(), 2)
+        );
+    }
+
+    const PRINTED: &str = r#"{
+ "imports": [
+  ["./app_bg.js", "__wbg_now_2c95c9de01293173", "a"],
+  ["./app_bg.js", "__wbindgen_init_externref_table", "b"]
+ ],
+"exports": [
+  ["memory", "c"],
+  ["__wbindgen_start", "d"]
+ ]
+}"#;
+
+    #[test]
+    fn the_mapping_renames_the_loader_and_misses_nothing() {
+        let mapping = Mapping::parse(PRINTED).expect("readable");
+        let loader = r#"const import0 = { __wbg_now_2c95c9de01293173: function() { return Date.now(); },
+__wbindgen_init_externref_table: function() {} };
+const memory = wasm.memory.buffer; wasm.__wbindgen_start();
+return { "./app_bg.js": import0 };"#;
+        assert_eq!(
+            mapping.apply(loader, "z").expect("renamed"),
+            r#"const import0 = { a: function() { return Date.now(); },
+b: function() {} };
+const memory = wasm.c.buffer; wasm.d();
+return { "z": import0 };"#
+        );
+        assert!(
+            mapping.apply("const import0 = { b: 1 };", "z").is_err(),
+            "an import the loader never defines"
+        );
+    }
+
+    #[test]
+    fn reads_the_import_modules_of_a_wasm() {
+        // (module (import "a" "b" (func)) (import "a" "m" (memory 1)))
+        let wasm = [
+            0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, // magic, version
+            1, 4, 1, 0x60, 0, 0, // type section: one () -> ()
+            2, 14, 2, 1, b'a', 1, b'b', 0, 0, 1, b'a', 1, b'm', 2, 0, 1,
+        ];
+        assert_eq!(
+            import_modules(&wasm).expect("readable"),
+            BTreeSet::from(["a".to_owned()])
+        );
+    }
+}
