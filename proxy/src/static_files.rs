@@ -74,7 +74,8 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Trunk names assets `name-<16 hex digits>.ext` (or `_bg.wasm` after the hash).
+/// Trunk names assets `name-<hash>.ext` (or `_bg.wasm` after the hash), the hash a 64-bit
+/// number in hex without leading zeros: up to 16 digits, occasionally fewer.
 fn is_hashed(path: &str) -> bool {
     let file = path.rsplit('/').next().unwrap_or_default();
     let stem = file
@@ -83,7 +84,7 @@ fn is_hashed(path: &str) -> bool {
         .unwrap_or_default()
         .trim_end_matches("_bg");
     stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        .is_some_and(|(_, hash)| (1..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -105,6 +106,7 @@ mod tests {
     fn recognises_trunk_hashed_names() {
         assert!(is_hashed("/closient-checkout-app-a04af61d37ff3f12_bg.wasm"));
         assert!(is_hashed("/prefix/checkout-af390ef97a6061c3.css"));
+        assert!(is_hashed("/closient-checkout-app-b36882e84fdf36e.js"), "a hash with a leading zero dropped");
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/embed-example.html"));
     }

@@ -8,6 +8,8 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// Not a real key: the mock accepts exactly this one.
@@ -34,8 +36,8 @@ pub fn run() -> Result<()> {
         ],
     )?;
 
-    let mock_addr = free_loopback(MOCK_PORT)?;
-    let proxy_addr = free_loopback(PROXY_PORT)?;
+    let mock_addr = free_loopback(MOCK_PORT, "mock")?;
+    let proxy_addr = free_loopback(PROXY_PORT, "proxy")?;
     let mock_origin = format!("http://{mock_addr}");
     let site = demo_site(&mock_origin)?;
 
@@ -64,7 +66,6 @@ pub fn run() -> Result<()> {
         "The fake hosted checkout page is at {mock_origin}; Pay credits the balance a few seconds later."
     );
     println!("Press Ctrl-C to stop.");
-    // Ctrl-C reaches the whole process group: both servers drain and exit, and so does this.
     services.wait()
 }
 
@@ -108,11 +109,22 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The preferred port when it is free, else any free one.
-fn free_loopback(preferred: u16) -> Result<SocketAddr> {
-    let listener = TcpListener::bind(("127.0.0.1", preferred))
-        .or_else(|_| TcpListener::bind(("127.0.0.1", 0)))
-        .map_err(|e| format!("no free loopback port: {e}"))?;
+/// The preferred port when it is free, else any free one (said, so a bookmark is not trusted).
+fn free_loopback(preferred: u16, name: &str) -> Result<SocketAddr> {
+    let listener = match TcpListener::bind(("127.0.0.1", preferred)) {
+        Ok(listener) => listener,
+        Err(_) => {
+            let listener = TcpListener::bind(("127.0.0.1", 0))
+                .map_err(|e| format!("no free loopback port: {e}"))?;
+            if let Ok(addr) = listener.local_addr() {
+                println!(
+                    "port {preferred} is busy; the {name} uses port {} instead",
+                    addr.port()
+                );
+            }
+            listener
+        }
+    };
     listener
         .local_addr()
         .map_err(|e| format!("no free loopback port: {e}"))
@@ -151,9 +163,18 @@ fn wait_healthy(addr: SocketAddr, path: &str) -> Result<()> {
 struct Services(Vec<Child>);
 
 impl Services {
-    /// Returns when the first server exits (Ctrl-C, or a crash).
+    /// Returns when a server exits, or when this process is interrupted or terminated, in
+    /// which case the servers are asked to drain and stop first.
     fn wait(&mut self) -> Result<()> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+            .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
         loop {
+            if stop.load(Ordering::SeqCst) {
+                self.stop();
+                return Ok(());
+            }
             for child in &mut self.0 {
                 if let Ok(Some(status)) = child.try_wait() {
                     return if status.success() {
@@ -164,6 +185,21 @@ impl Services {
                 }
             }
             std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// SIGTERM each server (both drain in-flight requests and exit 0), then wait for them.
+    fn stop(&mut self) {
+        for child in &self.0 {
+            let _ = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status();
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for child in &mut self.0 {
+            while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
     }
 }
