@@ -82,6 +82,7 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="data:,">
 <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}
 dt{{font-weight:bold}}form{{display:inline-block;margin-right:.5rem}}
 button{{font-size:1rem;padding:.5rem 1rem}}</style>

@@ -44,7 +44,10 @@ async fn main() -> ExitCode {
         eprintln!("closient-mock: set CLOSIENT_API_KEY to the API key the mock should accept");
         return ExitCode::from(2);
     }
-    tracing_subscriber::fmt().with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .init();
     let config = MockConfig {
         listen: flags.listen,
         credit_delay: flags.credit_delay,
