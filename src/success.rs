@@ -98,7 +98,6 @@ pub fn SuccessView(
     };
     let payment = Payment::find(&config, &session, attempt);
     let credit = RwSignal::new(Credit::Waiting { current: None });
-    let polling = StoredValue::new(false);
 
     let poll = {
         let payment = payment.clone();
@@ -106,17 +105,12 @@ pub fn SuccessView(
             let Some(payment) = payment.clone() else {
                 return;
             };
-            if polling.get_value() {
-                return;
-            }
-            polling.set_value(true);
             let (config, services) = (config.clone(), services.clone());
             spawn_local(async move {
                 let mut watch = payment
                     .amount
                     .map(|amount| CreditWatch::new(payment.baseline, amount));
                 let mut current = None;
-                credit.set(Credit::Waiting { current });
                 for &delay in &services.poll_delays_ms {
                     wait(delay, &Wake::default()).await;
                     let Some(balance) = services.balance(&config, &payment.organization).await
@@ -128,13 +122,11 @@ pub fn SuccessView(
                         credit.set(Credit::Credited {
                             balance: balance.cents(),
                         });
-                        polling.set_value(false);
                         return;
                     }
                     credit.set(Credit::Waiting { current });
                 }
                 credit.set(Credit::NotYet { current });
-                polling.set_value(false);
             });
         }
     };
@@ -190,7 +182,14 @@ pub fn SuccessView(
         }
     };
     let can_refresh = payment.is_some();
-    let refresh = move |_| poll.with_value(|poll| poll());
+    // One round of polls at a time: a refresh is offered only once a round has ended, and it
+    // leaves that state before the next round starts.
+    let refresh = move |_| {
+        if matches!(credit.get_untracked(), Credit::NotYet { .. }) {
+            credit.set(Credit::Waiting { current: None });
+            poll.with_value(|poll| poll());
+        }
+    };
     Either::Right(view! {
         <section class="cc-result" aria-labelledby="cc-result-title">
             <h2 id="cc-result-title">"Payment received"</h2>
