@@ -268,7 +268,7 @@ pub fn CheckoutForm(
             let amount = amount_field.with_untracked(|f| AmountCents::parse(&f.text, &limits));
             let (Ok(organization_id), Ok(amount_cents)) = (organization.clone(), amount) else {
                 phase.set(Phase::Idle {
-                    notice: Some("Please correct the highlighted fields.".to_owned()),
+                    notice: Some(messages::CORRECT_FIELDS.to_owned()),
                 });
                 let first_invalid = if organization.is_err() {
                     organization_input
@@ -327,7 +327,11 @@ pub fn CheckoutForm(
              page. Use the link below to continue."
                 .to_owned(),
         ),
-        Phase::Idle { notice } => notice,
+        Phase::Idle { notice } => notice.filter(|text| {
+            text != messages::CORRECT_FIELDS
+                || organization_error().is_some()
+                || amount_error().is_some()
+        }),
     };
     let busy = move || !matches!(phase.get(), Phase::Idle { .. } | Phase::Countdown { .. });
     let balance_line = move || {

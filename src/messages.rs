@@ -4,6 +4,9 @@
 use crate::outcome::Problem;
 use closient_checkout_core::{AmountError, ErrorCode, OrganizationIdError, organization};
 
+/// Said when a submit finds invalid fields; shown only while some field still shows an error.
+pub const CORRECT_FIELDS: &str = "Please correct the highlighted fields.";
+
 pub fn amount_error(error: &AmountError, money: &dyn Fn(i64) -> String) -> String {
     match error {
         AmountError::Empty => "Enter an amount.".to_owned(),
@@ -55,7 +58,7 @@ pub fn server_field_error(message: &str) -> String {
 /// The message for an attempt that ended without checkout.
 pub fn problem(problem: &Problem) -> String {
     let (text, code) = match problem {
-        Problem::Fields(_) => ("Please correct the highlighted fields.".to_owned(), None),
+        Problem::Fields(_) => (CORRECT_FIELDS.to_owned(), None),
         Problem::Forbidden => (
             "This account may not add funds to this organization. Check the organization ID, or ask \
              an owner for billing access."

@@ -193,7 +193,7 @@ pub fn SuccessView(
     Either::Right(view! {
         <section class="cc-result" aria-labelledby="cc-result-title">
             <h2 id="cc-result-title">"Payment received"</h2>
-            <p>"Thank you. Stripe confirmed the checkout " <code>{session.to_string()}</code> "."</p>
+            <p>"Thank you. You are back from checkout session " <code>{session.to_string()}</code> "."</p>
             <p class="cc-status" role="status" aria-live="polite">
                 {move || can_refresh.then(&status)}
                 {(!can_refresh).then_some("Your balance will show the payment within a minute.")}

@@ -164,6 +164,16 @@ async fn submitting_an_empty_form_marks_both_fields_and_sends_nothing() {
         Some(organization.id()),
         "focus moves to the first problem"
     );
+    type_into(&organization, ORGANIZATION);
+    settle().await;
+    assert_eq!(
+        widget.status(),
+        "Please correct the highlighted fields.",
+        "the amount still needs fixing"
+    );
+    type_into(&widget.field("Custom amount"), "25");
+    settle().await;
+    assert_eq!(widget.status(), "", "nothing is left to correct");
     assert_eq!(widget.transport.count(), 0);
 }
 
