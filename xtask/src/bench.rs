@@ -10,7 +10,7 @@ use crate::tools::{self, Needs};
 use crate::{Result, dist, e2e, repo_root, secs};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 // The budgets, the gates of this command.
@@ -155,11 +155,9 @@ impl Binaries {
 
 /// The sizes of the wasm and its loader in `dist/`, against the budget and the reference page.
 fn size_rows() -> Result<Vec<Row>> {
-    let dist = repo_root().join("dist");
-    let wasm = only_file(&dist, "wasm")?;
-    let js = only_file(&dist, "js")?;
-    let (wasm_raw, wasm_gzip) = (raw_size(&wasm)?, gzip_size(&wasm)?);
-    let (js_raw, js_gzip) = (raw_size(&js)?, gzip_size(&js)?);
+    let dist::Bundle { wasm, js, .. } = dist::Bundle::read(&repo_root().join("dist"))?;
+    let (wasm_raw, wasm_gzip) = (raw_size(&wasm)?, dist::gzip_size(&wasm)?);
+    let (js_raw, js_gzip) = (raw_size(&js)?, dist::gzip_size(&js)?);
     let total = wasm_gzip + js_gzip;
     let reference = |measured: u64, reference: u64| {
         format!(
@@ -195,48 +193,10 @@ fn size_rows() -> Result<Vec<Row>> {
     ])
 }
 
-/// The one file of `dist/`'s top level with this extension (copied assets live in subfolders).
-fn only_file(dist: &Path, extension: &str) -> Result<PathBuf> {
-    let entries = fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
-    let mut matching = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot read {}: {e}", dist.display()))?
-            .path();
-        if path.is_file() && path.extension().is_some_and(|ext| ext == extension) {
-            matching.push(path);
-        }
-    }
-    match <[PathBuf; 1]>::try_from(matching) {
-        Ok([file]) => Ok(file),
-        Err(found) => Err(format!(
-            "dist/ must hold exactly one .{extension} file, found {}",
-            found.len()
-        )),
-    }
-}
-
 fn raw_size(file: &Path) -> Result<u64> {
     fs::metadata(file)
         .map(|meta| meta.len())
         .map_err(|e| format!("cannot read {}: {e}", file.display()))
-}
-
-/// gzip -9, as `cargo xtask dist` measures it.
-fn gzip_size(file: &Path) -> Result<u64> {
-    let output = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(file)
-        .output()
-        .map_err(|e| format!("cannot start gzip: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "gzip failed on {}: {}",
-            file.display(),
-            output.status
-        ));
-    }
-    Ok(output.stdout.len() as u64)
 }
 
 // The table.

@@ -51,15 +51,15 @@ pub fn build(tools: &Tools) -> Result<()> {
 
 /// The files a page needs: Trunk's page, the one wasm module and its one JS loader.
 #[derive(Debug)]
-struct Bundle {
-    index: PathBuf,
-    wasm: PathBuf,
-    js: PathBuf,
+pub struct Bundle {
+    pub index: PathBuf,
+    pub wasm: PathBuf,
+    pub js: PathBuf,
 }
 
 impl Bundle {
     /// Looks only at the top level: copied static assets live in subfolders.
-    fn read(dist: &Path) -> Result<Self> {
+    pub fn read(dist: &Path) -> Result<Self> {
         let entries =
             fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
         let mut files = Vec::new();
@@ -113,7 +113,7 @@ fn name(file: &Path) -> String {
 }
 
 /// What the file weighs over a compressing connection, measured with the system gzip.
-fn gzip_size(file: &Path) -> Result<u64> {
+pub fn gzip_size(file: &Path) -> Result<u64> {
     let output = Command::new("gzip")
         .args(["-9", "-c"])
         .arg(file)
