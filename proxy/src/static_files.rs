@@ -83,8 +83,9 @@ fn is_hashed(path: &str) -> bool {
         .next()
         .unwrap_or_default()
         .trim_end_matches("_bg");
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| (1..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+    stem.rsplit_once('-').is_some_and(|(_, hash)| {
+        (1..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 #[cfg(test)]
@@ -106,7 +107,10 @@ mod tests {
     fn recognises_trunk_hashed_names() {
         assert!(is_hashed("/closient-checkout-app-a04af61d37ff3f12_bg.wasm"));
         assert!(is_hashed("/prefix/checkout-af390ef97a6061c3.css"));
-        assert!(is_hashed("/closient-checkout-app-b36882e84fdf36e.js"), "a hash with a leading zero dropped");
+        assert!(
+            is_hashed("/closient-checkout-app-b36882e84fdf36e.js"),
+            "a hash with a leading zero dropped"
+        );
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/embed-example.html"));
     }
