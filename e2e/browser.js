@@ -6,9 +6,9 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { test } = require('node:test');
+const { after, before, beforeEach, test } = require('node:test');
 const { chromium } = require('playwright-core');
-const { PATHS } = require('./harness');
+const { PATHS, startStack } = require('./harness');
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -104,4 +104,23 @@ async function eventually(check, { timeout = 10000, interval = 100, what = 'cond
   }
 }
 
-module.exports = { e2eTest, eventually, launch };
+/**
+ * The fixture of a `describe` block that needs the plain stack: the mock, the proxy serving the
+ * release build, and a browser, started once; the mock is reset before each test.
+ */
+function useStack() {
+  const fixture = {};
+  before(async () => {
+    fixture.stack = await startStack();
+    fixture.browser = await launch();
+    fixture.logs = fixture.stack.logs;
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.stack?.stop();
+  });
+  beforeEach(() => fixture.stack.mock.reset());
+  return fixture;
+}
+
+module.exports = { e2eTest, eventually, launch, useStack };

@@ -4,24 +4,13 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { after, before, beforeEach, describe } = require('node:test');
-const { organization, startProxy, startStack } = require('./harness');
-const { e2eTest, launch } = require('./browser');
+const { describe } = require('node:test');
+const { organization, startProxy } = require('./harness');
+const { e2eTest, useStack } = require('./browser');
 const { CheckoutPage, HostedPage } = require('./pages');
 
 describe('failures', () => {
-  const fixture = {};
-
-  before(async () => {
-    fixture.stack = await startStack();
-    fixture.browser = await launch();
-    fixture.logs = fixture.stack.logs;
-  });
-  after(async () => {
-    await fixture.browser?.close();
-    await fixture.stack?.stop();
-  });
-  beforeEach(() => fixture.stack.mock.reset());
+  const fixture = useStack();
 
   async function openFilled(page, t, url = fixture.stack.url) {
     const form = new CheckoutPage(page);

@@ -4,24 +4,13 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { after, before, beforeEach, describe } = require('node:test');
-const { ORGANIZATION, organization, startStack } = require('./harness');
-const { e2eTest, eventually, launch } = require('./browser');
+const { describe } = require('node:test');
+const { ORGANIZATION, organization } = require('./harness');
+const { e2eTest, eventually, launch, useStack } = require('./browser');
 const { CheckoutPage, HostedPage } = require('./pages');
 
 describe('top-up flow', () => {
-  const fixture = {};
-
-  before(async () => {
-    fixture.stack = await startStack();
-    fixture.browser = await launch();
-    fixture.logs = fixture.stack.logs;
-  });
-  after(async () => {
-    await fixture.browser?.close();
-    await fixture.stack?.stop();
-  });
-  beforeEach(() => fixture.stack.mock.reset());
+  const fixture = useStack();
 
   e2eTest('pay: the success view shows the credited balance', fixture, async ({ page }) => {
     const form = new CheckoutPage(page);

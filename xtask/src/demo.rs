@@ -26,14 +26,7 @@ pub fn run() -> Result<()> {
     println!("==> building the proxy and the mock");
     tools.run(
         "cargo",
-        &[
-            "build",
-            "--quiet",
-            "-p",
-            "checkout-proxy",
-            "-p",
-            "closient-mock",
-        ],
+        &["build", "-p", "checkout-proxy", "-p", "closient-mock"],
     )?;
 
     let mock_addr = free_loopback(MOCK_PORT, "mock")?;
