@@ -1,7 +1,8 @@
 //! `/__mock/*`: faults, stats and reset over HTTP, for tests in other processes.
 
 use crate::support::{
-    KEY, ORG, balance, balance_of, checkout, checkout_body, get, mock, open_session, post, send,
+    KEY, ORG, assert_answers_normally, balance, balance_of, checkout, checkout_body, get, mock,
+    open_session, post, send,
 };
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -81,16 +82,7 @@ async fn delete_clears_the_queued_faults() {
         .body(Body::empty())
         .expect("a request");
     assert_eq!(send(&app, delete).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        send(&app, checkout(checkout_body(2500), Some(KEY)))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        send(&app, balance(ORG, Some(KEY))).await.status,
-        StatusCode::OK
-    );
+    assert_answers_normally(&app).await;
 }
 
 #[tokio::test]

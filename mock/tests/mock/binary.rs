@@ -1,7 +1,7 @@
 //! The `closient-mock` binary: its start-up line, request log, exit on SIGTERM, and that the
 //! API key shows up in none of its output.
 
-use crate::support::{KEY, checkout_body, raw_request};
+use crate::support::{KEY, raw_checkout, raw_request};
 use std::net::SocketAddr;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -34,14 +34,7 @@ async fn serves_logs_without_the_key_and_exits_0_on_sigterm() {
         format!("closient-mock listening on http://{addr} (base URL http://{addr}/billing/api/v1)")
     );
 
-    let answer = raw_request(
-        addr,
-        "POST",
-        "/billing/api/v1/billing/checkout",
-        &[("X-API-Key", KEY), ("Content-Type", "application/json")],
-        &checkout_body(2500),
-    )
-    .await;
+    let answer = raw_checkout(addr).await;
     assert!(
         answer.text().starts_with("HTTP/1.1 200"),
         "{}",

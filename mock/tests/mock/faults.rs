@@ -1,7 +1,9 @@
 //! Injected faults through the in-process API; `drop` is in `server.rs`, as it needs a real
 //! connection.
 
-use crate::support::{Answer, KEY, ORG, ORIGIN, balance, checkout, checkout_body, mock, send};
+use crate::support::{
+    Answer, KEY, ORG, ORIGIN, assert_answers_normally, balance, checkout, checkout_body, mock, send,
+};
 use axum::http::StatusCode;
 use closient_mock::{Fault, Route};
 use serde_json::json;
@@ -131,14 +133,5 @@ async fn cleared_faults_no_longer_apply() {
     state.push_faults(Route::Checkout, [Fault::ServerError]);
     state.push_faults(Route::Balance, [Fault::ServerError]);
     state.clear_faults();
-    assert_eq!(
-        send(&app, checkout(checkout_body(2500), Some(KEY)))
-            .await
-            .status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        send(&app, balance(ORG, Some(KEY))).await.status,
-        StatusCode::OK
-    );
+    assert_answers_normally(&app).await;
 }

@@ -1,7 +1,7 @@
 //! The mock served on a real loopback port: `start`, the `drop` fault, control over HTTP and
 //! shutting down.
 
-use crate::support::{KEY, ORG, checkout_body, config, raw_request};
+use crate::support::{config, raw_balance, raw_checkout, raw_request};
 use closient_mock::{Fault, MockConfig, Route, start};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -24,14 +24,7 @@ async fn start_binds_a_free_port_and_names_its_urls() {
         mock.base_url(),
         format!("http://127.0.0.1:{}/billing/api/v1", addr.port())
     );
-    let answer = raw_request(
-        addr,
-        "POST",
-        "/billing/api/v1/billing/checkout",
-        &[("X-API-Key", KEY), ("Content-Type", "application/json")],
-        &checkout_body(2500),
-    )
-    .await;
+    let answer = raw_checkout(addr).await;
     let text = answer.text();
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert!(
@@ -61,17 +54,9 @@ async fn drop_closes_the_connection_without_any_answer() {
     mock.state().push_faults(Route::Checkout, [Fault::Drop]);
     mock.state().push_faults(Route::Balance, [Fault::Drop]);
 
-    let answer = raw_request(
-        addr,
-        "POST",
-        "/billing/api/v1/billing/checkout",
-        &[("X-API-Key", KEY), ("Content-Type", "application/json")],
-        &checkout_body(2500),
-    )
-    .await;
+    let answer = raw_checkout(addr).await;
     assert!(answer.bytes.is_empty(), "got {:?}", answer.text());
-    let path = format!("/billing/api/v1/billing/balance/{ORG}");
-    let answer = raw_request(addr, "GET", &path, &[("X-API-Key", KEY)], "").await;
+    let answer = raw_balance(addr).await;
     assert!(answer.bytes.is_empty(), "got {:?}", answer.text());
     assert!(
         answer.error.is_none(),
@@ -79,7 +64,7 @@ async fn drop_closes_the_connection_without_any_answer() {
     );
 
     // The server itself is fine: the next request is answered.
-    let answer = raw_request(addr, "GET", &path, &[("X-API-Key", KEY)], "").await;
+    let answer = raw_balance(addr).await;
     assert!(
         answer.text().starts_with("HTTP/1.1 200"),
         "{}",
@@ -106,10 +91,9 @@ async fn other_processes_control_the_mock_over_http() {
         answer.text()
     );
 
-    let path = format!("/billing/api/v1/billing/balance/{ORG}");
-    let dropped = raw_request(addr, "GET", &path, &[("X-API-Key", KEY)], "").await;
+    let dropped = raw_balance(addr).await;
     assert!(dropped.bytes.is_empty());
-    let failed = raw_request(addr, "GET", &path, &[("X-API-Key", KEY)], "").await;
+    let failed = raw_balance(addr).await;
     assert!(
         failed.text().starts_with("HTTP/1.1 500"),
         "{}",

@@ -195,3 +195,36 @@ pub async fn raw_request(
         }
     }
 }
+
+/// A valid checkout request with the key, over a real connection.
+pub async fn raw_checkout(addr: SocketAddr) -> RawAnswer {
+    let headers = [("X-API-Key", KEY), ("Content-Type", "application/json")];
+    raw_request(
+        addr,
+        "POST",
+        "/billing/api/v1/billing/checkout",
+        &headers,
+        &checkout_body(2500),
+    )
+    .await
+}
+
+/// A balance read with the key, over a real connection.
+pub async fn raw_balance(addr: SocketAddr) -> RawAnswer {
+    let path = format!("/billing/api/v1/billing/balance/{ORG}");
+    raw_request(addr, "GET", &path, &[("X-API-Key", KEY)], "").await
+}
+
+/// Both API routes answer 200: no fault is left queued.
+pub async fn assert_answers_normally(app: &Router) {
+    assert_eq!(
+        send(app, checkout(checkout_body(2500), Some(KEY)))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(app, balance(ORG, Some(KEY))).await.status,
+        StatusCode::OK
+    );
+}
