@@ -1,5 +1,6 @@
 //! `cargo xtask dist`: the release bundle in `dist/`, checked and measured.
 
+mod dead_classes;
 mod shrink;
 
 use crate::tools::{self, Needs, Tools};

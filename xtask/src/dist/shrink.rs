@@ -4,6 +4,7 @@
 //! Trunk writes the Subresource Integrity hashes into index.html before any hook could run,
 //! so every file changed here gets its hash replaced there.
 
+use super::dead_classes;
 use crate::Result;
 use crate::tools::Tools;
 use std::collections::BTreeSet;
@@ -42,26 +43,32 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
 /// and again in the loader: 2 to 3 KB of gzip that compresses badly. binaryen renames them to
 /// a letter or two and prints the mapping, which is applied to the loader here.
 ///
-/// The same run optimizes further than Trunk's `-Oz`: restructuring the control flow
+/// The same run drops the exports that only dead loader classes call (see `dead_classes`), and
+/// optimizes further than Trunk's `-Oz`: restructuring the control flow
 /// (`--flatten --rereloop`) before two more `-Oz` rounds saves about 1 KB of gzip, and the
 /// producers and target-features sections are only metadata.
 fn shorten_names(tools: &Tools, files: &Files<'_>) -> Result<()> {
     let wasm = utf8(files.wasm)?;
-    let printed = tools.output(
-        "wasm-opt",
-        &[
-            wasm,
-            "--minify-imports-and-exports-and-modules",
-            "--strip-producers",
-            "--strip-target-features",
-            "--flatten",
-            "--rereloop",
-            "-Oz",
-            "-Oz",
-            "--output",
-            wasm,
-        ],
-    )?;
+    let loader = fs::read_to_string(files.js)
+        .map_err(|e| format!("cannot read {}: {e}", files.js.display()))?;
+    let stripped = dead_classes::strip(&loader)?;
+    let remove_dead = format!("--pass-arg=remove-exports@{}", stripped.exports.join(","));
+    let mut args = vec![wasm];
+    if !stripped.exports.is_empty() {
+        args.extend(["--remove-exports", remove_dead.as_str()]);
+    }
+    args.extend([
+        "--minify-imports-and-exports-and-modules",
+        "--strip-producers",
+        "--strip-target-features",
+        "--flatten",
+        "--rereloop",
+        "-Oz",
+        "-Oz",
+        "--output",
+        wasm,
+    ]);
+    let printed = tools.output("wasm-opt", &args)?;
     let mapping = Mapping::parse(&printed)?;
     // Every import module becomes one short name, which the mapping does not print.
     let new_modules = import_modules(&read(files.wasm)?)?;
@@ -70,9 +77,7 @@ fn shorten_names(tools: &Tools, files: &Files<'_>) -> Result<()> {
             "expected one import module after renaming, found {new_modules:?}"
         ));
     };
-    let loader = fs::read_to_string(files.js)
-        .map_err(|e| format!("cannot read {}: {e}", files.js.display()))?;
-    let loader = mapping.apply(&loader, new_module)?;
+    let loader = mapping.apply(&stripped.loader, new_module)?;
     write(files.js, loader.as_bytes())
 }
 
