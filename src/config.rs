@@ -33,12 +33,15 @@ pub struct WidgetConfig {
     pub timeout_ms: u32,
 }
 
-/// An attribute the page set that cannot be used. The widget shows it instead of a form that
-/// would fail later.
+/// An attribute the page set that cannot be used. The widget shows it, with what the attribute
+/// must hold, instead of a form that would fail later.
+///
+/// The explanation is fixed text rather than the core error's own wording: formatting those
+/// errors would cost the bundle over 1 KB of gzip for a message only a developer reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
     pub attribute: &'static str,
-    pub problem: String,
+    pub expected: &'static str,
 }
 
 impl Default for WidgetConfig {
@@ -70,19 +73,28 @@ impl WidgetConfig {
         let organization = text(attr::ORGANIZATION_ID)
             .map(|id| OrganizationId::parse(&id))
             .transpose()
-            .map_err(|e: OrganizationIdError| ConfigError::new(attr::ORGANIZATION_ID, e))?;
+            .map_err(|_: OrganizationIdError| {
+                ConfigError::new(
+                    attr::ORGANIZATION_ID,
+                    "must be an organization ID: 22 letters and digits, never 0, 1, I, O or l",
+                )
+            })?;
         let cents = |name: &'static str| -> Result<Option<u64>, ConfigError> {
             text(name)
                 .map(|v| {
                     v.parse::<u64>()
-                        .map_err(|_| ConfigError::new(name, "is not a whole number of cents"))
+                        .map_err(|_| ConfigError::new(name, "must be a whole number of cents"))
                 })
                 .transpose()
         };
         let min = cents(attr::MIN_CENTS)?.unwrap_or(defaults.limits.min().cents());
         let max = cents(attr::MAX_CENTS)?.unwrap_or(defaults.limits.max().cents());
-        let limits = AmountLimits::new(min, max)
-            .map_err(|e: LimitsError| ConfigError::new(attr::MIN_CENTS, e))?;
+        let limits = AmountLimits::new(min, max).map_err(|_: LimitsError| {
+            ConfigError::new(
+                attr::MIN_CENTS,
+                "must be at least 500 cents and no more than the maximum",
+            )
+        })?;
         let presets = match text(attr::PRESETS) {
             None => defaults
                 .presets
@@ -94,20 +106,26 @@ impl WidgetConfig {
                 .split([',', ' '])
                 .filter(|item| !item.is_empty())
                 .map(|item| {
-                    let cents = item.parse::<u64>().map_err(|_| {
-                        ConfigError::new(attr::PRESETS, "lists something that is not cents")
-                    })?;
-                    limits
-                        .check(cents)
-                        .map(|_| cents)
-                        .map_err(|e| ConfigError::new(attr::PRESETS, e))
+                    item.parse::<u64>()
+                        .ok()
+                        .filter(|&cents| limits.check(cents).is_ok())
+                        .ok_or(ConfigError::new(
+                            attr::PRESETS,
+                            "must list whole numbers of cents between the minimum and the maximum",
+                        ))
                 })
                 .collect::<Result<Vec<_>, _>>()?,
         };
         let checkout_origins = match text(attr::CHECKOUT_ORIGINS) {
             None => defaults.checkout_origins,
             Some(list) => OriginAllowlist::new(list.split([',', ' ']).filter(|o| !o.is_empty()))
-                .map_err(|e: UrlError| ConfigError::new(attr::CHECKOUT_ORIGINS, e))?,
+                .map_err(|_: UrlError| {
+                    ConfigError::new(
+                        attr::CHECKOUT_ORIGINS,
+                        "must list origins such as https://checkout.stripe.com, separated by \
+                         spaces or commas; http only on loopback",
+                    )
+                })?,
         };
         let timeout_ms = match text(attr::TIMEOUT_MS) {
             None => defaults.timeout_ms,
@@ -149,17 +167,17 @@ pub mod attr {
 }
 
 impl ConfigError {
-    fn new(attribute: &'static str, problem: impl ToString) -> Self {
+    fn new(attribute: &'static str, expected: &'static str) -> Self {
         Self {
             attribute,
-            problem: problem.to_string(),
+            expected,
         }
     }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.attribute, self.problem)
+        write!(f, "{} {}", self.attribute, self.expected)
     }
 }
 

@@ -42,7 +42,7 @@ pub fn mount(element: web_sys::HtmlElement) -> leptos::mount::UnmountHandle<impl
             Err(error) => {
                 return EitherOf3::A(view! {
                     <p class="cc-config-error" role="alert">
-                        "This checkout is not set up correctly: " {error.to_string()}
+                        "This checkout is not set up correctly: " {error.attribute} " " {error.expected} "."
                     </p>
                 });
             }

@@ -8,6 +8,7 @@ use closient_checkout::{CheckoutForm, Prefill, SuccessView, attempt::SavedAttemp
 use closient_checkout_core::CheckoutSessionId;
 use leptos::prelude::*;
 use support::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -289,4 +290,38 @@ async fn back_through_the_page_cache_leaves_nothing_pending() {
     widget.submit_button().click();
     until(1_000, "a second navigation", || widget.visited().len() == 2).await;
     assert_eq!(widget.transport.count(), 2, "one click, one new session");
+}
+
+#[wasm_bindgen_test]
+fn a_misconfigured_attribute_is_named_in_place_of_the_form() {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
+    let element: web_sys::HtmlElement = document
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    element
+        .set_attribute("data-checkout-origins", "http://evil.example")
+        .expect("attribute");
+    document
+        .body()
+        .expect("body")
+        .append_child(&element)
+        .expect("attached");
+    let _handle = closient_checkout::mount(element.clone());
+
+    let alert = element
+        .query_selector("[role=alert]")
+        .expect("query")
+        .expect("an alert");
+    assert_eq!(
+        alert.text_content().unwrap_or_default(),
+        "This checkout is not set up correctly: data-checkout-origins must list origins such as \
+         https://checkout.stripe.com, separated by spaces or commas; http only on loopback."
+    );
+    assert!(
+        element.query_selector("form").expect("query").is_none(),
+        "no form that would fail later"
+    );
 }
