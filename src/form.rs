@@ -16,11 +16,12 @@ use closient_checkout_core::{
     AmountCents, CheckoutRequest, Money, OrganizationId, OrganizationIdError, field, return_urls,
     session_id_in_url,
 };
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{prelude::*, task::spawn_local};
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
 };
+use wasm_bindgen::JsCast;
 
 /// How long a framed page waits for the top window to leave before offering the link.
 const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
@@ -108,8 +109,6 @@ pub fn CheckoutForm(
     let wake = Wake::default();
     // The balance of the organization in the form, once known: shown, and saved as the baseline.
     let balance = RwSignal::new(None::<(OrganizationId, Money)>);
-    let organization_input = NodeRef::<html::Input>::new();
-    let amount_input = NodeRef::<html::Input>::new();
 
     let organization = move || organization_field.with(|f| OrganizationId::parse(&f.text));
     let amount = move || amount_field.with(|f| AmountCents::parse(&f.text, &limits));
@@ -270,14 +269,14 @@ pub fn CheckoutForm(
                 phase.set(Phase::Idle {
                     notice: Some(messages::CORRECT_FIELDS.to_owned()),
                 });
-                let first_invalid = if organization.is_err() {
-                    organization_input
-                } else {
-                    amount_input
-                };
-                if let Some(input) = first_invalid.get_untracked() {
-                    let _ = input.focus();
-                }
+                focus_control(
+                    &event,
+                    if organization.is_err() {
+                        "[name=organization_id]"
+                    } else {
+                        "[name=amount]"
+                    },
+                );
                 return;
             };
             in_flight.set(true);
@@ -387,7 +386,6 @@ pub fn CheckoutForm(
                 <label for=ids.organization.clone()>"Organization ID"</label>
                 <input
                     id=ids.organization.clone()
-                    node_ref=organization_input
                     name="organization_id"
                     type="text"
                     autocomplete="off"
@@ -421,7 +419,6 @@ pub fn CheckoutForm(
                 <label for=ids.amount.clone()>"Custom amount (" {config.currency.clone()} ")"</label>
                 <input
                     id=ids.amount.clone()
-                    node_ref=amount_input
                     name="amount"
                     type="text"
                     inputmode="decimal"
@@ -501,6 +498,18 @@ impl DescribedBy {
         } else {
             self.valid.clone()
         }
+    }
+}
+
+/// Focuses the control of the submitted form that `selector` finds.
+fn focus_control(event: &leptos::ev::SubmitEvent, selector: &str) {
+    let control = event
+        .target()
+        .and_then(|form| form.dyn_into::<web_sys::Element>().ok())
+        .and_then(|form| form.query_selector(selector).ok().flatten())
+        .and_then(|control| control.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(control) = control {
+        let _ = control.focus();
     }
 }
 
