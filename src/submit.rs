@@ -9,7 +9,6 @@ use crate::{
     transport::{checkout_body, read_checkout_reply},
 };
 use closient_checkout_core::{CheckoutRequest, RetryDecision};
-use leptos::prelude::*;
 
 /// Where a submit stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +33,7 @@ pub async fn attempt_checkout(
     config: &WidgetConfig,
     services: &Services,
     request: &CheckoutRequest,
-    phase: RwSignal<Phase>,
+    set_phase: impl Fn(Phase),
     wake: &Wake,
 ) -> Result<String, Problem> {
     let body = checkout_body(request).ok_or(Problem::Rejected {
@@ -44,7 +43,7 @@ pub async fn attempt_checkout(
     let mut attempts = 0;
     loop {
         attempts += 1;
-        phase.set(if attempts == 1 {
+        set_phase(if attempts == 1 {
             Phase::Sending
         } else {
             Phase::Retrying
@@ -75,7 +74,7 @@ pub async fn attempt_checkout(
                 automatic: true,
             } => {
                 for secs_left in (1..=secs).rev() {
-                    phase.set(Phase::Countdown { secs_left });
+                    set_phase(Phase::Countdown { secs_left });
                     if wait(1_000, wake).await {
                         break;
                     }
