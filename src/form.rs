@@ -2,6 +2,9 @@
 //! checkout page. The rules come from `core`, the words from `messages`, the request loop from
 //! `submit`; this is the view and the order of events.
 
+mod state;
+mod text_field;
+
 use crate::{
     attempt::SavedAttempt,
     config::WidgetConfig,
@@ -13,14 +16,16 @@ use crate::{
     timer::{Timeout, Wake},
 };
 use closient_checkout_core::{
-    AmountCents, CheckoutRequest, Money, OrganizationId, OrganizationIdError, field, return_urls,
+    AmountCents, CheckoutRequest, OrganizationId, OrganizationIdError, field, return_urls,
     session_id_in_url,
 };
 use leptos::{prelude::*, task::spawn_local};
+use state::{FieldState, FormState, Rules, Which};
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
 };
+use text_field::{TextInput, text_field};
 use wasm_bindgen::JsCast;
 
 /// How long a framed page waits for the top window to leave before offering the link.
@@ -42,56 +47,6 @@ fn next_id_prefix() -> String {
     })
 }
 
-/// Everything the form shows, in one signal. Each signal type costs the bundle about 0.6 KB of
-/// gzip, and re-rendering this small form on any change is cheap.
-#[derive(Debug, Clone)]
-struct FormState {
-    organization: FieldState,
-    amount: FieldState,
-    phase: Phase,
-    /// The balance of the organization in the form, once known: shown, and saved as the baseline.
-    balance: Option<(OrganizationId, Money)>,
-}
-
-/// One text field: what is typed, whether the person has been there, and what the server said
-/// about it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct FieldState {
-    text: String,
-    touched: bool,
-    /// The server's message for this field from the last attempt, until the field is edited.
-    server_error: Option<String>,
-}
-
-impl FieldState {
-    fn new(text: String) -> Self {
-        Self {
-            text,
-            ..Self::default()
-        }
-    }
-
-    /// The field's own problem once touched, else the server's.
-    fn error<E>(&self, parsed: Result<(), E>, show: impl FnOnce(&E) -> String) -> Option<String> {
-        match parsed {
-            Err(error) if self.touched => Some(show(&error)),
-            _ => self
-                .server_error
-                .as_deref()
-                .map(messages::server_field_error),
-        }
-    }
-
-    /// What a person typing does: new text, touched, and the server's word no longer applies.
-    fn edit(&mut self, text: String) {
-        *self = Self {
-            text,
-            touched: true,
-            server_error: None,
-        };
-    }
-}
-
 #[component]
 pub fn CheckoutForm(
     config: WidgetConfig,
@@ -101,13 +56,16 @@ pub fn CheckoutForm(
     #[prop(optional)]
     cancelled: bool,
 ) -> impl IntoView {
-    let ids = Ids::new(&next_id_prefix());
-    let money =
-        StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency));
-    let format = move |cents: i64| money.with_value(|m| m.cents(cents));
-    let limits = config.limits;
+    let id_prefix = next_id_prefix();
     let fixed_organization = config.organization.clone();
     let is_fixed = fixed_organization.is_some();
+    let rules = Rules {
+        limits: config.limits,
+        fixed_organization: is_fixed,
+        money: StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency)),
+    };
+    let format = move |cents: i64| rules.format(cents);
+    let limits = config.limits;
 
     let state = RwSignal::new(FormState {
         organization: FieldState::new(match &fixed_organization {
@@ -125,24 +83,11 @@ pub fn CheckoutForm(
     let in_flight = Rc::new(Cell::new(false));
     let wake = Wake::default();
 
-    let amount = move || state.with(|s| AmountCents::parse(&s.amount.text, &limits));
-    let organization_error = move || -> Option<String> {
-        if is_fixed {
-            return None;
-        }
-        state.with(|s| match OrganizationId::parse(&s.organization.text) {
-            // An untouched empty field is not an error yet, nor does the server's word apply.
-            Err(OrganizationIdError::Empty) if !s.organization.touched => None,
-            parsed => s
-                .organization
-                .error(parsed.map(drop), messages::organization_error),
-        })
-    };
-    let amount_error = move || -> Option<String> {
+    let amount = move || state.with(|s| s.amount_cents(&rules));
+    let has_error = move || {
         state.with(|s| {
-            let parsed = AmountCents::parse(&s.amount.text, &limits).map(drop);
-            s.amount
-                .error(parsed, |error| messages::amount_error(error, &format))
+            s.error(Which::Organization, &rules).is_some()
+                || s.error(Which::Amount, &rules).is_some()
         })
     };
 
@@ -283,7 +228,7 @@ pub fn CheckoutForm(
             let organization = fixed_organization
                 .clone()
                 .map_or_else(|| organization_untracked(state), Ok);
-            let amount = state.with_untracked(|s| AmountCents::parse(&s.amount.text, &limits));
+            let amount = state.with_untracked(|s| s.amount_cents(&rules));
             let (Ok(organization_id), Ok(amount_cents)) = (organization.clone(), amount) else {
                 set_phase(Phase::Idle {
                     notice: Some(messages::CORRECT_FIELDS.to_owned()),
@@ -347,19 +292,17 @@ pub fn CheckoutForm(
              page. Use the link below to continue."
                 .to_owned(),
         ),
-        Phase::Idle { notice } => notice.filter(|text| {
-            text != messages::CORRECT_FIELDS
-                || organization_error().is_some()
-                || amount_error().is_some()
-        }),
+        Phase::Idle { notice } => {
+            notice.filter(|text| text != messages::CORRECT_FIELDS || has_error())
+        }
     };
     let busy =
         move || state.with(|s| !matches!(s.phase, Phase::Idle { .. } | Phase::Countdown { .. }));
     let balance_line = move || {
         let shown = state.with(|s| {
-            s.balance.clone().filter(|(id, _)| {
-                OrganizationId::parse(&s.organization.text).is_ok_and(|now| now == *id)
-            })
+            s.balance
+                .clone()
+                .filter(|(id, _)| s.organization_id().is_ok_and(|now| now == *id))
         });
         shown.map(|(_, money)| {
             view! {
@@ -395,66 +338,61 @@ pub fn CheckoutForm(
         format(cents_i64(limits.max()))
     );
 
-    let organization_described = DescribedBy::new(&ids.organization_hint, &ids.organization_error);
-    let amount_described = DescribedBy::new(&ids.amount_hint, &ids.amount_error);
+    let organization_field = text_field(
+        state,
+        rules,
+        TextInput {
+            which: Which::Organization,
+            id: format!("{id_prefix}-organization"),
+            name: "organization_id",
+            label: "Organization ID".to_owned(),
+            hint: if is_fixed {
+                "Set by this page."
+            } else {
+                "22 letters and digits, from your organization settings."
+            }
+            .to_owned(),
+            inputmode: None,
+            autocomplete: "off",
+            maxlength: "64",
+            readonly: is_fixed,
+        },
+        Rc::new(look_up_balance.clone()),
+    );
+    let amount_field = text_field(
+        state,
+        rules,
+        TextInput {
+            which: Which::Amount,
+            id: format!("{id_prefix}-amount"),
+            name: "amount",
+            label: format!("Custom amount ({})", config.currency),
+            hint: range_hint,
+            inputmode: Some("decimal"),
+            autocomplete: "transaction-amount",
+            maxlength: "32",
+            readonly: false,
+        },
+        Rc::new(|| ()),
+    );
+    let title_id = format!("{id_prefix}-title");
     view! {
-        <form class="cc-form" novalidate on:submit=on_submit aria-labelledby=ids.title.clone()>
+        <form class="cc-form" novalidate on:submit=on_submit aria-labelledby=title_id.clone()>
             {cancelled.then(|| view! {
                 <div class="cc-notice">
                     <h2 class="cc-notice-title">"No charge was made"</h2>
                     <p>"The payment was cancelled. Your details are kept below; try again when you are ready."</p>
                 </div>
             })}
-            <h2 class="cc-title" id=ids.title.clone()>"Add funds to your ad balance"</h2>
+            <h2 class="cc-title" id=title_id.clone()>"Add funds to your ad balance"</h2>
             <div class="cc-field">
-                <label for=ids.organization.clone()>"Organization ID"</label>
-                <input
-                    id=ids.organization.clone()
-                    name="organization_id"
-                    type="text"
-                    autocomplete="off"
-                    autocapitalize="off"
-                    spellcheck="false"
-                    maxlength="64"
-                    readonly=is_fixed
-                    aria-readonly=is_fixed.then_some("true")
-                    aria-invalid=move || organization_error().is_some().to_string()
-                    aria-describedby=move || organization_described.get(organization_error().is_some())
-                    prop:value=move || state.with(|s| s.organization.text.clone())
-                    on:input=move |event| {
-                        state.update(|s| s.organization.edit(event_target_value(&event)));
-                        look_up_balance();
-                    }
-                    on:blur=move |_| {
-                        if !state.with_untracked(|s| s.organization.touched) {
-                            state.update(|s| s.organization.touched = true);
-                        }
-                    }
-                />
-                <p class="cc-hint" id=ids.organization_hint.clone()>
-                    {if is_fixed { "Set by this page." } else { "22 letters and digits, from your organization settings." }}
-                </p>
-                <p class="cc-error" id=ids.organization_error.clone()>{organization_error}</p>
+                {organization_field}
                 {balance_line}
             </div>
             <fieldset class="cc-field">
                 <legend>"Amount"</legend>
                 <div class="cc-presets">{presets}</div>
-                <label for=ids.amount.clone()>"Custom amount (" {config.currency.clone()} ")"</label>
-                <input
-                    id=ids.amount.clone()
-                    name="amount"
-                    type="text"
-                    inputmode="decimal"
-                    autocomplete="transaction-amount"
-                    maxlength="32"
-                    aria-invalid=move || amount_error().is_some().to_string()
-                    aria-describedby=move || amount_described.get(amount_error().is_some())
-                    prop:value=move || state.with(|s| s.amount.text.clone())
-                    on:input=move |event| state.update(|s| s.amount.edit(event_target_value(&event)))
-                />
-                <p class="cc-hint" id=ids.amount_hint.clone()>{range_hint}</p>
-                <p class="cc-error" id=ids.amount_error.clone()>{amount_error}</p>
+                {amount_field}
             </fieldset>
             <button type="submit" class="cc-submit" aria-disabled=move || busy().to_string()>
                 {submit_label}
@@ -474,57 +412,6 @@ pub fn CheckoutForm(
     }
 }
 
-#[derive(Debug, Clone)]
-struct Ids {
-    title: String,
-    organization: String,
-    organization_hint: String,
-    organization_error: String,
-    amount: String,
-    amount_hint: String,
-    amount_error: String,
-}
-
-impl Ids {
-    fn new(prefix: &str) -> Self {
-        let id = |name: &str| format!("{prefix}-{name}");
-        Self {
-            title: id("title"),
-            organization: id("organization"),
-            organization_hint: id("organization-hint"),
-            organization_error: id("organization-error"),
-            amount: id("amount"),
-            amount_hint: id("amount-hint"),
-            amount_error: id("amount-error"),
-        }
-    }
-}
-
-/// A field's `aria-describedby`, both values built once: the hint, and the hint with the error
-/// while there is one.
-#[derive(Debug, Clone)]
-struct DescribedBy {
-    valid: String,
-    invalid: String,
-}
-
-impl DescribedBy {
-    fn new(hint: &str, error: &str) -> Self {
-        Self {
-            valid: hint.to_owned(),
-            invalid: format!("{hint} {error}"),
-        }
-    }
-
-    fn get(&self, invalid: bool) -> String {
-        if invalid {
-            self.invalid.clone()
-        } else {
-            self.valid.clone()
-        }
-    }
-}
-
 /// Focuses the control of the submitted form that `selector` finds.
 fn focus_control(event: &leptos::ev::SubmitEvent, selector: &str) {
     let control = event
@@ -540,7 +427,7 @@ fn focus_control(event: &leptos::ev::SubmitEvent, selector: &str) {
 fn organization_untracked(
     state: RwSignal<FormState>,
 ) -> Result<OrganizationId, OrganizationIdError> {
-    state.with_untracked(|s| OrganizationId::parse(&s.organization.text))
+    state.with_untracked(FormState::organization_id)
 }
 
 pub fn cents_i64(amount: AmountCents) -> i64 {
