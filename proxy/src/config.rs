@@ -65,8 +65,8 @@ pub struct Args {
     /// The CSP frame-ancestors sources: who may frame the widget's pages.
     #[arg(long, env = "CHECKOUT_FRAME_ANCESTORS", default_value = "'self'")]
     pub frame_ancestors: String,
-    /// Print the Content-Security-Policy for --static-dir and exit, for serving dist/ with
-    /// another server. Needs no key.
+    /// Print the Content-Security-Policy for --static-dir (required) and exit, for serving
+    /// dist/ with another server. Needs no key.
     #[arg(long)]
     pub print_csp: bool,
 }

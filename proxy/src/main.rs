@@ -59,8 +59,12 @@ async fn main() -> ExitCode {
 }
 
 fn print_csp(args: &Args) -> ExitCode {
+    // Without the page there is no loader hash, and the policy would block the widget.
+    let Some(static_dir) = args.static_dir.as_deref() else {
+        return startup_error("--print-csp needs --static-dir: the policy hashes dist/index.html");
+    };
     let policy = checkout_proxy::static_files::content_security_policy(
-        args.static_dir.as_deref(),
+        Some(static_dir),
         &args.frame_ancestors,
     );
     match policy {

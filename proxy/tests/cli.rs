@@ -44,16 +44,19 @@ fn prints_the_policy_with_the_loader_hash_and_needs_no_key() {
 
 #[test]
 fn without_an_index_it_fails_with_one_line() {
-    let output = Command::new(BINARY)
-        .args(["--print-csp", "--static-dir", "/nonexistent"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr)
-            .trim()
-            .lines()
-            .count(),
-        1
-    );
+    for args in [
+        &["--print-csp", "--static-dir", "/nonexistent"][..],
+        // No page, no loader hash: a policy printed now would block the widget.
+        &["--print-csp"][..],
+    ] {
+        let output = Command::new(BINARY)
+            .args(args)
+            .env_remove("CHECKOUT_STATIC_DIR")
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(output.stdout.is_empty(), "{args:?}: printed a policy");
+    }
 }
