@@ -8,7 +8,6 @@ use closient_checkout::{CheckoutForm, Prefill, SuccessView, attempt::SavedAttemp
 use closient_checkout_core::CheckoutSessionId;
 use leptos::prelude::*;
 use support::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -294,21 +293,10 @@ async fn back_through_the_page_cache_leaves_nothing_pending() {
 
 #[wasm_bindgen_test]
 fn a_misconfigured_attribute_is_named_in_place_of_the_form() {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document");
-    let element: web_sys::HtmlElement = document
-        .create_element("div")
-        .expect("div")
-        .unchecked_into();
+    let element = attached_div();
     element
         .set_attribute("data-checkout-origins", "http://evil.example")
         .expect("attribute");
-    document
-        .body()
-        .expect("body")
-        .append_child(&element)
-        .expect("attached");
     let _handle = closient_checkout::mount(element.clone());
 
     let alert = element

@@ -161,18 +161,7 @@ pub fn mount_view(
     balances: Vec<Scripted>,
     build: impl FnOnce(Services) -> AnyView + 'static,
 ) -> Widget {
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .expect("a document");
-    let root: HtmlElement = document
-        .create_element("div")
-        .expect("div")
-        .unchecked_into();
-    document
-        .body()
-        .expect("body")
-        .append_child(&root)
-        .expect("attached");
+    let root = attached_div();
     let transport = Rc::new(ScriptedTransport::default());
     transport.push_balances(balances);
     let navigator = Rc::new(RecordingNavigator {
@@ -198,6 +187,23 @@ pub fn mount_view(
         navigator,
         _handle: Box::new(handle),
     }
+}
+
+/// A fresh `<div>` in the test page's body.
+pub fn attached_div() -> HtmlElement {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a document");
+    let div: HtmlElement = document
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    document
+        .body()
+        .expect("body")
+        .append_child(&div)
+        .expect("attached");
+    div
 }
 
 pub fn page_url() -> String {
