@@ -4,7 +4,7 @@
 
 use crate::{messages, money_format::MoneyFormat, submit::Phase};
 use closient_checkout_core::{
-    AmountCents, AmountLimits, Money, OrganizationId, OrganizationIdError,
+    AmountCents, AmountError, AmountLimits, Money, OrganizationId, OrganizationIdError,
 };
 use leptos::prelude::*;
 
@@ -69,10 +69,7 @@ impl FormState {
         OrganizationId::parse(&self.organization.text)
     }
 
-    pub fn amount_cents(
-        &self,
-        rules: &Rules,
-    ) -> Result<AmountCents, closient_checkout_core::AmountError> {
+    pub fn amount_cents(&self, rules: &Rules) -> Result<AmountCents, AmountError> {
         AmountCents::parse(&self.amount.text, &rules.limits)
     }
 
