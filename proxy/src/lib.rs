@@ -90,7 +90,7 @@ pub fn app(state: AppState) -> Router {
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
         );
     router = match &state.config.static_dir {
-        Some(dir) => router.fallback_service(tower_http::services::ServeDir::new(dir)),
+        Some(dir) => router.fallback_service(static_files::serve_dir(dir)),
         None => router.fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
     };
     let request_timeout = state.config.request_timeout;
@@ -104,6 +104,7 @@ pub fn app(state: AppState) -> Router {
                 ))
                 .layer(middleware::from_fn(error::envelope_plain_errors))
                 .layer(middleware::from_fn(static_files::cache_headers))
+                // Skips answers that already carry a Content-Encoding: the precompressed twins.
                 .layer(tower_http::compression::CompressionLayer::new())
                 .layer(HandleErrorLayer::new(|_: BoxError| async {
                     StatusCode::SERVICE_UNAVAILABLE

@@ -10,6 +10,20 @@ use axum::{
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use std::path::Path;
+use tower_http::{services::ServeDir, set_header::SetResponseHeader};
+
+/// The files of `dir`, each as its `.br` or `.gz` twin when one exists and the request accepts
+/// it (by q-value; on a tie br, then gzip), else as itself. The type and the cache rules follow
+/// the requested name, and a served twin is never compressed again by the global compression.
+/// Any file may have a twin, so every answer varies by `Accept-Encoding`: ServeDir says so for
+/// none of them, and the compression layer only for those it compresses itself.
+pub fn serve_dir(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
+    SetResponseHeader::appending(
+        ServeDir::new(dir).precompressed_br().precompressed_gzip(),
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    )
+}
 
 /// The policy for every response. Trunk writes its loader inline into `index.html`, so each
 /// inline script's hash is read from the file actually served rather than written down here.

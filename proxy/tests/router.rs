@@ -327,22 +327,44 @@ async fn every_answer_carries_the_security_headers() {
     );
 }
 
+const WASM: &str = "app-0123456789abcdef_bg.wasm";
+const LOADER: &str = "import init from './app-0123456789abcdef.js'; await init();";
+
+fn index_html() -> String {
+    format!("<!doctype html><script type=\"module\">{LOADER}</script>")
+}
+
+/// A GET of `path` with `Accept-Encoding: accept` (none when `None`).
+fn accepting(path: &str, accept: Option<&str>) -> Request<Body> {
+    let mut request = get(path);
+    if let Some(accept) = accept {
+        request
+            .headers_mut()
+            .insert("accept-encoding", accept.parse().expect("header"));
+    }
+    request
+}
+
+/// The `Vary` values that name `Accept-Encoding`: exactly one on every static answer.
+fn vary_accept_encoding(answer: &Answer) -> usize {
+    answer
+        .headers
+        .get_all("vary")
+        .iter()
+        .filter(|v| v.as_bytes().eq_ignore_ascii_case(b"accept-encoding"))
+        .count()
+}
+
 #[tokio::test]
 async fn static_files_get_types_compression_cache_headers_and_the_loader_hash() {
-    let dir = std::env::temp_dir().join(format!("checkout-proxy-static-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let loader = "import init from './app-0123456789abcdef.js'; await init();";
-    std::fs::write(
-        dir.join("index.html"),
-        format!("<!doctype html><script type=\"module\">{loader}</script>"),
-    )
-    .expect("index");
-    std::fs::write(
-        dir.join("app-0123456789abcdef_bg.wasm"),
-        [0u8, 97, 115, 109].repeat(400),
-    )
-    .expect("wasm");
-    let h = harness(&["--static-dir", dir.to_str().expect("utf-8 path")]).await;
+    let site = Site::new(
+        "plain",
+        &[
+            ("index.html", index_html().as_bytes()),
+            (WASM, &[0u8, 97, 115, 109].repeat(400)),
+        ],
+    );
+    let h = harness(&["--static-dir", site.dir()]).await;
 
     let index = call(&h.router, get("/?checkout=success&session_id=cs_test_1")).await;
     assert_eq!(index.status, 200);
@@ -354,19 +376,119 @@ async fn static_files_get_types_compression_cache_headers_and_the_loader_hash() 
         "{csp}"
     );
 
-    let mut request = get("/app-0123456789abcdef_bg.wasm");
-    request
-        .headers_mut()
-        .insert("accept-encoding", "gzip".parse().expect("header"));
-    let wasm = call(&h.router, request).await;
-    assert_eq!(
-        wasm.header("content-type").as_deref(),
-        Some("application/wasm")
+    // Without twins: gzip on the fly when accepted, identity otherwise.
+    for (accept, encoding) in [
+        (Some("gzip"), Some("gzip")),
+        (Some("br"), None),
+        (None, None),
+    ] {
+        let wasm = call(&h.router, accepting(&format!("/{WASM}"), accept)).await;
+        assert_eq!(wasm.status, 200, "{accept:?}");
+        assert_eq!(
+            wasm.header("content-type").as_deref(),
+            Some("application/wasm")
+        );
+        assert_eq!(
+            wasm.header("cache-control").as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(
+            wasm.header("content-encoding").as_deref(),
+            encoding,
+            "{accept:?}"
+        );
+        assert_eq!(vary_accept_encoding(&wasm), 1, "{accept:?}");
+        if encoding.is_none() {
+            assert_eq!(wasm.body.len(), 1600, "{accept:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn static_files_are_served_as_the_precompressed_twin_the_request_prefers() {
+    // Arbitrary bytes stand in for the compressed twins: the proxy never decodes them, and
+    // their different lengths show which file answered.
+    let plain = [0u8, 97, 115, 109].repeat(400);
+    let br = "b".repeat(300);
+    let gz = "g".repeat(500);
+    let site = Site::new(
+        "twins",
+        &[
+            ("index.html", index_html().as_bytes()),
+            ("index.html.br", b"index as br"),
+            ("index.html.gz", b"index as gzip"),
+            (WASM, &plain),
+            (&format!("{WASM}.br"), br.as_bytes()),
+            (&format!("{WASM}.gz"), gz.as_bytes()),
+        ],
     );
-    assert_eq!(
-        wasm.header("cache-control").as_deref(),
-        Some("public, max-age=31536000, immutable")
+    let h = harness(&["--static-dir", site.dir()]).await;
+    let plain = String::from_utf8(plain).expect("ASCII");
+
+    // The highest q-value wins, q=0 refuses; on a tie br, then gzip. `*` is not expanded:
+    // identity, which it allows too.
+    for (accept, encoding, body) in [
+        (Some("br"), Some("br"), &br),
+        (Some("gzip"), Some("gzip"), &gz),
+        (Some("gzip, deflate, br, zstd"), Some("br"), &br),
+        (None, None, &plain),
+        (Some("deflate"), None, &plain),
+        (Some("br;q=0, gzip"), Some("gzip"), &gz),
+        (Some("gzip;q=0.5, br;q=0.1"), Some("gzip"), &gz),
+        (Some("gzip;q=0.5, br;q=0.5"), Some("br"), &br),
+        (Some("br;q=0, gzip;q=0"), None, &plain),
+        (Some("identity, br;q=0.5"), None, &plain),
+        (Some("*"), None, &plain),
+    ] {
+        let wasm = call(&h.router, accepting(&format!("/{WASM}"), accept)).await;
+        assert_eq!(wasm.status, 200, "{accept:?}");
+        assert_eq!(
+            wasm.header("content-encoding").as_deref(),
+            encoding,
+            "{accept:?}"
+        );
+        assert!(
+            wasm.body == *body,
+            "{accept:?}: another file, or encoded again"
+        );
+        assert_eq!(
+            wasm.header("content-length"),
+            Some(body.len().to_string()),
+            "{accept:?}"
+        );
+        assert_eq!(
+            wasm.header("content-type").as_deref(),
+            Some("application/wasm"),
+            "{accept:?}"
+        );
+        assert_eq!(
+            wasm.header("cache-control").as_deref(),
+            Some("public, max-age=31536000, immutable")
+        );
+        assert_eq!(vary_accept_encoding(&wasm), 1, "{accept:?}");
+    }
+
+    let head = Request::head(format!("/{WASM}"))
+        .header("accept-encoding", "br")
+        .body(Body::empty())
+        .expect("request");
+    let head = call(&h.router, head).await;
+    assert_eq!(head.header("content-encoding").as_deref(), Some("br"));
+    assert_eq!(head.header("content-length"), Some(br.len().to_string()));
+
+    // `/` is index.html, twin included; the CSP still holds the plain file's loader hash.
+    let index = call(&h.router, accepting("/", Some("gzip, br"))).await;
+    assert_eq!(index.status, 200);
+    assert_eq!(index.body, "index as br");
+    assert_eq!(index.header("content-encoding").as_deref(), Some("br"));
+    assert!(
+        index
+            .header("content-type")
+            .is_some_and(|t| t.starts_with("text/html"))
     );
-    assert_eq!(wasm.header("content-encoding").as_deref(), Some("gzip"));
-    std::fs::remove_dir_all(&dir).expect("cleanup");
+    assert_eq!(index.header("cache-control").as_deref(), Some("no-cache"));
+    assert_eq!(vary_accept_encoding(&index), 1);
+    let hash = &checkout_proxy::static_files::inline_script_hashes(&index_html())[0];
+    let csp = index.header("content-security-policy").expect("CSP");
+    assert!(csp.contains(&format!("'{hash}'")), "{csp}");
 }

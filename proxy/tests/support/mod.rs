@@ -16,7 +16,7 @@ use checkout_proxy::{
 use clap::Parser;
 use closient_mock::{MockConfig, RunningMock};
 use http_body_util::BodyExt;
-use std::net::SocketAddr;
+use std::{net::SocketAddr, path::PathBuf};
 use tower::ServiceExt;
 
 pub const KEY: &str = "csb_testkey_0123456789abcdef";
@@ -83,6 +83,32 @@ pub fn get(path: &str) -> Request<Body> {
         .header("sec-fetch-site", "same-origin")
         .body(Body::empty())
         .expect("request")
+}
+
+/// A folder of static files for `--static-dir`, removed when dropped (also when a test fails).
+pub struct Site(PathBuf);
+
+impl Site {
+    /// `label` keeps the folders of tests that run at once apart.
+    pub fn new(label: &str, files: &[(&str, &[u8])]) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("checkout-proxy-{label}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        for (name, bytes) in files {
+            std::fs::write(dir.join(name), bytes).expect("static file");
+        }
+        Self(dir)
+    }
+
+    pub fn dir(&self) -> &str {
+        self.0.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 pub struct Answer {
