@@ -5,12 +5,13 @@
 
 'use strict';
 
-const { spawn, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const zlib = require('node:zlib');
 
 const REPO = path.resolve(__dirname, '..');
 const PATHS = {
@@ -202,10 +203,13 @@ function makeSite(mockOrigin) {
   const mount = '<div id="closient-checkout"';
   const html = fs.readFileSync(index, 'utf8');
   if (!html.includes(mount)) throw new Error(`${index} has no ${mount}> element`);
-  fs.writeFileSync(
-    path.join(site, 'index.html'),
-    html.replace(mount, `${mount} data-checkout-origins="https://checkout.stripe.com ${mockOrigin}"`),
-  );
+  const page = html.replace(mount, `${mount} data-checkout-origins="https://checkout.stripe.com ${mockOrigin}"`);
+  fs.writeFileSync(path.join(site, 'index.html'), page);
+  // The servers prefer dist's precompressed twins, which hold the page as it was: replace them.
+  for (const [suffix, compress] of [['.br', zlib.brotliCompressSync], ['.gz', zlib.gzipSync]]) {
+    const twin = path.join(site, `index.html${suffix}`);
+    if (fs.existsSync(twin)) fs.writeFileSync(twin, compress(page));
+  }
   return site;
 }
 
@@ -280,6 +284,21 @@ function nginxBinary() {
   return null;
 }
 
+const NGINX_PACKAGES = 'apt-get install -y nginx-light libnginx-mod-http-brotli-static';
+
+/**
+ * The brotli_static module of `bin`, in the modules folder it was built with (`nginx -V`). Its
+ * own -p prefix would change where a relative `load_module` path points, so this one is absolute.
+ */
+function brotliStaticModule(bin) {
+  const built = spawnSync(bin, ['-V'], { encoding: 'utf8' }).stderr ?? '';
+  // Without --modules-path nginx looks in <prefix>/modules, /usr/local/nginx by default.
+  const prefix = built.match(/--prefix=(\S+)/)?.[1] ?? '/usr/local/nginx';
+  const modules = built.match(/--modules-path=(\S+)/)?.[1] ?? path.join(prefix, 'modules');
+  const module = path.join(modules, 'ngx_http_brotli_static_module.so');
+  return fs.existsSync(module) ? module : null;
+}
+
 /**
  * nginx in front of the proxy, with its own prefix directory and config: the server block sets
  * the recipe's variables and includes the committed deploy/nginx/closient-checkout.conf, exactly
@@ -287,7 +306,9 @@ function nginxBinary() {
  */
 async function startNginx({ port, site, proxyOrigin, csp }) {
   const bin = nginxBinary();
-  if (!bin) throw new Error(`nginx not found (${PATHS.nginx}); install it: apt-get install -y nginx-light`);
+  if (!bin) throw new Error(`nginx not found (${PATHS.nginx}); install it: ${NGINX_PACKAGES}`);
+  const brotli = brotliStaticModule(bin);
+  if (!brotli) throw new Error(`${bin} has no brotli_static module; install it: ${NGINX_PACKAGES}`);
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'closient-e2e-nginx-'));
   fs.mkdirSync(path.join(prefix, 'logs'));
   const temp = (name) => path.join(prefix, name);
@@ -296,6 +317,7 @@ async function startNginx({ port, site, proxyOrigin, csp }) {
     return `"${value}"`;
   };
   const config = `
+load_module ${quote(brotli)};
 daemon off;
 master_process on;
 worker_processes 1;

@@ -99,18 +99,23 @@ fn modified(file: &Path) -> Result<SystemTime> {
         .map_err(|e| format!("cannot read {}: {e}", file.display()))
 }
 
-/// nginx for the static-hosting test: found on PATH or in /usr/sbin (Debian puts it there, off
-/// a normal user's PATH); installed with apt as root on Debian; otherwise the command to run.
+/// The Debian packages of nginx and of its brotli_static module, installed in one apt call.
+const NGINX_PACKAGES: [&str; 2] = ["nginx-light", "libnginx-mod-http-brotli-static"];
+
+/// nginx with its brotli_static module, for the static-hosting test: found on PATH or in
+/// /usr/sbin (Debian puts it there, off a normal user's PATH); installed with apt as root on
+/// Debian; otherwise the command to run.
 fn nginx() -> Result<PathBuf> {
-    if let Some(found) = find_nginx() {
-        println!("nginx: {}", found.display());
+    if let Some(found) = find_nginx().filter(|nginx| brotli_static_module(nginx).is_some()) {
+        println!("nginx: {} (with brotli_static)", found.display());
         return Ok(found);
     }
-    let command = "apt-get install -y nginx-light";
+    let command = format!("apt-get install -y {}", NGINX_PACKAGES.join(" "));
     if !(is_root() && Path::new("/etc/debian_version").exists()) {
         return Err(format!(
-            "nginx is needed for the e2e static-hosting test. On Debian or Ubuntu: sudo {command} \
-             (elsewhere, put `nginx` on PATH or set NGINX_BIN)"
+            "nginx with its brotli_static module is needed for the e2e static-hosting test. On \
+             Debian or Ubuntu: sudo {command} (elsewhere, put an `nginx` that has the module on \
+             PATH or set NGINX_BIN)"
         ));
     }
     println!("nginx: installing from Debian packages ({command})...");
@@ -123,19 +128,45 @@ fn nginx() -> Result<PathBuf> {
             .map(|status| status.success())
             .map_err(|e| format!("cannot start `apt-get`: {e}"))
     };
+    let install = [&["install", "-y"][..], &NGINX_PACKAGES].concat();
     // The package lists may be stale or absent on a fresh machine: update once and try again.
-    let installed = apt(&["install", "-y", "nginx-light"])?
-        || (apt(&["update"])? && apt(&["install", "-y", "nginx-light"])?);
+    let installed = apt(&install)? || (apt(&["update"])? && apt(&install)?);
     if !installed {
         return Err(format!("`{command}` failed"));
     }
     let found = find_nginx().ok_or("nginx-light installed, but nginx still not found")?;
+    let module = brotli_static_module(&found).ok_or_else(|| {
+        format!(
+            "{} installed, but {} has no brotli_static module",
+            NGINX_PACKAGES[1],
+            found.display()
+        )
+    })?;
     println!(
-        "nginx: installed in {} ({})",
+        "nginx: installed in {} ({}, {})",
         secs(started.elapsed()),
-        found.display()
+        found.display(),
+        module.display()
     );
     Ok(found)
+}
+
+/// The brotli_static module in the modules folder `nginx` was built with (`nginx -V` prints it;
+/// without `--modules-path` it is `<prefix>/modules`), where the e2e harness loads it from.
+fn brotli_static_module(nginx: &Path) -> Option<PathBuf> {
+    let built = Command::new(nginx).arg("-V").output().ok()?;
+    let built = String::from_utf8_lossy(&built.stderr);
+    let option = |name: &str| {
+        built
+            .split_whitespace()
+            .find_map(|word| word.strip_prefix(name).map(PathBuf::from))
+    };
+    let modules = option("--modules-path=").unwrap_or_else(|| {
+        option("--prefix=")
+            .unwrap_or_else(|| PathBuf::from("/usr/local/nginx"))
+            .join("modules")
+    });
+    Some(modules.join("ngx_http_brotli_static_module.so")).filter(|module| module.is_file())
 }
 
 fn find_nginx() -> Option<PathBuf> {
