@@ -5,6 +5,8 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const { after, before, beforeEach, describe } = require('node:test');
 const {
   ORGANIZATION,
@@ -57,11 +59,22 @@ describe('nginx under /billing/topup/', () => {
 
     const wasm = index.body.match(/href="\.\/([^"]+_bg\.wasm)"/)?.[1];
     assert.ok(wasm, 'index.html preloads its wasm by a relative path');
-    const module = await request(`${fixture.url}${wasm}`, { headers: { 'accept-encoding': 'gzip' } });
-    assert.equal(module.status, 200);
-    assert.equal(module.headers['content-type'], 'application/wasm');
-    assert.match(module.headers['cache-control'] ?? '', /immutable/);
-    assert.equal(module.headers['content-encoding'], 'gzip');
+    // The precompressed twin the request accepts, never compressed again on the fly.
+    for (const [accept, encoding, twin] of [
+      ['br', 'br', '.br'],
+      ['gzip', 'gzip', '.gz'],
+      ['gzip, deflate, br', 'br', '.br'],
+    ]) {
+      const file = path.join(fixture.stack.site, `${wasm}${twin}`);
+      assert.ok(fs.existsSync(file), `${wasm}${twin} is missing: cargo xtask dist writes it`);
+      const module = await request(`${fixture.url}${wasm}`, { headers: { 'accept-encoding': accept } });
+      assert.equal(module.status, 200, accept);
+      assert.equal(module.headers['content-type'], 'application/wasm', accept);
+      assert.match(module.headers['cache-control'] ?? '', /immutable/, accept);
+      assert.equal(module.headers['content-encoding'], encoding, accept);
+      assert.match(module.headers.vary ?? '', /accept-encoding/i, accept);
+      assert.equal(module.headers['content-length'], String(fs.statSync(file).size), accept);
+    }
 
     const form = new CheckoutPage(page);
     await form.open(fixture.url);
