@@ -107,8 +107,9 @@ async function staticSite(browser, stack) {
   if (!html.includes('name="amount"')) throw new Error('the rendered page has no amount field');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'closient-bench-static-'));
   fs.cpSync(stack.site, dir, { recursive: true });
+  // The precompressed twins go too: a server sends a twin even where the plain file is gone.
   for (const file of fs.readdirSync(dir)) {
-    if (/\.(js|wasm)$/.test(file)) fs.rmSync(path.join(dir, file));
+    if (/\.(js|wasm)(\.br|\.gz)?$|^index\.html\.(br|gz)$/.test(file)) fs.rmSync(path.join(dir, file));
   }
   fs.writeFileSync(path.join(dir, 'index.html'), html);
   return dir;

@@ -1,19 +1,27 @@
 //! `cargo xtask dist`: the release bundle in `dist/`, checked and measured.
 
+mod compress;
 mod dead_classes;
 mod shrink;
 
+pub use compress::{Sizes, precompress};
+
 use crate::tools::{self, Needs, Tools};
-use crate::{Result, repo_root};
+use crate::{Result, repo_root, thousands};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub fn run() -> Result<()> {
     build(&tools::bootstrap(Needs::Build)?)
 }
 
-/// Builds `dist/` with Trunk, checks its shape and prints the sizes a visitor downloads.
+/// The most the widget's wasm and its JS loader may weigh together as served, Brotli, in bytes.
+/// Raised only in a commit that names the feature and its measured cost; lowered whenever a
+/// change makes room.
+pub const SERVED_WASM_JS_BROTLI_GATE: u64 = 72_000;
+
+/// Builds `dist/` with Trunk, shrinks and precompresses it, and prints the sizes a visitor
+/// downloads.
 pub fn build(tools: &Tools) -> Result<()> {
     tools.run("trunk", &["build", "--release"])?;
     let dist = repo_root().join("dist");
@@ -26,36 +34,91 @@ pub fn build(tools: &Tools) -> Result<()> {
             js: &bundle.js,
         },
     )?;
-
-    let files = [&bundle.index, &bundle.wasm, &bundle.js];
-    let width = files.iter().map(|file| name(file).len()).max().unwrap_or(0);
-    let mut code_gzip = 0;
-    for file in files {
-        let raw = fs::metadata(file)
-            .map_err(|e| format!("cannot read {}: {e}", file.display()))?
-            .len();
-        let gzip = gzip_size(file)?;
-        if file != &bundle.index {
-            code_gzip += gzip;
-        }
-        println!(
-            "dist/{:<width$}  {raw:>9} B raw  {gzip:>9} B gzip",
-            name(file)
-        );
+    let mut rows = Vec::new();
+    for file in bundle.files() {
+        rows.push((name(file), compress::precompress(file)?));
     }
-    println!(
-        "wasm + JS: {code_gzip} B gzip ({:.1} KiB)",
-        code_gzip as f64 / 1024.0
-    );
+    print_sizes("dist/", &rows);
+    println!("{}", bundle.served_code()?.verdict());
     Ok(())
 }
 
-/// The files a page needs: Trunk's page, the one wasm module and its one JS loader.
+/// The size gate of `cargo xtask test`: the built wasm and JS loader as served.
+pub fn check_size() -> Result<()> {
+    let code = Bundle::read(&repo_root().join("dist"))?.served_code()?;
+    println!("{}", code.verdict());
+    if code.within_gate() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the wasm and its JS loader are {} B Brotli, over the gate of {} B by {} B \
+             (SERVED_WASM_JS_BROTLI_GATE in xtask/src/dist.rs)",
+            thousands(code.sizes.brotli),
+            thousands(SERVED_WASM_JS_BROTLI_GATE),
+            thousands(code.sizes.brotli - SERVED_WASM_JS_BROTLI_GATE)
+        ))
+    }
+}
+
+/// The wasm plus its loader, as a visitor downloads them.
+#[derive(Debug, Clone, Copy)]
+pub struct ServedCode {
+    pub wasm: Sizes,
+    pub js: Sizes,
+    pub sizes: Sizes,
+}
+
+impl ServedCode {
+    pub fn within_gate(&self) -> bool {
+        self.sizes.brotli <= SERVED_WASM_JS_BROTLI_GATE
+    }
+
+    fn verdict(&self) -> String {
+        format!(
+            "wasm + JS as served: {} B Brotli, gate {} B: {} ({} B gzip, no gate)",
+            thousands(self.sizes.brotli),
+            thousands(SERVED_WASM_JS_BROTLI_GATE),
+            if self.within_gate() { "within" } else { "OVER" },
+            thousands(self.sizes.gzip),
+        )
+    }
+}
+
+/// A table of files with their raw, gzip and Brotli bytes, and the sums.
+pub fn print_sizes(folder: &str, rows: &[(String, Sizes)]) {
+    let width = rows
+        .iter()
+        .map(|(file, _)| folder.len() + file.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
+    let line = |label: &str, sizes: Sizes| {
+        println!(
+            "{label:<width$}  {:>9} B raw  {:>9} B gzip  {:>9} B brotli",
+            thousands(sizes.raw),
+            thousands(sizes.gzip),
+            thousands(sizes.brotli)
+        );
+    };
+    for (file, sizes) in rows {
+        line(&format!("{folder}{file}"), *sizes);
+    }
+    line(
+        "total",
+        rows.iter()
+            .map(|(_, sizes)| *sizes)
+            .fold(Sizes::default(), |a, b| a + b),
+    );
+}
+
+/// The files a page needs: Trunk's page, the one wasm module, its one JS loader and the
+/// stylesheet.
 #[derive(Debug)]
 pub struct Bundle {
     pub index: PathBuf,
     pub wasm: PathBuf,
     pub js: PathBuf,
+    pub css: PathBuf,
 }
 
 impl Bundle {
@@ -103,6 +166,21 @@ impl Bundle {
             index,
             wasm: only("wasm")?,
             js: only("js")?,
+            css: only("css")?,
+        })
+    }
+
+    fn files(&self) -> [&Path; 4] {
+        [&self.index, &self.wasm, &self.js, &self.css]
+    }
+
+    /// The code's sizes as its precompressed twins stand in `dist/`.
+    pub fn served_code(&self) -> Result<ServedCode> {
+        let (wasm, js) = (compress::served(&self.wasm)?, compress::served(&self.js)?);
+        Ok(ServedCode {
+            wasm,
+            js,
+            sizes: wasm + js,
         })
     }
 }
@@ -111,23 +189,6 @@ fn name(file: &Path) -> String {
     file.file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// What the file weighs over a compressing connection, measured with the system gzip.
-pub fn gzip_size(file: &Path) -> Result<u64> {
-    let output = Command::new("gzip")
-        .args(["-9", "-c"])
-        .arg(file)
-        .output()
-        .map_err(|e| format!("cannot start gzip: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "gzip failed on {}: {}",
-            file.display(),
-            output.status
-        ));
-    }
-    Ok(output.stdout.len() as u64)
 }
 
 #[cfg(test)]
@@ -144,16 +205,26 @@ mod tests {
 
     #[test]
     fn accepts_a_page_with_one_module_and_one_loader() {
-        let bundle = Bundle::from_files(files(&["index.html", "app-1f.js", "app-1f_bg.wasm"]))
-            .expect("a complete bundle is accepted");
+        let bundle = Bundle::from_files(files(&[
+            "index.html",
+            "app-1f.js",
+            "app-1f_bg.wasm",
+            "app-1f_bg.wasm.br",
+            "checkout-2e.css",
+        ]))
+        .expect("a complete bundle is accepted");
         assert_eq!(bundle.wasm, PathBuf::from("dist/app-1f_bg.wasm"));
         assert_eq!(bundle.js, PathBuf::from("dist/app-1f.js"));
     }
 
     #[test]
     fn rejects_a_missing_page_or_extra_code() {
-        assert!(Bundle::from_files(files(&["app.js", "app_bg.wasm"])).is_err());
-        assert!(Bundle::from_files(files(&["index.html", "a.js", "b.js", "a_bg.wasm"])).is_err());
-        assert!(Bundle::from_files(files(&["index.html", "a.js"])).is_err());
+        assert!(Bundle::from_files(files(&["app.js", "app_bg.wasm", "a.css"])).is_err());
+        assert!(
+            Bundle::from_files(files(&["index.html", "a.js", "b.js", "a_bg.wasm", "a.css"]))
+                .is_err()
+        );
+        assert!(Bundle::from_files(files(&["index.html", "a.js", "a.css"])).is_err());
+        assert!(Bundle::from_files(files(&["index.html", "a.js", "a_bg.wasm"])).is_err());
     }
 }

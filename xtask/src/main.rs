@@ -83,6 +83,19 @@ fn repo_root() -> &'static Path {
         .expect("the xtask crate lives one level below the workspace root")
 }
 
+/// `70000` -> `70,000`.
+fn thousands(count: u64) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn secs(elapsed: Duration) -> String {
     format!("{:.1}s", elapsed.as_secs_f64())
 }

@@ -96,6 +96,8 @@ fn steps(tools: &Tools) -> Vec<(&'static str, Action<'_>)> {
         ),
         ("wasm-pack test", Box::new(|| wasm_pack_test(tools))),
         ("dist", Box::new(|| dist::build(tools))),
+        // Sizes are deterministic for the pinned toolchain and tools, so this gate cannot flake.
+        ("size gate", Box::new(dist::check_size)),
         ("e2e", Box::new(|| e2e::run(tools))),
     ]
 }

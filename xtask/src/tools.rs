@@ -270,6 +270,12 @@ impl Tally {
                     if tool.locked {
                         command.arg("--locked");
                     }
+                    // The tools ship fat-LTO, one-codegen-unit release profiles: minutes of
+                    // build on 2 cores for a few percent of speed in tools that mostly wait on
+                    // cargo and rustc.
+                    command
+                        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
                     capture(&mut command).map(drop)
                 })
             },
