@@ -3,10 +3,11 @@
 
 use crate::{
     config::WidgetConfig,
+    json,
     outcome::{Outcome, Problem, interpret},
     services::{Services, http_date_secs, now_ms},
     timer::{Wake, wait},
-    transport::{checkout_body, read_checkout_reply},
+    transport::read_checkout_reply,
 };
 use closient_checkout_core::{CheckoutRequest, RetryDecision};
 
@@ -36,7 +37,7 @@ pub async fn attempt_checkout(
     set_phase: impl Fn(Phase),
     wake: &Wake,
 ) -> Result<String, Problem> {
-    let body = checkout_body(request).ok_or(Problem::Rejected {
+    let body = json::to_string(request).ok_or(Problem::Rejected {
         code: None,
         status: 0,
     })?;

@@ -7,7 +7,7 @@ use closient_checkout::{
     services::http_date_secs,
     transport::{FetchTransport, HttpReply, Transport, read_balance, read_checkout_reply},
 };
-use closient_checkout_core::{CheckoutResponse, ErrorCode, FieldError, Money};
+use closient_checkout_core::{CheckoutResponse, ErrorCode, api::fixtures};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
@@ -147,70 +147,43 @@ fn answer(status: u16, text: &str) -> HttpReply {
     }
 }
 
+/// Core's fixtures: every error body reads as the proxy's and the mock's serde_json reads it,
+/// lenient `details` and unreadable envelopes included.
 #[wasm_bindgen_test]
-fn error_details_of_another_shape_are_dropped_not_fatal() {
-    let details = |details: &str| {
-        let text = format!(
-            r#"{{"error":{{"code":"VALIDATION_ERROR","message":"m","status":422{details}}}}}"#
-        );
-        match read_checkout_reply(answer(422, &text)).body {
-            ReplyBody::Error(error) => error.details,
-            other => panic!("expected the envelope for {details:?}, got {other:?}"),
-        }
-    };
-    assert_eq!(
-        details(r#","details":[{"field":"amount_cents","message":"too small","x":1}]"#),
-        Some(vec![FieldError {
-            field: "amount_cents".into(),
-            message: "too small".into()
-        }])
-    );
-    assert_eq!(details(r#","details":[]"#), Some(vec![]));
-    for other in [
-        "",
-        r#","details":null"#,
-        r#","details":{"hint":"x"}"#,
-        r#","details":"text""#,
-        r#","details":[{"field":"amount_cents"}]"#,
-        r#","details":[{"field":1,"message":"m"}]"#,
-    ] {
-        assert_eq!(details(other), None, "{other:?}");
-    }
-}
-
-#[wasm_bindgen_test]
-fn an_envelope_needs_its_code_message_and_a_whole_status() {
-    for text in [
-        r#"{"error":{"message":"m","status":404}}"#,
-        r#"{"error":{"code":"NOT_FOUND","status":404}}"#,
-        r#"{"error":{"code":"NOT_FOUND","message":"m","status":404.5}}"#,
-        r#"{"error":{"code":"NOT_FOUND","message":"m","status":70000}}"#,
-        r#"{"error":"NOT_FOUND"}"#,
-        r#"{"code":"NOT_FOUND","message":"m","status":404}"#,
-        "null",
-    ] {
+fn every_envelope_fixture_reads_as_core_reads_it() {
+    for case in fixtures::ENVELOPES {
+        let expected = match case.expected {
+            Some(error) => ReplyBody::Error(error.to_api_error()),
+            None => ReplyBody::Unreadable,
+        };
         assert_eq!(
-            read_checkout_reply(answer(404, text)).body,
-            ReplyBody::Unreadable,
-            "{text}"
+            read_checkout_reply(answer(error_status(case), case.body)).body,
+            expected,
+            "{}",
+            case.body
         );
     }
 }
 
+fn error_status(case: &fixtures::EnvelopeCase) -> u16 {
+    case.expected.map_or(502, |error| error.status)
+}
+
 #[wasm_bindgen_test]
-fn balance_reads_decimal_strings_and_ignores_the_rest() {
-    let read = |status, text| read_balance(&answer(status, text)).map(|b| b.balance);
+fn every_balance_fixture_reads_as_core_reads_it() {
+    for (body, expected) in fixtures::BALANCES {
+        assert_eq!(
+            read_balance(&answer(200, body)).map(|b| b.balance),
+            *expected,
+            "{body}"
+        );
+    }
+    let (readable, _) = fixtures::BALANCES[0];
     assert_eq!(
-        read(
-            200,
-            r#"{"balance":"150.00","currency":"USD","total_spent":"1.00"}"#
-        ),
-        Some(Money::from_cents(15_000))
+        read_balance(&answer(503, readable)),
+        None,
+        "not on an error status"
     );
-    assert_eq!(read(200, r#"{"balance":150.0,"currency":"USD"}"#), None);
-    assert_eq!(read(200, r#"{"balance":"150.00"}"#), None);
-    assert_eq!(read(503, r#"{"balance":"150.00","currency":"USD"}"#), None);
-    assert_eq!(read(200, "<html>"), None);
 }
 
 #[wasm_bindgen_test]
@@ -224,4 +197,12 @@ fn retry_after_dates_are_read_by_the_browser() {
     for bad in ["", "soon", "Wed, 31 Dec 1969 23:59:59 GMT"] {
         assert_eq!(http_date_secs(bad), None, "{bad:?}");
     }
+}
+
+#[wasm_bindgen_test]
+fn the_checkout_body_is_the_upstream_body_core_defines() {
+    assert_eq!(
+        closient_checkout::json::to_string(&fixtures::checkout_request()).as_deref(),
+        Some(fixtures::CHECKOUT_REQUEST_BODY)
+    );
 }

@@ -1,5 +1,9 @@
 //! The bodies of the Closient billing API as this product uses them, and its error envelope.
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
+mod lenient;
+
 use crate::{AmountCents, Money, OrganizationId};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -131,7 +135,7 @@ pub struct ApiError {
     pub message: String,
     pub status: u16,
     /// Field errors; any other shape of `details` is dropped rather than failing the parse.
-    #[serde(default, deserialize_with = "lenient_details")]
+    #[serde(default, deserialize_with = "lenient::details")]
     pub details: Option<Vec<FieldError>>,
 }
 
@@ -159,21 +163,6 @@ impl ApiError {
     }
 }
 
-fn lenient_details<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Vec<FieldError>>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Details {
-        Fields(Vec<FieldError>),
-        Other(serde::de::IgnoredAny),
-    }
-    Ok(match Option::<Details>::deserialize(deserializer)? {
-        Some(Details::Fields(fields)) => Some(fields),
-        Some(Details::Other(_)) | None => None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,68 +176,39 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_code_is_kept_not_refused() {
-        let body =
-            r#"{"error":{"code":"PAYMENT_FROZEN","message":"m","status":409,"details":null}}"#;
-        let envelope: ErrorEnvelope = serde_json::from_str(body).expect("parses");
-        assert_eq!(
-            envelope.error.code,
-            ErrorCode::Unknown("PAYMENT_FROZEN".to_owned())
-        );
-        assert_eq!(serde_json::to_string(&envelope).expect("serializes"), body);
-    }
-
-    #[test]
-    fn validation_details_become_field_errors() {
-        let body = r#"{"error":{"code":"VALIDATION_ERROR","message":"bad","status":422,
-            "details":[{"field":"amount_cents","message":"too small"}]}}"#;
-        let envelope: ErrorEnvelope = serde_json::from_str(body).expect("parses");
-        assert_eq!(envelope.error.code, ErrorCode::ValidationError);
-        assert_eq!(
-            envelope.error.details,
-            Some(vec![FieldError {
-                field: "amount_cents".into(),
-                message: "too small".into()
-            }])
-        );
-    }
-
-    #[test]
-    fn other_detail_shapes_and_missing_details_are_tolerated() {
-        for details in [r#","details":{"hint":"x"}"#, r#","details":"text""#, ""] {
-            let body = format!(
-                r#"{{"error":{{"code":"NOT_FOUND","message":"m","status":404{details}}}}}"#
+    fn every_envelope_fixture_reads_as_expected() {
+        for case in fixtures::ENVELOPES {
+            let read = serde_json::from_str::<ErrorEnvelope>(case.body).ok();
+            assert_eq!(
+                read.map(|envelope| envelope.error),
+                case.expected.map(fixtures::ExpectedError::to_api_error),
+                "{}",
+                case.body
             );
-            let envelope: ErrorEnvelope = serde_json::from_str(&body).expect("parses");
-            assert_eq!(envelope.error.details, None, "{body}");
         }
     }
 
     #[test]
+    fn an_unknown_code_is_written_back_verbatim() {
+        let body =
+            r#"{"error":{"code":"PAYMENT_FROZEN","message":"m","status":409,"details":null}}"#;
+        let envelope: ErrorEnvelope = serde_json::from_str(body).expect("parses");
+        assert_eq!(serde_json::to_string(&envelope).expect("serializes"), body);
+    }
+
+    #[test]
     fn checkout_request_serializes_to_the_upstream_body() {
-        let request = CheckoutRequest {
-            organization_id: OrganizationId::parse("7dHk2mPqRsTuVwXyZaBcDe").expect("valid"),
-            amount_cents: crate::AmountLimits::default().check(2500).expect("valid"),
-            success_url: "https://a.example/?checkout=success&session_id={CHECKOUT_SESSION_ID}"
-                .into(),
-            cancel_url: "https://a.example/?checkout=cancel&amount_cents=2500".into(),
-        };
         assert_eq!(
-            serde_json::to_string(&request).expect("serializes"),
-            r#"{"organization_id":"7dHk2mPqRsTuVwXyZaBcDe","amount_cents":2500,"success_url":"https://a.example/?checkout=success&session_id={CHECKOUT_SESSION_ID}","cancel_url":"https://a.example/?checkout=cancel&amount_cents=2500"}"#
+            serde_json::to_string(&fixtures::checkout_request()).expect("serializes"),
+            fixtures::CHECKOUT_REQUEST_BODY
         );
     }
 
     #[test]
-    fn balance_reads_decimal_strings_and_ignores_the_rest() {
-        let body =
-            r#"{"balance":"150.00","currency":"USD","total_spent":"1234.50","active_campaigns":3}"#;
-        let balance: BalanceResponse = serde_json::from_str(body).expect("parses");
-        assert_eq!(balance.balance, Money::from_cents(15_000));
-        assert_eq!(balance.currency, "USD");
-        assert!(
-            serde_json::from_str::<BalanceResponse>(r#"{"balance":150.0,"currency":"USD"}"#)
-                .is_err()
-        );
+    fn every_balance_fixture_reads_as_expected() {
+        for (body, expected) in fixtures::BALANCES {
+            let read = serde_json::from_str::<BalanceResponse>(body).ok();
+            assert_eq!(read.map(|b| b.balance), *expected, "{body}");
+        }
     }
 }
