@@ -18,7 +18,7 @@ pub fn run() -> Result<()> {
 /// The most the widget's wasm and its JS loader may weigh together as served, Brotli, in bytes.
 /// Raised only in a commit that names the feature and its measured cost; lowered whenever a
 /// change makes room.
-pub const SERVED_WASM_JS_BROTLI_GATE: u64 = 72_000;
+pub const SERVED_WASM_JS_BROTLI_GATE: u64 = 90_000;
 
 /// Builds `dist/` with Trunk, shrinks and precompresses it, and prints the sizes a visitor
 /// downloads.

@@ -8,6 +8,7 @@ mod demo;
 mod dist;
 mod e2e;
 mod pipeline;
+mod size;
 mod tools;
 
 use std::path::Path;
@@ -37,6 +38,10 @@ const COMMANDS: &[(&str, &str)] = &[
         "build dist/ and run the full-flow browser tests in e2e/ (proxy, mock, nginx)",
     ),
     (
+        "size",
+        "the top contributors to the wasm by retained size, and the bytes of each crate",
+    ),
+    (
         "bench",
         "measure size, time to an interactive form and proxy overhead; exit 1 if a budget fails",
     ),
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
         Some("test") => pipeline::run(),
         Some("dist") => exit_code(dist::run()),
         Some("e2e") => exit_code(e2e::run_alone()),
+        Some("size") => exit_code(size::run()),
         Some("bench") => bench::run(),
         unknown => {
             if let Some(command) = unknown {

@@ -15,6 +15,7 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 // 0.22 needs a newer rustc than the stable toolchain this project builds with.
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_PACK_VERSION: &str = "0.15.1";
+const TWIGGY_VERSION: &str = "0.8.0";
 // Debian's binaryen 108 produces wasm that fails at runtime (`WebAssembly.Table.set`); npm's
 // binaryen ships a current wasm-opt.
 const BINARYEN: NpmTool = NpmTool {
@@ -34,6 +35,8 @@ const TERSER: NpmTool = NpmTool {
 pub enum Needs {
     Build,
     BuildAndTest,
+    /// The build and twiggy, for `cargo xtask size` alone.
+    Size,
 }
 
 /// The bootstrapped tools: commands started through `run` find them first on PATH.
@@ -97,7 +100,7 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
     // The browser goes first: when it cannot be installed the run stops before minutes of builds.
     let chromedriver = match needs {
         Needs::BuildAndTest => Some(tally.browser()?),
-        Needs::Build => None,
+        Needs::Build | Needs::Size => None,
     };
     tally.wasm_target()?;
 
@@ -105,8 +108,10 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
         tally.cargo_tool(&cache, &CargoTool::trunk())?,
         tally.cargo_tool(&cache, &CargoTool::wasm_bindgen()?)?,
     ];
-    if needs == Needs::BuildAndTest {
-        dirs.push(tally.cargo_tool(&cache, &CargoTool::wasm_pack())?);
+    match needs {
+        Needs::BuildAndTest => dirs.push(tally.cargo_tool(&cache, &CargoTool::wasm_pack())?),
+        Needs::Size => dirs.push(tally.cargo_tool(&cache, &CargoTool::twiggy())?),
+        Needs::Build => {}
     }
     dirs.push(tally.npm_tool(&cache, &BINARYEN)?);
     dirs.push(tally.npm_tool(&cache, &TERSER)?);
@@ -179,6 +184,16 @@ impl CargoTool {
             locked: false,
             estimate: "about 3 min",
         })
+    }
+
+    fn twiggy() -> Self {
+        Self {
+            krate: "twiggy",
+            version: TWIGGY_VERSION.to_owned(),
+            binary: "twiggy",
+            locked: true,
+            estimate: "about 2 min",
+        }
     }
 
     fn wasm_pack() -> Self {

@@ -19,10 +19,14 @@ pub struct Files<'a> {
     pub js: &'a Path,
 }
 
+/// Every rewrite runs on the real output of the pinned wasm-bindgen in each `cargo xtask test`
+/// (its dist step), and fails, naming its step, when a pattern it relies on matches nothing:
+/// a new wasm-bindgen cannot change the loader unnoticed.
 pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
+    let step = |name: &'static str| move |e: String| format!("dist, {name}: {e}");
     let before = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
-    shorten_names(tools, files)?;
-    minify_loader(tools, files.js)?;
+    shorten_names(tools, files).map_err(step("shortening the wasm's names"))?;
+    minify_loader(tools, files.js).map_err(step("minifying the loader"))?;
     let after = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
 
     let mut index = fs::read_to_string(files.index)
@@ -30,7 +34,7 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
     for (old, new) in before.iter().zip(&after) {
         if !index.contains(old.as_str()) {
             return Err(format!(
-                "{} has no integrity {old} to update",
+                "dist, updating the integrity hashes: {} has no integrity {old}",
                 files.index.display()
             ));
         }
@@ -51,7 +55,8 @@ fn shorten_names(tools: &Tools, files: &Files<'_>) -> Result<()> {
     let wasm = utf8(files.wasm)?;
     let loader = fs::read_to_string(files.js)
         .map_err(|e| format!("cannot read {}: {e}", files.js.display()))?;
-    let stripped = dead_classes::strip(&loader)?;
+    let stripped = dead_classes::strip(&loader)
+        .map_err(|e| format!("dropping the loader's dead classes: {e}"))?;
     let remove_dead = format!("--pass-arg=remove-exports@{}", stripped.exports.join(","));
     let mut args = vec![wasm];
     if !stripped.exports.is_empty() {
@@ -133,8 +138,17 @@ impl Mapping {
             }
             loader = renamed;
         }
+        // Some exports are for other hosts than the loader (`__instance_terminated`), but a
+        // loader that calls none of them is not the loader this was written for.
+        let mut calls = 0;
         for (old, new) in &self.exports {
-            loader = replace_word(&loader, &format!("wasm.{old}"), &format!("wasm.{new}")).0;
+            let (renamed, count) =
+                replace_word(&loader, &format!("wasm.{old}"), &format!("wasm.{new}"));
+            calls += count;
+            loader = renamed;
+        }
+        if calls == 0 && !self.exports.is_empty() {
+            return Err("the JS loader calls none of the wasm's exports as `wasm.name`".to_owned());
         }
         let left: Vec<&str> = self
             .imports
@@ -366,6 +380,13 @@ return { "z": import0 };"#
             mapping.apply("const import0 = { b: 1 };", "z").is_err(),
             "an import the loader never defines"
         );
+        let without_exports = loader
+            .replace("wasm.__wbindgen_start();", "")
+            .replace("wasm.memory", "memory");
+        let error = mapping
+            .apply(&without_exports, "z")
+            .expect_err("a loader that calls no export");
+        assert!(error.contains("none of the wasm's exports"), "{error}");
     }
 
     #[test]
