@@ -1,7 +1,7 @@
 //! The widget's options, read from `data-` attributes on the element it mounts into.
 //!
 //! Everything here comes from the embedding page, which is trusted. The query string is not:
-//! it may prefill the editable organization field (see `form`), never set an option.
+//! it may prefill the editable fields (see `views::form::Prefill`), never set an option.
 
 use closient_checkout_core::{
     AmountLimits, LimitsError, OrganizationId, OrganizationIdError, OriginAllowlist, UrlError,
@@ -14,8 +14,6 @@ pub const DEFAULT_API_PATH: &str = "/api/billing/checkout";
 pub const DEFAULT_BALANCE_PATH: &str = "/api/billing/balance";
 /// The preset amounts, in cents, unless the page says otherwise.
 pub const DEFAULT_PRESETS: [u64; 3] = [2_500, 5_000, 10_000];
-/// Longer than the proxy's own request timeout, so the proxy answers first (timeouts nest).
-pub const DEFAULT_TIMEOUT_MS: u32 = 20_000;
 
 #[derive(Debug, Clone)]
 pub struct WidgetConfig {
@@ -56,7 +54,7 @@ impl Default for WidgetConfig {
             currency: "USD".to_owned(),
             return_url: None,
             checkout_origins: OriginAllowlist::stripe(),
-            timeout_ms: DEFAULT_TIMEOUT_MS,
+            timeout_ms: closient_checkout_core::timeouts::WIDGET_DEFAULT_MS,
         }
     }
 }

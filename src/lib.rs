@@ -1,31 +1,38 @@
 //! Closient Checkout: a widget that tops up a Closient prepaid ad balance through Stripe
-//! Checkout, via a same-origin proxy that holds the API key.
+//! Checkout, via a same-origin proxy that holds the API key. The rules (ids, amounts, the API's
+//! bodies, retries, which URLs may be followed) live in `closient-checkout-core`.
 //!
-//! `mount` puts the form into an element and reads its options from the element's `data-`
-//! attributes (see `config`). The rules themselves live in `closient-checkout-core`.
+//! One top-up, step by step, and the module of each step:
+//! 1. `mount` reads the options from the mount element (`config`) and picks the view from the
+//!    query string (core's `page_view`, beside the `return_urls` that write it): `views::root`.
+//! 2. The form (`views::form`) keeps what is typed (`views::form::state`), checks it with core's
+//!    rules as the person types, and shows the balance (`views::form::balance`).
+//! 3. Submit builds the `CheckoutRequest` with its return URLs, and `flow::submit` posts it
+//!    through `browser::transport`, reads each answer with `flow::outcome`, and retries as
+//!    core's `RetryPolicy` decides. The words for every state are in `views::messages`.
+//! 4. With a checkout URL on the allowlist, `views::form::checkout` saves the attempt
+//!    (`flow::attempt`, in `sessionStorage` through `browser::storage`) and sends the top
+//!    window there (`browser::navigation`); a frame that will not let go gets the links of
+//!    `views::form::framed`.
+//! 5. Back from Stripe, `views::success` polls the balance until it shows the credit; a
+//!    cancelled payment gets the form again, refilled.
+//!
+//! `browser/` is all that touches `web_sys`, `flow/` the plain logic of an attempt, `views/`
+//! the components.
 
-pub mod attempt;
+pub mod browser;
 pub mod config;
-pub mod form;
-pub mod json;
-pub mod messages;
-pub mod money_format;
-pub mod navigation;
-pub mod outcome;
-pub mod services;
-pub mod submit;
-pub mod success;
-pub mod timer;
-pub mod transport;
-pub mod view;
+pub mod flow;
+pub mod views;
 
+pub use browser::platform::Platform;
 pub use config::{ConfigError, WidgetConfig};
-pub use form::{CheckoutForm, Prefill};
-pub use services::Services;
-pub use success::SuccessView;
-pub use view::{View, choose_view};
+pub use views::{
+    form::{CheckoutForm, Prefill},
+    success::SuccessView,
+};
 
-use leptos::{either::EitherOf3, prelude::*};
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Mounts the widget into `element`, configured by its `data-` attributes; the page's query
@@ -35,63 +42,14 @@ pub fn mount(element: web_sys::HtmlElement) -> leptos::mount::UnmountHandle<impl
     let source = element.clone();
     let config = WidgetConfig::from_attributes(|name| source.get_attribute(name));
     let view = current_view();
-    // `EitherOf3` rather than `into_any()`: the type-erased view costs the wasm several KB.
-    leptos::mount::mount_to(element, move || {
-        let config = match config {
-            Ok(config) => config,
-            Err(error) => {
-                return EitherOf3::A(view! {
-                    <p class="cc-config-error" role="alert">
-                        "This checkout is not set up correctly: " {error.attribute} " " {error.expected} "."
-                    </p>
-                });
-            }
-        };
-        let services = Services::browser(&config);
-        let attempt = attempt::SavedAttempt::load();
-        let (organization, amount_cents, cancelled) = match view {
-            View::Success(session) => {
-                return EitherOf3::B(view! { <SuccessView config services session attempt /> });
-            }
-            View::Form {
-                organization,
-                amount_cents,
-            } => (organization, amount_cents, false),
-            // The URL carries what was typed; the saved attempt fills what it lacks.
-            View::Cancelled {
-                organization,
-                amount_cents,
-            } => (
-                organization.or_else(|| attempt.as_ref().map(|a| a.organization_id.clone())),
-                amount_cents.or_else(|| attempt.as_ref().map(|a| a.amount_cents)),
-                true,
-            ),
-        };
-        let prefill = prefill(&config, organization, amount_cents);
-        EitherOf3::C(view! { <CheckoutForm config services prefill cancelled /> })
-    })
+    leptos::mount::mount_to(element, move || views::root(config, view))
 }
 
-fn current_view() -> View {
+fn current_view() -> closient_checkout_core::PageView {
     let params = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
-    choose_view(|name| params.as_ref().and_then(|p| p.get(name)))
-}
-
-/// A link may prefill the editable fields, never lock them; amounts outside the limits are
-/// left out rather than shown as an error nobody typed.
-fn prefill(
-    config: &WidgetConfig,
-    organization: Option<String>,
-    amount_cents: Option<u64>,
-) -> Prefill {
-    Prefill {
-        organization,
-        amount: amount_cents
-            .and_then(|cents| config.limits.check(cents).ok())
-            .map(closient_checkout_core::AmountCents::to_input_string),
-    }
+    closient_checkout_core::page_view(|name| params.as_ref().and_then(|p| p.get(name)))
 }
 
 /// Finds the mount element by id, as the Trunk page and static hosting use it.

@@ -4,7 +4,7 @@
 
 mod support;
 
-use closient_checkout::{CheckoutForm, Prefill, SuccessView, attempt::SavedAttempt};
+use closient_checkout::{CheckoutForm, Prefill, SuccessView, flow::attempt::SavedAttempt};
 use closient_checkout_core::CheckoutSessionId;
 use leptos::prelude::*;
 use support::*;
@@ -26,8 +26,8 @@ fn attempt(baseline: Option<i64>) -> SavedAttempt {
 
 fn success(attempt: Option<SavedAttempt>, session: &str, balances: Vec<Scripted>) -> Widget {
     let session = CheckoutSessionId::parse(session);
-    mount_view(false, balances, move |services| {
-        view! { <SuccessView config=config() services session attempt /> }.into_any()
+    mount_view(false, balances, move |platform| {
+        view! { <SuccessView config=config() platform session attempt /> }.into_any()
     })
 }
 
@@ -150,12 +150,12 @@ async fn without_a_baseline_it_never_says_credited() {
     let session = CheckoutSessionId::parse(SESSION);
     let rising = std::iter::once(balance("150.00"))
         .chain(std::iter::repeat_with(|| balance("900.00")).take(7));
-    let widget = mount_view(false, rising.collect(), move |services| {
+    let widget = mount_view(false, rising.collect(), move |platform| {
         let config = closient_checkout::WidgetConfig {
             organization: fixed,
             ..config()
         };
-        view! { <SuccessView config services session attempt=None /> }.into_any()
+        view! { <SuccessView config platform session attempt=None /> }.into_any()
     });
     until(1_000, "the polls to end", || {
         widget.button_texts().iter().any(|b| b == "Refresh balance")
@@ -229,8 +229,8 @@ async fn the_cancel_view_refills_the_form_and_tries_again_with_a_fresh_request()
         organization: Some(ORGANIZATION.into()),
         amount: Some("25".into()),
     };
-    let widget = mount_view(false, vec![], move |services| {
-        view! { <CheckoutForm config=config() services prefill cancelled=true /> }.into_any()
+    let widget = mount_view(false, vec![], move |platform| {
+        view! { <CheckoutForm config=config() platform prefill cancelled=true /> }.into_any()
     });
     settle().await;
     assert!(text(&widget).contains("No charge was made"));

@@ -109,6 +109,11 @@ impl AmountCents {
         self.0
     }
 
+    /// As money, for display and for sums with balances (which are signed).
+    pub fn money(self) -> crate::Money {
+        crate::Money::from_cents(i64::try_from(self.0).unwrap_or(i64::MAX))
+    }
+
     /// The plain decimal form that `parse` reads back: "25", "25.50", "1000".
     pub fn to_input_string(self) -> String {
         let (dollars, cents) = (self.0 / 100, self.0 % 100);

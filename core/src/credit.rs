@@ -21,7 +21,7 @@ impl CreditWatch {
     pub fn new(baseline: Option<i64>, amount: AmountCents) -> Self {
         Self {
             baseline,
-            amount: i64::try_from(amount.cents()).unwrap_or(i64::MAX),
+            amount: amount.money().cents(),
             lowest: None,
         }
     }

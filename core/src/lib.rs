@@ -16,6 +16,7 @@ mod quoted;
 pub mod retry;
 pub mod return_url;
 pub mod session;
+pub mod timeouts;
 pub mod url;
 pub mod validate;
 
@@ -27,11 +28,10 @@ pub use api::{
 pub use credit::{CreditWatch, POLL_DELAYS_MS, session_id_in_url};
 pub use money::{Money, MoneyError};
 pub use organization::{OrganizationId, OrganizationIdError};
-pub use retry::{
-    Failure, RetryDecision, RetryPolicy, parse_imf_fixdate, parse_retry_after,
-    parse_retry_after_with,
+pub use retry::{Failure, RetryDecision, RetryPolicy, parse_imf_fixdate, parse_retry_after};
+pub use return_url::{
+    PageView, ReturnUrls, WIDGET_QUERY_KEYS, page_view, return_urls, strip_widget_params,
 };
-pub use return_url::{ReturnUrls, WIDGET_QUERY_KEYS, return_urls, strip_widget_params};
 pub use session::{CheckoutSessionId, SessionIdError};
 pub use url::{Origin, OriginAllowlist, UrlError};
 pub use validate::{CheckoutFields, Field, validate_checkout};

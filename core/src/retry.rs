@@ -112,21 +112,11 @@ impl RetryPolicy {
 /// Reads a `Retry-After` value: delta seconds, or an IMF-fixdate such as
 /// `Sun, 06 Nov 1994 08:49:37 GMT` (a date in the past means now). Anything else is `None`.
 pub fn parse_retry_after(value: &str, now_unix: u64) -> Option<u64> {
-    parse_retry_after_with(value, now_unix, parse_imf_fixdate)
-}
-
-/// `parse_retry_after` with the caller's reader of HTTP dates (to seconds since the epoch):
-/// the widget has the browser's `Date.parse` read them rather than carry a date parser.
-pub fn parse_retry_after_with(
-    value: &str,
-    now_unix: u64,
-    http_date: impl FnOnce(&str) -> Option<u64>,
-) -> Option<u64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         return Some(value.parse().unwrap_or(u64::MAX));
     }
-    http_date(value).map(|at| at.saturating_sub(now_unix))
+    parse_imf_fixdate(value).map(|at| at.saturating_sub(now_unix))
 }
 
 /// Reads an IMF-fixdate to seconds since the epoch; dates before 1970 are `None`.

@@ -1,21 +1,66 @@
-//! The success and cancel URLs that Stripe sends the customer back to.
+//! The query-string contract between the widget and itself across the trip to checkout: the
+//! success and cancel URLs that Stripe sends the customer back to, and the view the page shows
+//! when it is loaded with them (or with a link that prefills the form).
 //!
-//! They are the page's own URL with the widget's query parameters removed, plus the view to
+//! The URLs are the page's own with the widget's query parameters removed, plus the view to
 //! show. The `{CHECKOUT_SESSION_ID}` placeholder is appended as literal text: percent-encoded
-//! braces would never be replaced by Stripe.
+//! braces would never be replaced by Stripe. Reading the query string alone chooses the view, so
+//! one `index.html` serves every view from any static host under any path prefix.
 
-use crate::{AmountCents, OrganizationId, api::field};
+use crate::{AmountCents, CheckoutSessionId, OrganizationId, SessionIdError, api::field};
 
 /// Stripe replaces this with the session id on the way back.
 pub const SESSION_ID_PLACEHOLDER: &str = "{CHECKOUT_SESSION_ID}";
 
+/// The parameter naming the view to return to, and its two values.
+const VIEW_KEY: &str = "checkout";
+const SUCCESS: &str = "success";
+const CANCEL: &str = "cancel";
+const SESSION_ID_KEY: &str = "session_id";
+
 /// The query parameters the widget reads and writes; any others on the page are kept.
 pub const WIDGET_QUERY_KEYS: [&str; 4] = [
-    "checkout",
-    "session_id",
+    VIEW_KEY,
+    SESSION_ID_KEY,
     field::AMOUNT_CENTS,
     field::ORGANIZATION_ID,
 ];
+
+/// What the page shows, read from its query string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageView {
+    /// The top-up form; a link may prefill it.
+    Form {
+        organization: Option<String>,
+        amount_cents: Option<u64>,
+    },
+    /// Back from checkout without paying: the form again, refilled.
+    Cancelled {
+        organization: Option<String>,
+        amount_cents: Option<u64>,
+    },
+    /// Back from checkout after paying, with the session id as Stripe filled it in.
+    Success(Result<CheckoutSessionId, SessionIdError>),
+}
+
+/// Reads what `return_urls` wrote, or a prefill link; `query` answers one parameter by name.
+pub fn page_view(query: impl Fn(&str) -> Option<String>) -> PageView {
+    let organization = query(field::ORGANIZATION_ID);
+    let amount_cents = query(field::AMOUNT_CENTS).and_then(|cents| cents.parse().ok());
+    match query(VIEW_KEY).as_deref() {
+        Some(SUCCESS) => PageView::Success(CheckoutSessionId::parse(
+            &query(SESSION_ID_KEY).unwrap_or_default(),
+        )),
+        Some(CANCEL) => PageView::Cancelled {
+            organization,
+            amount_cents,
+        },
+        _ => PageView::Form {
+            organization,
+            amount_cents,
+        },
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnUrls {
@@ -34,7 +79,7 @@ pub fn return_urls(
     let base = strip_widget_params(page_url);
     let join = if base.contains('?') { '&' } else { '?' };
     let mut cancel_url = format!(
-        "{base}{join}checkout=cancel&{}={}",
+        "{base}{join}{VIEW_KEY}={CANCEL}&{}={}",
         field::AMOUNT_CENTS,
         amount.cents()
     );
@@ -42,7 +87,9 @@ pub fn return_urls(
         cancel_url.push_str(&format!("&{}={organization}", field::ORGANIZATION_ID));
     }
     ReturnUrls {
-        success_url: format!("{base}{join}checkout=success&session_id={SESSION_ID_PLACEHOLDER}"),
+        success_url: format!(
+            "{base}{join}{VIEW_KEY}={SUCCESS}&{SESSION_ID_KEY}={SESSION_ID_PLACEHOLDER}"
+        ),
         cancel_url,
     }
 }
@@ -71,6 +118,81 @@ pub fn strip_widget_params(url: &str) -> String {
 mod tests {
     use super::*;
     use crate::AmountLimits;
+    use proptest::prelude::*;
+
+    /// The page view a browser would choose for `url`. The values this module writes need no
+    /// percent-decoding.
+    fn view_of(url: &str) -> PageView {
+        let query = url.split_once('?').map_or("", |(_, query)| query);
+        page_view(|name| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_owned())
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn what_the_return_urls_carry_reads_back_as_their_view(
+            cents in crate::amount::API_MINIMUM_CENTS..=crate::amount::DEFAULT_MAXIMUM_CENTS,
+            organization in "[2-9A-HJ-NP-Za-km-z]{22}",
+            typed in any::<bool>(),
+            page_query in "(tab=[a-z]{1,5}&)?(checkout=cancel&amount_cents=1)?",
+            session in "cs_(test|live)_[A-Za-z0-9]{1,40}",
+        ) {
+            let organization = OrganizationId::parse(&organization).expect("from the alphabet");
+            let page = format!("https://shop.example/billing/?{page_query}");
+            let urls = return_urls(&page, amount(cents), typed.then_some(&organization));
+            prop_assert_eq!(
+                view_of(&urls.cancel_url),
+                PageView::Cancelled {
+                    organization: typed.then(|| organization.to_string()),
+                    amount_cents: Some(cents),
+                }
+            );
+            let paid = urls.success_url.replace(SESSION_ID_PLACEHOLDER, &session);
+            prop_assert_eq!(
+                view_of(&paid),
+                PageView::Success(Ok(CheckoutSessionId::parse(&session).expect("well formed")))
+            );
+            prop_assert_eq!(
+                view_of(&urls.success_url),
+                PageView::Success(Err(SessionIdError::Placeholder))
+            );
+        }
+    }
+
+    #[test]
+    fn a_plain_page_or_a_prefill_link_is_the_form() {
+        assert_eq!(
+            view_of("https://shop.example/"),
+            PageView::Form {
+                organization: None,
+                amount_cents: None
+            }
+        );
+        assert_eq!(
+            view_of("https://shop.example/?organization_id=x&amount_cents=lots"),
+            PageView::Form {
+                organization: Some("x".into()),
+                amount_cents: None
+            }
+        );
+    }
+
+    #[test]
+    fn a_bad_or_missing_session_id_is_not_a_payment() {
+        assert_eq!(
+            view_of("https://a.example/?checkout=success"),
+            PageView::Success(Err(SessionIdError::Missing))
+        );
+        assert_eq!(
+            view_of("https://a.example/?checkout=success&session_id=<script>"),
+            PageView::Success(Err(SessionIdError::Malformed))
+        );
+    }
 
     fn amount(cents: u64) -> AmountCents {
         AmountLimits::default().check(cents).expect("in range")

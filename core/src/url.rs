@@ -10,7 +10,7 @@ use std::fmt;
 pub const STRIPE_CHECKOUT_ORIGIN: &str = "https://checkout.stripe.com";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Scheme {
+enum Scheme {
     Http,
     Https,
 }
@@ -61,10 +61,6 @@ impl Origin {
 
     pub fn is_loopback(&self) -> bool {
         matches!(self.host.as_str(), "localhost" | "[::1]") || self.host.starts_with("127.")
-    }
-
-    pub fn scheme(&self) -> Scheme {
-        self.scheme
     }
 }
 

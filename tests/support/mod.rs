@@ -5,10 +5,11 @@
 #![allow(dead_code)]
 
 use closient_checkout::{
-    CheckoutForm, Prefill, Services, WidgetConfig,
-    navigation::{NavigationBlocked, Navigator},
-    outcome::TransportError,
-    transport::{HttpReply, LocalFuture, Transport},
+    CheckoutForm, Platform, Prefill, WidgetConfig,
+    browser::{
+        navigation::{NavigationBlocked, Navigator},
+        transport::{HttpReply, LocalFuture, Transport, TransportError},
+    },
 };
 use closient_checkout_core::RetryPolicy;
 use leptos::prelude::*;
@@ -149,17 +150,17 @@ pub struct Widget {
 
 /// Mounts the real form into a fresh element, with fast backoff so retries finish quickly.
 pub fn mount(config: WidgetConfig, prefill: Prefill, blocked: bool) -> Widget {
-    mount_view(blocked, Vec::new(), move |services| {
-        view! { <CheckoutForm config services prefill /> }.into_any()
+    mount_view(blocked, Vec::new(), move |platform| {
+        view! { <CheckoutForm config platform prefill /> }.into_any()
     })
 }
 
-/// Mounts whatever `build` makes from the test services into a fresh element, with fast
+/// Mounts whatever `build` makes from the test platform into a fresh element, with fast
 /// backoff and polls so retries finish quickly; `balances` scripts the balance reads.
 pub fn mount_view(
     blocked: bool,
     balances: Vec<Scripted>,
-    build: impl FnOnce(Services) -> AnyView + 'static,
+    build: impl FnOnce(Platform) -> AnyView + 'static,
 ) -> Widget {
     let root = attached_div();
     let transport = Rc::new(ScriptedTransport::default());
@@ -168,7 +169,7 @@ pub fn mount_view(
         blocked,
         ..RecordingNavigator::default()
     });
-    let services = Services {
+    let platform = Platform {
         transport: transport.clone(),
         navigator: navigator.clone(),
         policy: RetryPolicy {
@@ -180,7 +181,7 @@ pub fn mount_view(
         page_url,
         poll_delays_ms: vec![0, 20, 20, 20, 20, 20, 20, 20],
     };
-    let handle = leptos::mount::mount_to(root.clone(), move || build(services));
+    let handle = leptos::mount::mount_to(root.clone(), move || build(platform));
     Widget {
         root,
         transport,

@@ -2,15 +2,16 @@
 //! until it shows the credit. It never creates a checkout, so a reload is always safe.
 
 use crate::{
-    attempt::SavedAttempt,
+    browser::{
+        money_format::MoneyFormat,
+        platform::Platform,
+        timer::{Wake, wait},
+    },
     config::WidgetConfig,
-    form::cents_i64,
-    money_format::MoneyFormat,
-    services::Services,
-    timer::{Wake, wait},
+    flow::attempt::SavedAttempt,
 };
 use closient_checkout_core::{
-    AmountCents, AmountLimits, CheckoutSessionId, CreditWatch, OrganizationId, SessionIdError,
+    AmountCents, CheckoutSessionId, CreditWatch, Money, OrganizationId, SessionIdError,
     strip_widget_params,
 };
 use leptos::{either::Either, prelude::*, task::spawn_local};
@@ -60,7 +61,7 @@ impl Payment {
             organization,
             amount: attempt
                 .as_ref()
-                .and_then(|a| AmountLimits::default().check(a.amount_cents).ok()),
+                .and_then(|a| config.limits.check(a.amount_cents).ok()),
             baseline: attempt.and_then(|a| a.baseline_cents),
         })
     }
@@ -69,14 +70,14 @@ impl Payment {
 #[component]
 pub fn SuccessView(
     config: WidgetConfig,
-    services: Services,
+    platform: Platform,
     session: Result<CheckoutSessionId, SessionIdError>,
     attempt: Option<SavedAttempt>,
 ) -> impl IntoView {
     let money =
         StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency));
-    let format = move |cents: i64| money.with_value(|m| m.cents(cents));
-    let form_url = strip_widget_params(&(services.page_url)());
+    let format = move |cents: i64| money.with_value(|m| m.format(Money::from_cents(cents)));
+    let form_url = strip_widget_params(&(platform.page_url)());
     let links = view! {
         <p class="cc-links">
             <a href=form_url>"Add more funds"</a>
@@ -105,15 +106,15 @@ pub fn SuccessView(
             let Some(payment) = payment.clone() else {
                 return;
             };
-            let (config, services) = (config.clone(), services.clone());
+            let (config, platform) = (config.clone(), platform.clone());
             spawn_local(async move {
                 let mut watch = payment
                     .amount
                     .map(|amount| CreditWatch::new(payment.baseline, amount));
                 let mut current = None;
-                for &delay in &services.poll_delays_ms {
+                for &delay in &platform.poll_delays_ms {
                     wait(delay, &Wake::default()).await;
-                    let Some(balance) = services.balance(&config, &payment.organization).await
+                    let Some(balance) = platform.balance(&config, &payment.organization).await
                     else {
                         continue;
                     };
@@ -136,7 +137,7 @@ pub fn SuccessView(
     let amount_text = payment
         .as_ref()
         .and_then(|p| p.amount)
-        .map(|a| format(cents_i64(a)));
+        .map(|a| format(a.money().cents()));
     let has_evidence = payment
         .as_ref()
         .is_some_and(|p| p.baseline.is_some() && p.amount.is_some());

@@ -1,12 +1,12 @@
 //! The attempt saved before leaving for checkout, so the success view has a baseline and the
-//! cancel view can refill the form. `sessionStorage` may be empty, partitioned or disabled;
-//! every caller copes with `None`.
+//! cancel view can refill the form. Every caller copes with `None`: storage may be unavailable.
 
-use crate::json;
+use crate::browser::storage;
 use serde::{Deserialize, Serialize};
 
 const KEY: &str = "closient-checkout:attempt";
 
+/// The JSON keys are the field names, as in the API's bodies (`organization_id`, `amount_cents`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedAttempt {
     pub organization_id: String,
@@ -21,17 +21,10 @@ pub struct SavedAttempt {
 
 impl SavedAttempt {
     pub fn save(&self) {
-        if let (Some(storage), Some(json)) = (session_storage(), json::to_string(self)) {
-            let _ = storage.set_item(KEY, &json);
-        }
+        storage::save(KEY, self);
     }
 
-    /// What `save` wrote; anything else, whole or in part, is no attempt.
     pub fn load() -> Option<Self> {
-        json::from_str(&session_storage()?.get_item(KEY).ok()??)
+        storage::load(KEY)
     }
-}
-
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok()?
 }

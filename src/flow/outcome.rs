@@ -1,33 +1,16 @@
 //! What one checkout attempt came to, read from the proxy's answer. Plain Rust, so the mapping
 //! from status, code and body to behaviour is tested natively.
+//!
+//! An attempt passes through these types, each for its own reader: the transport's
+//! `TransportError` or `Reply` (what came back), `Outcome` (follow this URL, or it failed), and
+//! for a failure both the `Problem` (what the person is told) and core's `Failure` (what the
+//! retry policy is asked about): one `Problem` can come from failures the policy treats
+//! differently, and the other way round.
 
+use crate::browser::transport::{Reply, ReplyBody, TransportError};
 use closient_checkout_core::{
-    ApiError, CheckoutResponse, ErrorCode, Failure, FieldError, OriginAllowlist,
-    parse_retry_after_with,
+    ApiError, CheckoutResponse, ErrorCode, Failure, FieldError, OriginAllowlist, parse_retry_after,
 };
-
-/// An HTTP answer, its body already read as far as it could be.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    pub status: u16,
-    pub retry_after: Option<String>,
-    pub body: ReplyBody,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ReplyBody {
-    Checkout(CheckoutResponse),
-    Error(ApiError),
-    /// Not JSON, or JSON of neither shape.
-    Unreadable,
-}
-
-/// No answer came back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportError {
-    Network,
-    Timeout,
-}
 
 /// What the person is told after an attempt that did not lead to checkout.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,6 +37,7 @@ pub enum Problem {
     },
 }
 
+/// What an attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Go to this URL, exactly as received.
@@ -65,13 +49,11 @@ pub enum Outcome {
     },
 }
 
-/// Reads one attempt. `now_unix` resolves a `Retry-After` given as a date, which `http_date`
-/// reads to seconds since the epoch.
+/// Reads one attempt. `now_unix` resolves a `Retry-After` given as a date.
 pub fn interpret(
     reply: Result<Reply, TransportError>,
     allowed: &OriginAllowlist,
     now_unix: u64,
-    http_date: impl FnOnce(&str) -> Option<u64>,
 ) -> Outcome {
     let reply = match reply {
         Ok(reply) => reply,
@@ -81,7 +63,7 @@ pub fn interpret(
     let retry_after_secs = reply
         .retry_after
         .as_deref()
-        .and_then(|v| parse_retry_after_with(v, now_unix, http_date));
+        .and_then(|v| parse_retry_after(v, now_unix));
     let status = reply.status;
     match (status, reply.body) {
         (200..=299, ReplyBody::Checkout(CheckoutResponse { checkout_url })) => {
@@ -149,12 +131,7 @@ mod tests {
     }
 
     fn read(reply: Result<Reply, TransportError>) -> Outcome {
-        interpret(
-            reply,
-            &OriginAllowlist::stripe(),
-            1_000,
-            closient_checkout_core::parse_imf_fixdate,
-        )
+        interpret(reply, &OriginAllowlist::stripe(), 1_000)
     }
 
     #[test]

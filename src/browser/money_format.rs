@@ -32,8 +32,8 @@ impl MoneyFormat {
     }
 
     /// "$25.50" in en-US; "USD 25.50" where `Intl` is unavailable.
-    pub fn cents(&self, cents: i64) -> String {
-        let decimal = Money::from_cents(cents).to_string();
+    pub fn format(&self, money: Money) -> String {
+        let decimal = money.to_string();
         self.format
             .as_ref()
             .and_then(|format| {

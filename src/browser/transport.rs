@@ -1,22 +1,43 @@
-//! The HTTP calls to the proxy, behind a small interface so tests can observe and script them.
+//! The HTTP calls to the proxy, behind a small interface so tests can observe and script them,
+//! and the reading of their answers into core's types.
 
-use crate::{
-    json,
-    outcome::{Reply, ReplyBody, TransportError},
-};
-use closient_checkout_core::{BalanceResponse, ErrorEnvelope};
+use super::json;
+use closient_checkout_core::{ApiError, BalanceResponse, CheckoutResponse, ErrorEnvelope};
 use gloo_net::http::Request;
 use std::{future::Future, pin::Pin};
 use web_sys::AbortController;
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
-/// An answer as it came over the wire.
+/// No answer came back, so there is no status to go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportError {
+    Network,
+    Timeout,
+}
+
+/// An answer as it came over the wire: what a `Transport` returns and tests script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpReply {
     pub status: u16,
     pub retry_after: Option<String>,
     pub text: String,
+}
+
+/// An answer to a checkout request with its body read into core's types as far as it could be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    pub status: u16,
+    pub retry_after: Option<String>,
+    pub body: ReplyBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplyBody {
+    Checkout(CheckoutResponse),
+    Error(ApiError),
+    /// Not JSON, or JSON of neither shape.
+    Unreadable,
 }
 
 /// Posts JSON to, and reads JSON from, the proxy.
@@ -63,7 +84,7 @@ async fn fetch(
     }
     .map_err(|_| TransportError::Network)?;
     let abort = controller.clone();
-    let timer = crate::timer::Timeout::start(timeout_ms, move || abort.abort());
+    let timer = super::timer::Timeout::start(timeout_ms, move || abort.abort());
     let response = request.send().await;
     let timed_out = signal.aborted();
     drop(timer);

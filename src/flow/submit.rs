@@ -1,13 +1,15 @@
 //! The checkout request and its retries: attempts until one yields a checkout URL or the retry
 //! policy of `core` gives up. The phases it passes through drive the form's button and status.
 
+use super::outcome::{Outcome, Problem, interpret};
 use crate::{
+    browser::{
+        json,
+        platform::{Platform, now_ms},
+        timer::{Wake, wait},
+        transport::read_checkout_reply,
+    },
     config::WidgetConfig,
-    json,
-    outcome::{Outcome, Problem, interpret},
-    services::{Services, http_date_secs, now_ms},
-    timer::{Wake, wait},
-    transport::read_checkout_reply,
 };
 use closient_checkout_core::{CheckoutRequest, RetryDecision};
 
@@ -32,7 +34,7 @@ pub enum Phase {
 
 pub async fn attempt_checkout(
     config: &WidgetConfig,
-    services: &Services,
+    platform: &Platform,
     request: &CheckoutRequest,
     set_phase: impl Fn(Phase),
     wake: &Wake,
@@ -49,22 +51,18 @@ pub async fn attempt_checkout(
         } else {
             Phase::Retrying
         });
-        let reply = services
+        let reply = platform
             .transport
             .post_json(&config.api_path, body.clone())
             .await;
         let reply = reply.map(read_checkout_reply);
-        let (problem, failure) = match interpret(
-            reply,
-            &config.checkout_origins,
-            now_ms() / 1_000,
-            http_date_secs,
-        ) {
+        let (problem, failure) = match interpret(reply, &config.checkout_origins, now_ms() / 1_000)
+        {
             Outcome::Checkout(url) => return Ok(url),
             Outcome::Failed { problem, failure } => (problem, failure),
         };
         let decision = failure.map_or(RetryDecision::GiveUp, |f| {
-            services.policy.decide(attempts, f, (services.random)())
+            platform.policy.decide(attempts, f, (platform.random)())
         });
         match decision {
             RetryDecision::RetryIn { millis } => {

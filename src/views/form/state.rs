@@ -2,7 +2,7 @@
 //! signal. Each signal type costs the bundle about 0.6 KB of gzip, and re-rendering this small
 //! form on any change is cheap.
 
-use crate::{messages, money_format::MoneyFormat, submit::Phase};
+use crate::{browser::money_format::MoneyFormat, flow::submit::Phase, views::messages};
 use closient_checkout_core::{
     AmountCents, AmountError, AmountLimits, Money, OrganizationId, OrganizationIdError,
 };
@@ -19,7 +19,7 @@ pub struct FormState {
 
 /// One of the form's two text fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
+pub enum FormField {
     Organization,
     Amount,
 }
@@ -34,34 +34,35 @@ pub struct FieldState {
     pub server_error: Option<String>,
 }
 
-/// What a field's message depends on besides what is typed.
+/// The embedder's settings that the fields' checks and messages depend on besides what is
+/// typed. `Copy`, so every closure of the view can hold it.
 #[derive(Debug, Clone, Copy)]
-pub struct Rules {
+pub struct FormSettings {
     pub limits: AmountLimits,
     /// The embedding page set the organization: it is read-only and never wrong.
     pub fixed_organization: bool,
     pub money: StoredValue<MoneyFormat, LocalStorage>,
 }
 
-impl Rules {
-    /// Cents as money for display.
-    pub fn format(&self, cents: i64) -> String {
-        self.money.with_value(|m| m.cents(cents))
+impl FormSettings {
+    /// Money for display, in the configured locale and currency.
+    pub fn format(&self, money: Money) -> String {
+        self.money.with_value(|m| m.format(money))
     }
 }
 
 impl FormState {
-    pub fn field(&self, which: Which) -> &FieldState {
+    pub fn field(&self, which: FormField) -> &FieldState {
         match which {
-            Which::Organization => &self.organization,
-            Which::Amount => &self.amount,
+            FormField::Organization => &self.organization,
+            FormField::Amount => &self.amount,
         }
     }
 
-    pub fn field_mut(&mut self, which: Which) -> &mut FieldState {
+    pub fn field_mut(&mut self, which: FormField) -> &mut FieldState {
         match which {
-            Which::Organization => &mut self.organization,
-            Which::Amount => &mut self.amount,
+            FormField::Organization => &mut self.organization,
+            FormField::Amount => &mut self.amount,
         }
     }
 
@@ -69,24 +70,24 @@ impl FormState {
         OrganizationId::parse(&self.organization.text)
     }
 
-    pub fn amount_cents(&self, rules: &Rules) -> Result<AmountCents, AmountError> {
-        AmountCents::parse(&self.amount.text, &rules.limits)
+    pub fn amount_cents(&self, settings: &FormSettings) -> Result<AmountCents, AmountError> {
+        AmountCents::parse(&self.amount.text, &settings.limits)
     }
 
     /// The message a field shows now: its own problem once touched, else the server's word.
-    pub fn error(&self, which: Which, rules: &Rules) -> Option<String> {
+    pub fn error(&self, which: FormField, settings: &FormSettings) -> Option<String> {
         let field = self.field(which);
         let own = match which {
-            Which::Organization if rules.fixed_organization => return None,
-            Which::Organization => match self.organization_id() {
+            FormField::Organization if settings.fixed_organization => return None,
+            FormField::Organization => match self.organization_id() {
                 // An untouched empty field is not an error yet, nor does the server's word apply.
                 Err(OrganizationIdError::Empty) if !field.touched => return None,
                 parsed => parsed.err().map(|e| messages::organization_error(&e)),
             },
-            Which::Amount => self
-                .amount_cents(rules)
+            FormField::Amount => self
+                .amount_cents(settings)
                 .err()
-                .map(|e| messages::amount_error(&e, &|cents| rules.format(cents))),
+                .map(|e| messages::amount_error(&e, &|money| settings.format(money))),
         };
         match own {
             Some(message) if field.touched => Some(message),

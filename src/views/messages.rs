@@ -1,13 +1,14 @@
 //! The words people read. The rules and their structured errors live in `core`; this module
-//! only turns them into plain language. `money` formats cents for display.
+//! only turns them into plain language. Money comes in already formatted for the locale
+//! (`browser::money_format`), as a function the caller passes.
 
-use crate::outcome::Problem;
-use closient_checkout_core::{AmountError, ErrorCode, OrganizationIdError, organization};
+use crate::flow::{outcome::Problem, submit::Phase};
+use closient_checkout_core::{AmountError, ErrorCode, Money, OrganizationIdError, organization};
 
 /// Said when a submit finds invalid fields; shown only while some field still shows an error.
 pub const CORRECT_FIELDS: &str = "Please correct the highlighted fields.";
 
-pub fn amount_error(error: &AmountError, money: &dyn Fn(i64) -> String) -> String {
+pub fn amount_error(error: &AmountError, money: &dyn Fn(Money) -> String) -> String {
     match error {
         AmountError::Empty => "Enter an amount.".to_owned(),
         AmountError::DecimalComma => "Use a dot for cents, as in 25.50.".to_owned(),
@@ -25,10 +26,10 @@ pub fn amount_error(error: &AmountError, money: &dyn Fn(i64) -> String) -> Strin
         }
         AmountError::NoDigits => "Enter the amount in digits, as in 25.00.".to_owned(),
         AmountError::BelowMinimum { min } => {
-            format!("The minimum is {}.", money(cents(min.cents())))
+            format!("The minimum is {}.", money(min.money()))
         }
         AmountError::AboveMaximum { max } => {
-            format!("The maximum is {}.", money(cents(max.cents())))
+            format!("The maximum is {}.", money(max.money()))
         }
     }
 }
@@ -115,8 +116,45 @@ pub fn seconds(secs: u64) -> String {
     }
 }
 
-fn cents(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
+/// The submit button's words: what it will do, or what is happening. `amount` is the valid
+/// amount, formatted, when there is one.
+pub fn submit_label(phase: &Phase, amount: Option<String>, cancelled: bool) -> String {
+    match (phase, amount) {
+        (Phase::Sending, _) => "Connecting\u{2026}".to_owned(),
+        (Phase::Retrying, _) => "Trying again\u{2026}".to_owned(),
+        (Phase::Countdown { secs_left }, _) => format!("Retry now ({})", seconds(*secs_left)),
+        (Phase::Redirecting | Phase::Blocked { .. }, _) => {
+            "Redirecting to secure checkout\u{2026}".to_owned()
+        }
+        (Phase::Idle { .. }, Some(amount)) if cancelled => {
+            format!("Try again: add {amount} to balance")
+        }
+        (Phase::Idle { .. }, Some(amount)) => format!("Add {amount} to balance"),
+        (Phase::Idle { .. }, None) if cancelled => "Try again".to_owned(),
+        (Phase::Idle { .. }, None) => "Add funds".to_owned(),
+    }
+}
+
+/// What the live region says while a submit is under way; `None` when idle (the form shows
+/// the idle phase's notice itself).
+pub fn progress(phase: &Phase) -> Option<String> {
+    match phase {
+        Phase::Sending => Some("Starting a secure checkout\u{2026}".to_owned()),
+        Phase::Retrying => {
+            Some("The payment service did not answer; trying again\u{2026}".to_owned())
+        }
+        Phase::Countdown { secs_left } => Some(format!(
+            "Too many requests just now. Trying again in {}\u{2026}",
+            seconds(*secs_left)
+        )),
+        Phase::Redirecting => Some("Redirecting to secure checkout\u{2026}".to_owned()),
+        Phase::Blocked { .. } => Some(
+            "This page is shown inside another site, which stopped the move to the checkout \
+             page. Use the link below to continue."
+                .to_owned(),
+        ),
+        Phase::Idle { .. } => None,
+    }
 }
 
 #[cfg(test)]
@@ -124,8 +162,8 @@ mod tests {
     use super::*;
     use closient_checkout_core::{AmountCents, AmountLimits};
 
-    fn dollars(cents: i64) -> String {
-        format!("${}.{:02}", cents / 100, cents % 100)
+    fn dollars(money: Money) -> String {
+        format!("${money}")
     }
 
     #[test]

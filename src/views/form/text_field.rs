@@ -1,14 +1,14 @@
 //! One labelled text input with its hint and its live error message. Both of the form's fields
 //! are built by this one non-generic function, so the bundle carries their element code once.
 
-use super::state::{FormState, Rules, Which};
+use super::state::{FormField, FormSettings, FormState};
 use leptos::prelude::*;
 use std::rc::Rc;
 
 /// How one text input differs from the other.
 #[derive(Debug)]
 pub struct TextInput {
-    pub which: Which,
+    pub which: FormField,
     /// The element id; the hint and the error take it with `-hint` and `-error`.
     pub id: String,
     pub name: &'static str,
@@ -23,7 +23,7 @@ pub struct TextInput {
 /// The label, the input, its hint and its error. `on_edit` runs after each keystroke is stored.
 pub fn text_field(
     state: RwSignal<FormState>,
-    rules: Rules,
+    settings: FormSettings,
     input: TextInput,
     on_edit: Rc<dyn Fn()>,
 ) -> impl IntoView {
@@ -41,7 +41,7 @@ pub fn text_field(
     let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
     // `aria-describedby` names the error only while there is one.
     let described = (hint_id.clone(), format!("{hint_id} {error_id}"));
-    let error = move || state.with(|s| s.error(which, &rules));
+    let error = move || state.with(|s| s.error(which, &settings));
     view! {
         <label for=id.clone()>{label}</label>
         <input

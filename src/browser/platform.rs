@@ -1,17 +1,16 @@
-//! What the views talk to: the HTTP transport, navigation, time and randomness. Tests replace
-//! the transport and the navigator to observe them, and shorten the waits.
+//! What the views and the flow talk to: the HTTP transport, navigation, time and randomness.
+//! Tests replace the transport and the navigator to observe them, and shorten the waits.
 
-use crate::{
-    config::WidgetConfig,
+use super::{
     navigation::{BrowserNavigator, Navigator},
-    outcome::TransportError,
     transport::{FetchTransport, Transport, read_balance},
 };
+use crate::config::WidgetConfig;
 use closient_checkout_core::{Money, OrganizationId, POLL_DELAYS_MS, RetryPolicy};
 use std::rc::Rc;
 
 #[derive(Clone)]
-pub struct Services {
+pub struct Platform {
     pub transport: Rc<dyn Transport>,
     pub navigator: Rc<dyn Navigator>,
     pub policy: RetryPolicy,
@@ -23,7 +22,7 @@ pub struct Services {
     pub poll_delays_ms: Vec<u32>,
 }
 
-impl Services {
+impl Platform {
     pub fn browser(config: &WidgetConfig) -> Self {
         Self {
             transport: Rc::new(FetchTransport {
@@ -47,14 +46,14 @@ impl Services {
             "{}/{organization}",
             config.balance_path.trim_end_matches('/')
         );
-        let reply: Result<_, TransportError> = self.transport.get_json(&url).await;
-        read_balance(&reply.ok()?).map(|b| b.balance)
+        let reply = self.transport.get_json(&url).await.ok()?;
+        read_balance(&reply).map(|b| b.balance)
     }
 }
 
-impl std::fmt::Debug for Services {
+impl std::fmt::Debug for Platform {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Services")
+        f.debug_struct("Platform")
             .field("policy", &self.policy)
             .finish_non_exhaustive()
     }
@@ -72,14 +71,4 @@ pub fn now_ms() -> u64 {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let ms = js_sys::Date::now() as u64;
     ms
-}
-
-/// Seconds since the epoch of an HTTP date, read by the browser's `Date.parse`; dates before
-/// 1970 and anything unreadable are `None`.
-pub fn http_date_secs(value: &str) -> Option<u64> {
-    let ms = js_sys::Date::parse(value);
-    // A finite, non-negative number of milliseconds; HTTP dates are whole seconds.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let secs = (ms / 1_000.0) as u64;
-    (ms.is_finite() && ms >= 0.0).then_some(secs)
 }

@@ -1,6 +1,6 @@
 //! JSON through the browser's own `JSON.parse` and `JSON.stringify`, with serde-wasm-bindgen
 //! between the JS values and serde types: core's derives are the one contract for the widget,
-//! the proxy and the mock, and no JSON parser or float formatter ships in the wasm.
+//! the proxy and the mock, and no JSON parser ships in the wasm.
 
 use js_sys::JSON;
 use serde::{Serialize, de::DeserializeOwned};

@@ -1,0 +1,317 @@
+//! The top-up form: organization, amount, and a single-flight submit that ends on the hosted
+//! checkout page. The rules come from `core`, the words from `messages`, the request loop from
+//! `flow::submit`; this is the view and the order of events. Its pieces: what it holds
+//! (`state`), its two text fields (`text_field`), the balance under the organization
+//! (`balance`), the hand-off to checkout (`checkout`) and the links of a framed page (`framed`).
+
+mod balance;
+mod checkout;
+mod framed;
+mod state;
+mod text_field;
+
+use crate::{
+    browser::{money_format::MoneyFormat, platform::Platform, timer::Wake},
+    config::WidgetConfig,
+    flow::{
+        outcome::Problem,
+        submit::{Phase, attempt_checkout},
+    },
+    views::messages,
+};
+use closient_checkout_core::{AmountCents, CheckoutRequest, field, return_urls};
+use leptos::{prelude::*, task::spawn_local};
+use state::{FieldState, FormField, FormSettings, FormState};
+use std::{cell::Cell, rc::Rc};
+use text_field::{TextInput, text_field};
+use wasm_bindgen::JsCast;
+
+/// What a link may prefill: the editable fields, never a fixed organization, and never locked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prefill {
+    pub organization: Option<String>,
+    pub amount: Option<String>,
+}
+
+/// Gives each mounted form its own element ids.
+fn next_id_prefix() -> String {
+    thread_local!(static COUNT: Cell<u32> = const { Cell::new(0) });
+    COUNT.with(|count| {
+        count.set(count.get() + 1);
+        format!("closient-checkout-{}", count.get())
+    })
+}
+
+#[component]
+pub fn CheckoutForm(
+    config: WidgetConfig,
+    platform: Platform,
+    #[prop(optional)] prefill: Prefill,
+    /// Back from a cancelled checkout: say so, and offer to try again.
+    #[prop(optional)]
+    cancelled: bool,
+) -> impl IntoView {
+    let id_prefix = next_id_prefix();
+    let fixed_organization = config.organization.clone();
+    let is_fixed = fixed_organization.is_some();
+    let settings = FormSettings {
+        limits: config.limits,
+        fixed_organization: is_fixed,
+        money: StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency)),
+    };
+    let format = move |amount: AmountCents| settings.format(amount.money());
+    let limits = config.limits;
+
+    let state = RwSignal::new(FormState {
+        organization: FieldState::new(match &fixed_organization {
+            Some(id) => id.to_string(),
+            None => prefill.organization.unwrap_or_default(),
+        }),
+        amount: FieldState::new(prefill.amount.unwrap_or_default()),
+        phase: Phase::Idle { notice: None },
+        balance: None,
+    });
+    let set_phase = move |phase: Phase| state.update(|s| s.phase = phase);
+    let phase = move || state.with(|s| s.phase.clone());
+    let phase_untracked = move || state.with_untracked(|s| s.phase.clone());
+    // The single-flight guard: set synchronously before the first await.
+    let in_flight = Rc::new(Cell::new(false));
+    let wake = Wake::default();
+
+    let amount = move || state.with(|s| s.amount_cents(&settings));
+    let has_error = move || {
+        state.with(|s| {
+            s.error(FormField::Organization, &settings).is_some()
+                || s.error(FormField::Amount, &settings).is_some()
+        })
+    };
+
+    let look_up_balance = balance::lookup(state, &config, &platform);
+    look_up_balance();
+
+    // Back from the hosted page through the back-forward cache: nothing may stay pending.
+    let pageshow = {
+        let (in_flight, wake) = (in_flight.clone(), wake.clone());
+        window_event_listener(leptos::ev::pageshow, move |event| {
+            if event.persisted() {
+                wake.wake();
+                in_flight.set(false);
+                if !matches!(phase_untracked(), Phase::Idle { .. }) {
+                    set_phase(Phase::Idle { notice: None });
+                }
+            }
+        })
+    };
+    on_cleanup(move || pageshow.remove());
+
+    let run = {
+        let (config, platform, in_flight, wake) = (
+            config.clone(),
+            platform.clone(),
+            in_flight.clone(),
+            wake.clone(),
+        );
+        move |request: CheckoutRequest| {
+            let (config, platform, in_flight, wake) = (
+                config.clone(),
+                platform.clone(),
+                in_flight.clone(),
+                wake.clone(),
+            );
+            spawn_local(async move {
+                match attempt_checkout(&config, &platform, &request, set_phase, &wake).await {
+                    Ok(url) => checkout::leave(state, &platform, url, &request),
+                    Err(problem) => {
+                        state.update(|s| show_problem(s, &problem));
+                        in_flight.set(false);
+                    }
+                }
+            });
+        }
+    };
+
+    let on_submit = {
+        let page_url = platform.page_url;
+        let return_url = config.return_url.clone();
+        move |event: leptos::ev::SubmitEvent| {
+            event.prevent_default();
+            if matches!(phase_untracked(), Phase::Countdown { .. }) {
+                // A click during a countdown retries now, once.
+                wake.wake();
+                return;
+            }
+            if in_flight.get() {
+                return;
+            }
+            state.update(|s| {
+                s.organization.touched = true;
+                s.amount.touched = true;
+            });
+            let organization = fixed_organization
+                .clone()
+                .map_or_else(|| state.with_untracked(FormState::organization_id), Ok);
+            let amount = state.with_untracked(|s| s.amount_cents(&settings));
+            let (Ok(organization_id), Ok(amount_cents)) = (organization.clone(), amount) else {
+                set_phase(Phase::Idle {
+                    notice: Some(messages::CORRECT_FIELDS.to_owned()),
+                });
+                focus_control(
+                    &event,
+                    if organization.is_err() {
+                        "[name=organization_id]"
+                    } else {
+                        "[name=amount]"
+                    },
+                );
+                return;
+            };
+            in_flight.set(true);
+            state.update(|s| {
+                s.phase = Phase::Idle { notice: None };
+                s.organization.server_error = None;
+                s.amount.server_error = None;
+            });
+            let typed = (!is_fixed).then_some(&organization_id);
+            let page = return_url.clone().unwrap_or_else(page_url);
+            let urls = return_urls(&page, amount_cents, typed);
+            run(CheckoutRequest {
+                organization_id,
+                amount_cents,
+                success_url: urls.success_url,
+                cancel_url: urls.cancel_url,
+            });
+        }
+    };
+
+    let submit_label =
+        move || messages::submit_label(&phase(), amount().ok().map(format), cancelled);
+    let status = move || match phase() {
+        Phase::Idle { notice } => {
+            notice.filter(|text| text != messages::CORRECT_FIELDS || has_error())
+        }
+        busy => messages::progress(&busy),
+    };
+    let busy =
+        move || state.with(|s| !matches!(s.phase, Phase::Idle { .. } | Phase::Countdown { .. }));
+
+    let presets = config
+        .presets
+        .iter()
+        .filter_map(|&cents| limits.check(cents).ok())
+        .map(|preset| {
+            let pressed = move || amount().is_ok_and(|a| a == preset);
+            view! {
+                <button
+                    type="button"
+                    class="cc-preset"
+                    aria-pressed=move || pressed().to_string()
+                    on:click=move |_| state.update(|s| s.amount.edit(preset.to_input_string()))
+                >
+                    {format(preset)}
+                </button>
+            }
+        })
+        .collect_view();
+    let range_hint = format!(
+        "Between {} and {}.",
+        format(limits.min()),
+        format(limits.max())
+    );
+
+    let organization_field = text_field(
+        state,
+        settings,
+        TextInput {
+            which: FormField::Organization,
+            id: format!("{id_prefix}-organization"),
+            name: "organization_id",
+            label: "Organization ID".to_owned(),
+            hint: if is_fixed {
+                "Set by this page."
+            } else {
+                "22 letters and digits, from your organization settings."
+            }
+            .to_owned(),
+            inputmode: None,
+            autocomplete: "off",
+            maxlength: "64",
+            readonly: is_fixed,
+        },
+        Rc::new(look_up_balance),
+    );
+    let amount_field = text_field(
+        state,
+        settings,
+        TextInput {
+            which: FormField::Amount,
+            id: format!("{id_prefix}-amount"),
+            name: "amount",
+            label: format!("Custom amount ({})", config.currency),
+            hint: range_hint,
+            inputmode: Some("decimal"),
+            autocomplete: "transaction-amount",
+            maxlength: "32",
+            readonly: false,
+        },
+        Rc::new(|| ()),
+    );
+    let title_id = format!("{id_prefix}-title");
+    view! {
+        <form class="cc-form" novalidate on:submit=on_submit aria-labelledby=title_id.clone()>
+            {cancelled.then(|| view! {
+                <div class="cc-notice">
+                    <h2 class="cc-notice-title">"No charge was made"</h2>
+                    <p>"The payment was cancelled. Your details are kept below; try again when you are ready."</p>
+                </div>
+            })}
+            <h2 class="cc-title" id=title_id.clone()>"Add funds to your ad balance"</h2>
+            <div class="cc-field">
+                {organization_field}
+                {balance::line(state, settings)}
+            </div>
+            <fieldset class="cc-field">
+                <legend>"Amount"</legend>
+                <div class="cc-presets">{presets}</div>
+                {amount_field}
+            </fieldset>
+            <button type="submit" class="cc-submit" aria-disabled=move || busy().to_string()>
+                {submit_label}
+            </button>
+            <p class="cc-status" role="status" aria-live="polite">{status}</p>
+            {move || match phase() {
+                Phase::Blocked { url } => Some(framed::continue_links(url)),
+                _ => None,
+            }}
+        </form>
+    }
+}
+
+/// An attempt ended without checkout: the server's field messages go to their fields, and the
+/// notice says what happened. What was typed stays.
+fn show_problem(state: &mut FormState, problem: &Problem) {
+    if let Problem::Fields(errors) = problem {
+        let server_error = |name: &str| {
+            errors
+                .iter()
+                .find(|e| e.field == name)
+                .map(|e| e.message.clone())
+        };
+        state.organization.server_error = server_error(field::ORGANIZATION_ID);
+        state.amount.server_error = server_error(field::AMOUNT_CENTS);
+    }
+    state.phase = Phase::Idle {
+        notice: Some(messages::problem(problem)),
+    };
+}
+
+/// Focuses the control of the submitted form that `selector` finds.
+fn focus_control(event: &leptos::ev::SubmitEvent, selector: &str) {
+    let control = event
+        .target()
+        .and_then(|form| form.dyn_into::<web_sys::Element>().ok())
+        .and_then(|form| form.query_selector(selector).ok().flatten())
+        .and_then(|control| control.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(control) = control {
+        let _ = control.focus();
+    }
+}

@@ -1,0 +1,53 @@
+//! Leaving for the hosted checkout page: the attempt is saved for the way back, then the top
+//! window goes to the URL exactly as received. In a frame that does not let go, the person gets
+//! the link instead (`framed`).
+
+use super::state::FormState;
+use crate::{
+    browser::{
+        platform::{Platform, now_ms},
+        timer::Timeout,
+    },
+    flow::{attempt::SavedAttempt, submit::Phase},
+};
+use closient_checkout_core::{CheckoutRequest, session_id_in_url};
+use leptos::prelude::*;
+
+/// How long a framed page waits for the top window to leave before offering the link.
+const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
+
+pub fn leave(
+    state: RwSignal<FormState>,
+    platform: &Platform,
+    url: String,
+    request: &CheckoutRequest,
+) {
+    let baseline = state.with_untracked(|s| {
+        s.balance
+            .as_ref()
+            .filter(|(id, _)| *id == request.organization_id)
+            .map(|(_, money)| money.cents())
+    });
+    SavedAttempt {
+        organization_id: request.organization_id.to_string(),
+        amount_cents: request.amount_cents.cents(),
+        saved_at_ms: now_ms(),
+        baseline_cents: baseline,
+        session_id: session_id_in_url(&url).map(|id| id.to_string()),
+    }
+    .save();
+    let set_phase = move |phase| state.update(|s| s.phase = phase);
+    set_phase(Phase::Redirecting);
+    if platform.navigator.navigate(&url).is_err() {
+        set_phase(Phase::Blocked { url });
+    } else if platform.navigator.is_framed() {
+        // A cross-origin frame's top navigation can be dropped silently once the click's
+        // activation has expired: if this page is still here, offer the link.
+        let fallback = Timeout::start(FRAMED_NAVIGATION_GRACE_MS, move || {
+            if state.with_untracked(|s| s.phase == Phase::Redirecting) {
+                set_phase(Phase::Blocked { url });
+            }
+        });
+        std::mem::forget(fallback);
+    }
+}
