@@ -4,6 +4,7 @@
 use crate::secret::ApiKey;
 use clap::Parser;
 use closient_checkout_core::{OrganizationId, OriginAllowlist};
+use closient_checkout_server_common::duration::parse_positive_duration;
 use std::{collections::HashSet, net::SocketAddr, path::PathBuf, time::Duration};
 
 /// The proxy's own deadline is this much longer than the upstream's, so an upstream timeout is
@@ -54,7 +55,7 @@ pub struct Args {
     )]
     pub organizations: Vec<String>,
     /// How long to wait for the Closient API (500ms, 2s, 1m).
-    #[arg(long, env = "CHECKOUT_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "CHECKOUT_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
     pub upstream_timeout: Duration,
     /// Checkout requests per minute per client; 0 turns the limit off.
     #[arg(long, env = "CHECKOUT_RATE_LIMIT", default_value_t = 30)]
@@ -192,31 +193,6 @@ impl Config {
     }
 }
 
-/// Reads `500ms`, `2s` or `1m`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let value: u64 = digits
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 500ms, 2s or 1m"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(value)),
-        "s" => Ok(Duration::from_secs(value)),
-        "m" => Ok(Duration::from_secs(value.saturating_mul(60))),
-        _ => Err(format!("{text:?} is not a duration like 500ms, 2s or 1m")),
-    }
-    .and_then(|d| {
-        if d.is_zero() {
-            Err("a duration must be above zero".to_owned())
-        } else {
-            Ok(d)
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,16 +211,6 @@ mod tests {
     }
 
     const KEY: (&str, &str) = ("CLOSIENT_API_KEY", "csb_test_secret_1234");
-
-    #[test]
-    fn durations_read_the_three_units() {
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
-        for bad in ["", "2", "2h", "s", "-1s", "0s", "1.5s"] {
-            assert!(parse_duration(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn loopback_defaults_its_public_origins_and_nests_timeouts() {

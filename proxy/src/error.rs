@@ -1,11 +1,11 @@
 //! Every error the proxy answers, in the Closient envelope, so the widget reads one shape.
 
 use axum::{
-    body::Body,
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
 use closient_checkout_core::{ApiError, ErrorCode, FieldError};
+use closient_checkout_server_common::envelope;
 
 /// An error answer: the envelope plus any headers that go with it (`Retry-After`, ...).
 #[derive(Debug)]
@@ -82,16 +82,8 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self.error.into_envelope()).unwrap_or_default();
-        let mut response = Response::new(Body::from(body));
-        *response.status_mut() = status;
+        let mut response = envelope::response(*self.error);
         response.headers_mut().extend(*self.headers);
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
         response
     }
 }

@@ -44,7 +44,10 @@ async fn main() -> ExitCode {
     tracing::info!("listening on http://{listen}");
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     match axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async {
+            closient_checkout_server_common::shutdown::signal().await;
+            tracing::info!("shutting down: draining in-flight requests");
+        })
         .await
     {
         Ok(()) => {
@@ -82,24 +85,4 @@ fn print_csp(args: &Args) -> ExitCode {
 fn startup_error(message: &str) -> ExitCode {
     eprintln!("checkout-proxy: {message}");
     ExitCode::from(2)
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down: draining in-flight requests");
 }

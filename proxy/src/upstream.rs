@@ -2,20 +2,12 @@
 //! (retrying is the widget's job), and every failure mapped to the answer the design gives it.
 
 use crate::{error::AppError, secret::ApiKey};
-use axum::http::{HeaderValue, StatusCode, header::HeaderName};
+use axum::http::StatusCode;
 use closient_checkout_core::{
     BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope, OrganizationId,
 };
+use closient_checkout_server_common::rate_limit_headers;
 use std::time::Duration;
-
-/// Headers passed on with an upstream 429.
-const RATE_LIMIT_HEADERS: [&str; 5] = [
-    "retry-after",
-    "ratelimit-policy",
-    "ratelimit-limit",
-    "ratelimit-remaining",
-    "ratelimit-reset",
-];
 
 #[derive(Debug, Clone)]
 pub struct Upstream {
@@ -126,11 +118,8 @@ fn forwarded_error(
         if matches!(error.error.code, ErrorCode::Unknown(_)) {
             error.error.code = ErrorCode::RateLimited;
         }
-        for name in RATE_LIMIT_HEADERS {
-            let value = headers
-                .get(name)
-                .and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok());
-            if let (Ok(name), Some(value)) = (HeaderName::from_bytes(name.as_bytes()), value) {
+        for name in rate_limit_headers::ON_TOO_MANY_REQUESTS {
+            if let Some(value) = headers.get(&name).cloned() {
                 error = error.with_header(name, value);
             }
         }

@@ -1,0 +1,8 @@
+//! The HTTP-server pieces that the proxy and the mock share. They live apart from
+//! `closient-checkout-core` because the core is compiled into the widget's wasm and must stay
+//! free of axum and tokio.
+
+pub mod duration;
+pub mod envelope;
+pub mod rate_limit_headers;
+pub mod shutdown;
