@@ -6,7 +6,6 @@
 //! - `GET /__mock/stats`: `{"checkout_requests", "balance_requests", "sessions": [...]}`
 //! - `POST /__mock/reset`: forget faults, counters, sessions and balances; 204
 
-use crate::api::error_response;
 use crate::faults::Fault;
 use crate::state::{MockState, Route};
 use axum::body::Bytes;
@@ -16,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use closient_checkout_core::ErrorCode;
+use closient_checkout_server_common::envelope;
 use serde::Deserialize;
 
 /// `POST /__mock/faults` body: faults to append to each route's queue.
@@ -43,7 +43,7 @@ async fn add_faults(State(state): State<MockState>, body: Bytes) -> Response {
             state.push_faults(Route::Balance, request.balance);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(error) => error_response(
+        Err(error) => envelope::error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             error.to_string(),

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,6 +16,8 @@ use closient_checkout_core::api::field;
 use closient_checkout_core::{
     AmountLimits, ApiError, CheckoutResponse, ErrorCode, FieldError, Money, OrganizationId, Origin,
 };
+use closient_checkout_server_common::envelope;
+use closient_checkout_server_common::rate_limit_headers::RETRY_AFTER;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -44,23 +46,34 @@ pub(crate) fn routes(state: MockState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            rate_limit::enforce,
+            enforce_rate_limit,
         ))
         .with_state(state)
 }
 
-/// An error answer in the API's envelope.
-pub(crate) fn error_response(
-    status: StatusCode,
-    code: ErrorCode,
-    message: impl Into<String>,
+/// Runs around every API route: spends one request of the window, refuses it when the window
+/// is used up, and stamps the rate-limit headers on whatever the route answered.
+async fn enforce_rate_limit(
+    State(state): State<MockState>,
+    request: Request,
+    next: Next,
 ) -> Response {
-    envelope(ApiError::new(code, status.as_u16(), message))
-}
-
-fn envelope(error: ApiError) -> Response {
-    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error.into_envelope())).into_response()
+    let reading = state.take_quota();
+    let mut response = if reading.exceeded {
+        let mut response = envelope::error(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            "Rate limit exceeded; retry after the window resets.",
+        );
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(reading.reset_secs));
+        response
+    } else {
+        next.run(request).await
+    };
+    rate_limit::stamp(response.headers_mut(), reading);
+    response
 }
 
 /// Runs before each route's handler: counts the request, applies a queued fault, checks the key.
@@ -77,7 +90,7 @@ async fn guard(
     }
     let key = request.headers().get("x-api-key").map(|v| v.as_bytes());
     if !state.key_matches(key) {
-        return error_response(
+        return envelope::error(
             StatusCode::UNAUTHORIZED,
             ErrorCode::Unauthorized,
             "The API key is missing or invalid.",
@@ -88,7 +101,7 @@ async fn guard(
 
 async fn create_checkout(State(state): State<MockState>, body: Bytes) -> Response {
     let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
-        return error_response(
+        return envelope::error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             "The body must be a JSON object.",
@@ -118,7 +131,7 @@ async fn create_checkout(State(state): State<MockState>, body: Bytes) -> Respons
     let (Ok(organization), Ok(amount), Ok(success_url), Ok(cancel_url)) =
         (organization, amount, success_url, cancel_url)
     else {
-        return envelope(ApiError::validation(details));
+        return envelope::response(ApiError::validation(details));
     };
 
     // A well-typed amount out of range is a 400, not a 422: the real service answers so.
@@ -127,7 +140,7 @@ async fn create_checkout(State(state): State<MockState>, body: Bytes) -> Respons
         .ok()
         .and_then(|cents| limits.check(cents).ok())
     else {
-        return error_response(
+        return envelope::error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             format!(
@@ -148,7 +161,7 @@ async fn read_balance(
     let organization = match OrganizationId::try_from(organization_id) {
         Ok(organization) => organization,
         Err(error) => {
-            return envelope(ApiError::validation(vec![FieldError {
+            return envelope::response(ApiError::validation(vec![FieldError {
                 field: field::ORGANIZATION_ID.to_owned(),
                 message: error.to_string(),
             }]));
@@ -164,7 +177,7 @@ async fn read_balance(
 }
 
 async fn not_found() -> Response {
-    error_response(
+    envelope::error(
         StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
         "No such endpoint.",
@@ -172,7 +185,7 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    error_response(
+    envelope::error(
         StatusCode::METHOD_NOT_ALLOWED,
         ErrorCode::MethodNotAllowed,
         "This endpoint does not take that method.",

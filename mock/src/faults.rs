@@ -1,10 +1,10 @@
 //! Injected faults: the ways the real API or the network between can misbehave, queued per
 //! route and used up one per request.
 
-use crate::api::error_response;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::ErrorCode;
+use closient_checkout_server_common::envelope;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -53,7 +53,7 @@ impl Fault {
         Effect::Answer(match self {
             Self::Slow(delay) => return Effect::Delay(*delay),
             Self::RateLimited { retry_after_secs } => {
-                let mut response = error_response(
+                let mut response = envelope::error(
                     StatusCode::TOO_MANY_REQUESTS,
                     ErrorCode::RateLimited,
                     format!("Too many requests; retry after {retry_after_secs} seconds."),
@@ -63,12 +63,12 @@ impl Fault {
                     .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
                 response
             }
-            Self::ServerError => error_response(
+            Self::ServerError => envelope::error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 ErrorCode::InternalError,
                 "An internal error occurred.",
             ),
-            Self::Unavailable => error_response(
+            Self::Unavailable => envelope::error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::ServiceUnavailable,
                 "The service is temporarily unavailable.",
@@ -93,7 +93,7 @@ impl Fault {
                 [(header::LOCATION, format!("{origin}/elsewhere"))],
             )
                 .into_response(),
-            Self::Unauthorized => error_response(
+            Self::Unauthorized => envelope::error(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::Unauthorized,
                 "The API key is missing or invalid.",

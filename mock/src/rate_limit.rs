@@ -1,13 +1,9 @@
 //! The real API's rate limit: 300 requests a minute, announced on every answer with the
-//! `RateLimit-*` headers and their legacy `X-RateLimit-*` aliases.
+//! `RateLimit-*` headers and their legacy `X-RateLimit-*` aliases. The middleware that applies
+//! it sits with the routes, in `api`.
 
-use crate::api::error_response;
-use crate::state::MockState;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::Response;
-use closient_checkout_core::ErrorCode;
+use axum::http::{HeaderMap, HeaderValue};
+use closient_checkout_server_common::rate_limit_headers;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -49,53 +45,26 @@ impl Quota {
     }
 }
 
-/// Middleware for every API route: spends one request of the window, refuses it when the
-/// window is used up, and stamps the headers on whatever the route answered.
-pub(crate) async fn enforce(
-    State(state): State<MockState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let reading = state.take_quota();
-    let mut response = if reading.exceeded {
-        let mut response = error_response(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "Rate limit exceeded; retry after the window resets.",
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(reading.reset_secs));
-        response
-    } else {
-        next.run(request).await
-    };
-    stamp(response.headers_mut(), reading);
-    response
-}
-
-fn stamp(headers: &mut HeaderMap, reading: QuotaReading) {
+/// Stamps the window's headers on an API answer.
+pub(crate) fn stamp(headers: &mut HeaderMap, reading: QuotaReading) {
     // A 429, injected or real, says the window is spent until the client may retry.
     let retry_after = headers
-        .get(header::RETRY_AFTER)
+        .get(rate_limit_headers::RETRY_AFTER)
         .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
     let (remaining, reset) = match retry_after {
         Some(secs) => (0, secs),
         None => (reading.remaining, reading.reset_secs),
     };
-    headers.insert(
-        HeaderName::from_static("ratelimit-policy"),
-        HeaderValue::from_static(POLICY),
-    );
+    headers.insert(rate_limit_headers::POLICY, HeaderValue::from_static(POLICY));
     for (name, value) in [
-        ("ratelimit-limit", u64::from(LIMIT)),
-        ("ratelimit-remaining", u64::from(remaining)),
-        ("ratelimit-reset", reset),
-        ("x-ratelimit-limit", u64::from(LIMIT)),
-        ("x-ratelimit-remaining", u64::from(remaining)),
-        ("x-ratelimit-reset", reset),
+        (rate_limit_headers::LIMIT, u64::from(LIMIT)),
+        (rate_limit_headers::REMAINING, u64::from(remaining)),
+        (rate_limit_headers::RESET, reset),
+        (rate_limit_headers::LEGACY_LIMIT, u64::from(LIMIT)),
+        (rate_limit_headers::LEGACY_REMAINING, u64::from(remaining)),
+        (rate_limit_headers::LEGACY_RESET, reset),
     ] {
-        headers.insert(HeaderName::from_static(name), HeaderValue::from(value));
+        headers.insert(name, HeaderValue::from(value));
     }
 }
 

@@ -1,9 +1,10 @@
 //! Serves the router over TCP. Connections are served with hyper directly rather than with
 //! `axum::serve`, so that a response marked `DropConnection` closes its connection unanswered.
 
+use crate::config::MockConfig;
 use crate::faults::DropConnection;
+use crate::router::router;
 use crate::state::MockState;
-use crate::{MockConfig, router};
 use axum::Router;
 use axum::extract::Request;
 use hyper::body::Incoming;

@@ -1,7 +1,7 @@
 //! The mock's shared state: fault queues, request counters, checkout sessions and balances.
 //! Tests drive it in-process through `MockState`; other processes through the admin routes.
 
-use crate::MockConfig;
+use crate::config::MockConfig;
 use crate::faults::Fault;
 use crate::rate_limit::{Quota, QuotaReading};
 use closient_checkout_core::return_url::SESSION_ID_PLACEHOLDER;

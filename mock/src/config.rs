@@ -1,0 +1,40 @@
+//! What a mock is started with.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct MockConfig {
+    /// Port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// The only `X-API-Key` the API accepts; never logged nor shown by `Debug`.
+    pub api_key: String,
+    /// How long after "payment" the balance is credited, like Stripe's webhook.
+    pub credit_delay: Duration,
+    /// Every organization's balance until a payment or `set_balance_cents` changes it.
+    pub starting_balance_cents: i64,
+}
+
+impl MockConfig {
+    /// Any free loopback port, a 3 s credit delay and a USD 150.00 starting balance.
+    pub fn new(api_key: impl Into<String>) -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            api_key: api_key.into(),
+            credit_delay: Duration::from_secs(3),
+            starting_balance_cents: 15_000,
+        }
+    }
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockConfig")
+            .field("listen", &self.listen)
+            .field("api_key", &"<redacted>")
+            .field("credit_delay", &self.credit_delay)
+            .field("starting_balance_cents", &self.starting_balance_cents)
+            .finish()
+    }
+}

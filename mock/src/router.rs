@@ -1,0 +1,32 @@
+//! Every route of the mock under one router, with a log line per request.
+
+use crate::faults::DropConnection;
+use crate::state::{BASE_PATH, MockState};
+use crate::{admin, api, hosted_page};
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+
+/// Every route of the mock. The `drop` fault needs the server of `start`: served by anything
+/// else, its response is a bare 500.
+pub fn router(state: MockState) -> Router {
+    Router::new()
+        .nest(BASE_PATH, api::routes(state.clone()))
+        .merge(hosted_page::routes(state.clone()))
+        .merge(admin::routes(state))
+        .layer(middleware::from_fn(log_request))
+}
+
+/// One line per request. Only the method, path and status: headers carry the API key.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    if response.extensions().get::<DropConnection>().is_some() {
+        tracing::info!("{method} {path} dropped");
+    } else {
+        tracing::info!("{method} {path} {}", response.status().as_u16());
+    }
+    response
+}
