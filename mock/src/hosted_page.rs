@@ -1,7 +1,7 @@
 //! The fake Stripe hosted checkout page: plain HTML forms, no JavaScript. Paying or canceling
 //! redirects the way Stripe does and uses the session up.
 
-use crate::state::{MockState, Outcome, SessionInfo, SessionProblem};
+use crate::state::{MockState, SessionEnd, SessionInfo, SessionProblem};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -24,15 +24,15 @@ async fn show(State(state): State<MockState>, Path(id): Path<String>) -> Respons
 }
 
 async fn pay(State(state): State<MockState>, Path(id): Path<String>) -> Response {
-    finish(&state, &id, Outcome::Paid)
+    finish(&state, &id, SessionEnd::Paid)
 }
 
 async fn cancel(State(state): State<MockState>, Path(id): Path<String>) -> Response {
-    finish(&state, &id, Outcome::Canceled)
+    finish(&state, &id, SessionEnd::Canceled)
 }
 
-fn finish(state: &MockState, id: &str, outcome: Outcome) -> Response {
-    match state.finish_session(id, outcome) {
+fn finish(state: &MockState, id: &str, end: SessionEnd) -> Response {
+    match state.finish_session(id, end) {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(problem) => problem_page(problem),
     }

@@ -95,9 +95,9 @@ pub(crate) enum SessionProblem {
     Finished,
 }
 
-/// How the customer left the hosted page.
+/// How a session ends on the hosted page: the customer paid or canceled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Outcome {
+pub(crate) enum SessionEnd {
     Paid,
     Canceled,
 }
@@ -255,7 +255,7 @@ impl MockState {
     pub(crate) fn finish_session(
         &self,
         id: &str,
-        outcome: Outcome,
+        end: SessionEnd,
     ) -> Result<String, SessionProblem> {
         let mut data = self.data();
         let generation = data.generation;
@@ -267,12 +267,12 @@ impl MockState {
         if session.info.status != SessionStatus::Open {
             return Err(SessionProblem::Finished);
         }
-        match outcome {
-            Outcome::Canceled => {
+        match end {
+            SessionEnd::Canceled => {
                 session.info.status = SessionStatus::Canceled;
                 Ok(session.cancel_url.clone())
             }
-            Outcome::Paid => {
+            SessionEnd::Paid => {
                 session.info.status = SessionStatus::Paid;
                 let redirect = session
                     .success_url
