@@ -46,10 +46,10 @@ pub fn run() -> Result<()> {
         .args(["--static-dir", &site.display().to_string()])
         .env("CLOSIENT_API_KEY", DEMO_KEY)
         .env_remove("CLOSIENT_API_KEY_FILE");
-    let mut services = Services(Vec::new());
-    services.0.push(spawn(mock, "mock")?);
+    let mut servers = Servers(Vec::new());
+    servers.0.push(spawn(mock, "mock")?);
     wait_healthy(mock_addr, "/__mock/stats")?;
-    services.0.push(spawn(proxy, "proxy")?);
+    servers.0.push(spawn(proxy, "proxy")?);
     wait_healthy(proxy_addr, "/healthz")?;
 
     println!();
@@ -59,7 +59,7 @@ pub fn run() -> Result<()> {
         "The fake hosted checkout page is at {mock_origin}; Pay credits the balance a few seconds later."
     );
     println!("Press Ctrl-C to stop.");
-    services.wait()
+    servers.wait()
 }
 
 /// `dist/` copied with the mock's origin added to the widget's checkout allowlist through its
@@ -155,9 +155,9 @@ fn wait_healthy(addr: SocketAddr, path: &str) -> Result<()> {
 }
 
 /// The running servers; dropping this stops any that are still up.
-struct Services(Vec<Child>);
+struct Servers(Vec<Child>);
 
-impl Services {
+impl Servers {
     /// Returns when a server exits, or when this process is interrupted or terminated, in
     /// which case the servers are asked to drain and stop first.
     fn wait(&mut self) -> Result<()> {
@@ -199,7 +199,7 @@ impl Services {
     }
 }
 
-impl Drop for Services {
+impl Drop for Servers {
     fn drop(&mut self) {
         for child in &mut self.0 {
             let _ = child.kill();

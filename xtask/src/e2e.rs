@@ -110,30 +110,13 @@ fn nginx() -> Result<PathBuf> {
         println!("nginx: {} (with brotli_static)", found.display());
         return Ok(found);
     }
-    let command = format!("apt-get install -y {}", NGINX_PACKAGES.join(" "));
-    if !(is_root() && Path::new("/etc/debian_version").exists()) {
-        return Err(format!(
-            "nginx with its brotli_static module is needed for the e2e static-hosting test. On \
-             Debian or Ubuntu: sudo {command} (elsewhere, put an `nginx` that has the module on \
-             PATH or set NGINX_BIN)"
-        ));
-    }
-    println!("nginx: installing from Debian packages ({command})...");
+    println!("nginx: installing from Debian packages...");
     let started = Instant::now();
-    let apt = |args: &[&str]| -> Result<bool> {
-        Command::new("apt-get")
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .args(args)
-            .status()
-            .map(|status| status.success())
-            .map_err(|e| format!("cannot start `apt-get`: {e}"))
-    };
-    let install = [&["install", "-y"][..], &NGINX_PACKAGES].concat();
-    // The package lists may be stale or absent on a fresh machine: update once and try again.
-    let installed = apt(&install)? || (apt(&["update"])? && apt(&install)?);
-    if !installed {
-        return Err(format!("`{command}` failed"));
-    }
+    tools::apt::install(
+        &NGINX_PACKAGES,
+        "nginx with its brotli_static module is needed for the e2e static-hosting test \
+         (or set NGINX_BIN to an nginx that has it)",
+    )?;
     let found = find_nginx().ok_or("nginx-light installed, but nginx still not found")?;
     let module = brotli_static_module(&found).ok_or_else(|| {
         format!(
@@ -200,11 +183,4 @@ pub(crate) fn chromium(tools: &Tools) -> Result<PathBuf> {
              (on Debian: sudo apt-get install -y chromium chromium-driver)"
                 .to_owned()
         })
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }

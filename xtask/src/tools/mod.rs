@@ -1,0 +1,215 @@
+//! Tool bootstrap: makes the pinned build and test tools available, installing what is missing.
+//!
+//! Installed tools live in a per-user cache outside the repository, one folder per tool and
+//! version, so a fresh clone (as in CI) reuses them instead of rebuilding minutes of tools.
+
+pub mod apt;
+mod browser;
+mod cargo_tools;
+mod lock;
+mod npm_tools;
+pub mod process;
+
+use crate::{Result, repo_root, secs};
+use cargo_tools::CargoTool;
+use npm_tools::{BINARYEN, TERSER};
+use process::capture;
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Which tools a command needs: the release build needs fewer than the full test run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    Build,
+    BuildAndTest,
+    /// The build and twiggy, for `cargo xtask size` alone.
+    Size,
+}
+
+/// The bootstrapped tools: commands started through `run` find them first on PATH.
+#[derive(Debug)]
+pub struct Tools {
+    path: OsString,
+    chromedriver: Option<PathBuf>,
+}
+
+impl Tools {
+    /// A command started in the repository root with the tools' environment.
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        // Trunk would otherwise download any tool whose version it does not find on PATH.
+        command
+            .current_dir(repo_root())
+            .env("PATH", &self.path)
+            .env("TRUNK_OFFLINE", "true");
+        if let Some(chromedriver) = &self.chromedriver {
+            command.env("CHROMEDRIVER", chromedriver);
+        }
+        command
+    }
+
+    /// Runs a program with the terminal attached, echoing the command line first.
+    pub fn run(&self, program: &str, args: &[&str]) -> Result<()> {
+        let line = std::iter::once(program)
+            .chain(args.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        println!("$ {line}");
+        let status = self
+            .command(program)
+            .args(args)
+            .status()
+            .map_err(|e| format!("cannot start `{program}`: {e}"))?;
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("`{line}` failed ({status})"))
+        }
+    }
+
+    /// Runs a program like `run`, returning what it printed on stdout.
+    pub fn output(&self, program: &str, args: &[&str]) -> Result<String> {
+        println!("$ {program} {}", args.join(" "));
+        capture(self.command(program).args(args))
+    }
+
+    pub fn chromedriver(&self) -> Option<&Path> {
+        self.chromedriver.as_deref()
+    }
+}
+
+/// Makes every tool in `needs` available, printing one line per tool and a closing tally.
+pub fn bootstrap(needs: Needs) -> Result<Tools> {
+    let started = Instant::now();
+    let cache = cache_dir()?;
+    let mut tally = Tally::default();
+
+    // The browser goes first: when it cannot be installed the run stops before minutes of builds.
+    let chromedriver = match needs {
+        Needs::BuildAndTest => Some(tally.browser()?),
+        Needs::Build | Needs::Size => None,
+    };
+    tally.wasm_target()?;
+
+    let mut dirs = vec![
+        tally.cargo_tool(&cache, &CargoTool::trunk())?,
+        tally.cargo_tool(&cache, &CargoTool::wasm_bindgen()?)?,
+    ];
+    match needs {
+        Needs::BuildAndTest => dirs.push(tally.cargo_tool(&cache, &CargoTool::wasm_pack())?),
+        Needs::Size => dirs.push(tally.cargo_tool(&cache, &CargoTool::twiggy())?),
+        Needs::Build => {}
+    }
+    dirs.push(tally.npm_tool(&cache, &BINARYEN)?);
+    dirs.push(tally.npm_tool(&cache, &TERSER)?);
+    dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+    // Appended, not prepended: chromedriver usually sits in /usr/bin, which must not shadow the
+    // rustup `cargo` and `rustc` earlier on PATH. Every runner also gets its path explicitly.
+    if let Some(dir) = chromedriver.as_deref().and_then(Path::parent) {
+        dirs.push(dir.to_path_buf());
+    }
+    let path = env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))?;
+
+    println!(
+        "tools ready in {} ({} cached, {} installed)",
+        secs(started.elapsed()),
+        tally.cached,
+        tally.installed
+    );
+    Ok(Tools { path, chromedriver })
+}
+
+/// `$CLOSIENT_CHECKOUT_TOOLS`, else the XDG cache folder, else `~/.cache`.
+fn cache_dir() -> Result<PathBuf> {
+    let set = |name| env::var_os(name).filter(|value| !value.is_empty());
+    let dir = match set("CLOSIENT_CHECKOUT_TOOLS") {
+        Some(dir) => PathBuf::from(dir),
+        None => set("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| set("HOME").map(|home| Path::new(&home).join(".cache")))
+            .ok_or("cannot find a cache folder: set CLOSIENT_CHECKOUT_TOOLS or HOME")?
+            .join("closient-checkout")
+            .join("tools"),
+    };
+    // Children run in the repository root, so a relative folder must not change meaning.
+    std::path::absolute(&dir).map_err(|e| format!("bad tools folder {}: {e}", dir.display()))
+}
+
+/// Counts what the bootstrap found and what it had to install.
+#[derive(Debug, Default)]
+struct Tally {
+    cached: usize,
+    installed: usize,
+}
+
+impl Tally {
+    /// Reports one tool, running `install` only when `present` says it is missing.
+    fn provide(
+        &mut self,
+        label: &str,
+        estimate: &str,
+        present: impl Fn() -> Result<bool>,
+        install: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        if present()? {
+            println!("{label}: cached");
+            self.cached += 1;
+            return Ok(());
+        }
+        println!("{label}: installing ({estimate})...");
+        let started = Instant::now();
+        install()?;
+        if !present()? {
+            return Err(format!("{label}: installed, but still not found"));
+        }
+        println!("{label}: installed in {}", secs(started.elapsed()));
+        self.installed += 1;
+        Ok(())
+    }
+
+    fn wasm_target(&mut self) -> Result<()> {
+        // Run in the repository root so rustup answers for the toolchain rust-toolchain.toml picks.
+        let rustup = |args: &[&str]| {
+            let mut command = Command::new("rustup");
+            command.current_dir(repo_root()).args(args);
+            command
+        };
+        self.provide(
+            &format!("rust target {WASM_TARGET}"),
+            "under 1 min",
+            || {
+                let listed = capture(&mut rustup(&["target", "list", "--installed"]))?;
+                Ok(listed.lines().any(|line| line.trim() == WASM_TARGET))
+            },
+            || capture(&mut rustup(&["target", "add", WASM_TARGET])).map(drop),
+        )
+    }
+}
+
+/// Installs into a temporary sibling of `dir` and renames it into place only on success, so an
+/// interrupted install never looks cached.
+fn install_into(dir: &Path, install: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let name = dir
+        .file_name()
+        .ok_or_else(|| format!("bad tool folder {}", dir.display()))?;
+    let mut partial_name = name.to_owned();
+    partial_name.push(".partial");
+    let partial = dir.with_file_name(partial_name);
+    let io = |what: &str, path: &Path, e: std::io::Error| format!("{what} {}: {e}", path.display());
+
+    // Leftovers of an interrupted run: a partial folder, or a folder without the binary.
+    for stale in [&partial, dir] {
+        if stale.exists() {
+            fs::remove_dir_all(stale).map_err(|e| io("cannot remove", stale, e))?;
+        }
+    }
+    fs::create_dir_all(&partial).map_err(|e| io("cannot create", &partial, e))?;
+    install(&partial)?;
+    fs::rename(&partial, dir).map_err(|e| io("cannot move into place", dir, e))
+}
