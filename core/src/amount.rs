@@ -111,7 +111,7 @@ impl AmountCents {
 
     /// As money, for display and for sums with balances (which are signed).
     pub fn money(self) -> crate::Money {
-        crate::Money::from_cents(i64::try_from(self.0).unwrap_or(i64::MAX))
+        crate::Money::from_unsigned_cents(self.0)
     }
 
     /// The plain decimal form that `parse` reads back: "25", "25.50", "1000".

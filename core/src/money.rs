@@ -22,6 +22,11 @@ impl Money {
         Self { cents }
     }
 
+    /// Cents that are never negative, such as an amount to pay; the largest `i64` at most.
+    pub fn from_unsigned_cents(cents: u64) -> Self {
+        Self::from_cents(i64::try_from(cents).unwrap_or(i64::MAX))
+    }
+
     pub const fn cents(self) -> i64 {
         self.cents
     }

@@ -5,7 +5,7 @@ use crate::config::MockConfig;
 use crate::faults::Fault;
 use crate::rate_limit::{Quota, QuotaReading};
 use closient_checkout_core::return_url::SESSION_ID_PLACEHOLDER;
-use closient_checkout_core::{AmountCents, CheckoutSessionId, OrganizationId};
+use closient_checkout_core::{AmountCents, CheckoutSessionId, Money, OrganizationId};
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -278,7 +278,7 @@ impl MockState {
                     .success_url
                     .replace(SESSION_ID_PLACEHOLDER, session.info.id.as_str());
                 let organization = session.info.organization_id.clone();
-                let cents = i64::try_from(session.info.amount_cents).unwrap_or(i64::MAX);
+                let cents = Money::from_unsigned_cents(session.info.amount_cents).cents();
                 drop(data);
                 self.credit_later(generation, organization, cents);
                 Ok(redirect)

@@ -231,6 +231,31 @@ mod tests {
         assert!(config.organizations.is_none());
     }
 
+    /// Every timeout read from where it is defined: the flag's default, the proxy's margin, the
+    /// widget's default in core and the nginx recipe's `proxy_read_timeout`.
+    #[test]
+    fn timeouts_nest_from_upstream_to_nginx() {
+        let config = config(&[], &[KEY]).expect("valid");
+        let widget =
+            Duration::from_millis(closient_checkout_core::timeouts::WIDGET_DEFAULT_MS.into());
+        let nginx = include_str!("../../deploy/nginx/closient-checkout.conf")
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("proxy_read_timeout "))
+            .and_then(|value| value.trim_end_matches(';').strip_suffix('s'))
+            .and_then(|secs| secs.parse().ok())
+            .map(Duration::from_secs)
+            .expect("the recipe sets proxy_read_timeout in whole seconds");
+        assert!(config.upstream_timeout < config.request_timeout);
+        assert!(
+            config.request_timeout < widget,
+            "the proxy answers before the widget gives up"
+        );
+        assert!(
+            widget < nginx,
+            "nginx never cuts off an answer the widget still waits for"
+        );
+    }
+
     #[test]
     fn start_up_errors_are_one_clear_line() {
         let fails = |args: &[&str], env: &[(&str, &str)]| config(args, env).expect_err("invalid");
