@@ -30,7 +30,8 @@ pub use money::{Money, MoneyError};
 pub use organization::{OrganizationId, OrganizationIdError};
 pub use retry::{Failure, RetryDecision, RetryPolicy, parse_imf_fixdate, parse_retry_after};
 pub use return_url::{
-    PageView, ReturnUrls, WIDGET_QUERY_KEYS, page_view, return_urls, strip_widget_params,
+    DEFAULT_NAME, PageView, ReturnUrls, WIDGET_QUERY_KEYS, is_instance_name, page_view,
+    return_urls, strip_widget_params,
 };
 pub use session::{CheckoutSessionId, SessionIdError};
 pub use url::{Origin, OriginAllowlist, UrlError};

@@ -17,14 +17,27 @@ const VIEW_KEY: &str = "checkout";
 const SUCCESS: &str = "success";
 const CANCEL: &str = "cancel";
 const SESSION_ID_KEY: &str = "session_id";
+/// The parameter naming the widget instance the return is for, on a page with several.
+const NAME_KEY: &str = "checkout_name";
+/// The instance name that return URLs leave out.
+pub const DEFAULT_NAME: &str = "default";
 
 /// The query parameters the widget reads and writes; any others on the page are kept.
-pub const WIDGET_QUERY_KEYS: [&str; 4] = [
+pub const WIDGET_QUERY_KEYS: [&str; 5] = [
     VIEW_KEY,
     SESSION_ID_KEY,
+    NAME_KEY,
     field::AMOUNT_CENTS,
     field::ORGANIZATION_ID,
 ];
+
+/// Whether `name` can name a widget instance: it rides in URLs and storage keys unencoded.
+pub fn is_instance_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// What the page shows, read from its query string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +56,19 @@ pub enum PageView {
     Success(Result<CheckoutSessionId, SessionIdError>),
 }
 
-/// Reads what `return_urls` wrote, or a prefill link; `query` answers one parameter by name.
-pub fn page_view(query: impl Fn(&str) -> Option<String>) -> PageView {
+/// Reads what `return_urls` wrote for the instance `name`, or a prefill link; `query` answers
+/// one parameter by name. A return for another instance on the same page is the form for this
+/// one, so only one widget turns into the success or cancel view.
+pub fn page_view(query: impl Fn(&str) -> Option<String>, name: &str) -> PageView {
     let organization = query(field::ORGANIZATION_ID);
     let amount_cents = query(field::AMOUNT_CENTS).and_then(|cents| cents.parse().ok());
+    let returned_here = query(NAME_KEY).as_deref().unwrap_or(DEFAULT_NAME) == name;
+    if !returned_here {
+        return PageView::Form {
+            organization: None,
+            amount_cents: None,
+        };
+    }
     match query(VIEW_KEY).as_deref() {
         Some(SUCCESS) => PageView::Success(CheckoutSessionId::parse(
             &query(SESSION_ID_KEY).unwrap_or_default(),
@@ -68,13 +90,15 @@ pub struct ReturnUrls {
     pub cancel_url: String,
 }
 
-/// Builds both URLs from a page URL (or the embedder's `return_url`). The amount rides in the
-/// cancel URL so the form can be refilled even where `sessionStorage` is empty; the organization
-/// only when the person typed it (a fixed one comes back from the embedding page itself).
+/// Builds both URLs from a page URL (or the embedder's `return_url`) for the instance `name`.
+/// The amount rides in the cancel URL so the form can be refilled even where `sessionStorage`
+/// is empty; the organization only when the person typed it (a fixed one comes back from the
+/// embedding page itself).
 pub fn return_urls(
     page_url: &str,
     amount: AmountCents,
     typed_organization: Option<&OrganizationId>,
+    name: &str,
 ) -> ReturnUrls {
     let base = strip_widget_params(page_url);
     let join = if base.contains('?') { '&' } else { '?' };
@@ -86,10 +110,15 @@ pub fn return_urls(
     if let Some(organization) = typed_organization {
         cancel_url.push_str(&format!("&{}={organization}", field::ORGANIZATION_ID));
     }
+    let mut success_url =
+        format!("{base}{join}{VIEW_KEY}={SUCCESS}&{SESSION_ID_KEY}={SESSION_ID_PLACEHOLDER}");
+    if name != DEFAULT_NAME {
+        for url in [&mut success_url, &mut cancel_url] {
+            url.push_str(&format!("&{NAME_KEY}={name}"));
+        }
+    }
     ReturnUrls {
-        success_url: format!(
-            "{base}{join}{VIEW_KEY}={SUCCESS}&{SESSION_ID_KEY}={SESSION_ID_PLACEHOLDER}"
-        ),
+        success_url,
         cancel_url,
     }
 }
@@ -123,14 +152,21 @@ mod tests {
     /// The page view a browser would choose for `url`. The values this module writes need no
     /// percent-decoding.
     fn view_of(url: &str) -> PageView {
+        view_for(url, DEFAULT_NAME)
+    }
+
+    fn view_for(url: &str, instance: &str) -> PageView {
         let query = url.split_once('?').map_or("", |(_, query)| query);
-        page_view(|name| {
-            query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| value.to_owned())
-        })
+        page_view(
+            |name| {
+                query
+                    .split('&')
+                    .filter_map(|pair| pair.split_once('='))
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| value.to_owned())
+            },
+            instance,
+        )
     }
 
     proptest! {
@@ -139,12 +175,14 @@ mod tests {
             cents in crate::amount::API_MINIMUM_CENTS..=crate::amount::DEFAULT_MAXIMUM_CENTS,
             organization in "[2-9A-HJ-NP-Za-km-z]{22}",
             typed in any::<bool>(),
-            page_query in "(tab=[a-z]{1,5}&)?(checkout=cancel&amount_cents=1)?",
+            page_query in "(tab=[a-z]{1,5}&)?(checkout=cancel&amount_cents=1&checkout_name=x)?",
             session in "cs_(test|live)_[A-Za-z0-9]{1,40}",
+            instance in "default|[A-Za-z0-9_-]{1,12}",
         ) {
             let organization = OrganizationId::parse(&organization).expect("from the alphabet");
             let page = format!("https://shop.example/billing/?{page_query}");
-            let urls = return_urls(&page, amount(cents), typed.then_some(&organization));
+            let urls = return_urls(&page, amount(cents), typed.then_some(&organization), &instance);
+            let view_of = |url: &str| view_for(url, &instance);
             prop_assert_eq!(
                 view_of(&urls.cancel_url),
                 PageView::Cancelled {
@@ -161,6 +199,22 @@ mod tests {
                 view_of(&urls.success_url),
                 PageView::Success(Err(SessionIdError::Placeholder))
             );
+            // Another widget on the same page keeps its form.
+            let other = if instance == "other" { "another" } else { "other" };
+            prop_assert_eq!(
+                view_for(&paid, other),
+                PageView::Form { organization: None, amount_cents: None }
+            );
+        }
+    }
+
+    #[test]
+    fn instance_names_are_url_safe_words() {
+        for good in ["default", "billing-2", "a_b", "X"] {
+            assert!(is_instance_name(good), "{good}");
+        }
+        for bad in ["", "a b", "a&b", "é", &"x".repeat(65)] {
+            assert!(!is_instance_name(bad), "{bad}");
         }
     }
 
@@ -200,7 +254,12 @@ mod tests {
 
     #[test]
     fn builds_both_urls_with_the_literal_placeholder() {
-        let urls = return_urls("https://shop.example/billing/topup/", amount(2500), None);
+        let urls = return_urls(
+            "https://shop.example/billing/topup/",
+            amount(2500),
+            None,
+            DEFAULT_NAME,
+        );
         assert_eq!(
             urls.success_url,
             "https://shop.example/billing/topup/?checkout=success&session_id={CHECKOUT_SESSION_ID}"
@@ -218,6 +277,7 @@ mod tests {
             "https://shop.example/p?tab=billing&checkout=cancel&amount_cents=900&session_id=cs_test_x#top",
             amount(1234),
             Some(&organization),
+            DEFAULT_NAME,
         );
         assert_eq!(
             urls.success_url,
