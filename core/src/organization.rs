@@ -25,6 +25,17 @@ pub enum OrganizationIdError {
     Length { found: usize },
 }
 
+impl OrganizationIdError {
+    /// A stable name for the rule broken, for programs (the widget's `invalid` event).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "EMPTY",
+            Self::Character { .. } => "INVALID_CHARACTER",
+            Self::Length { .. } => "LENGTH",
+        }
+    }
+}
+
 impl OrganizationId {
     /// Parses what a person typed or pasted; surrounding whitespace is ignored.
     pub fn parse(input: &str) -> Result<Self, OrganizationIdError> {
