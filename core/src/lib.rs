@@ -20,7 +20,9 @@ pub mod timeouts;
 pub mod url;
 pub mod validate;
 
-pub use amount::{AmountCents, AmountError, AmountLimits, LimitsError};
+pub use amount::{
+    AmountCents, AmountError, AmountLimits, LimitsError, Separators, SeparatorsError,
+};
 pub use api::{
     ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
     FieldError, field,
