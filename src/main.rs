@@ -1,9 +1,8 @@
-//! The Trunk entry: mounts the widget into `#closient-checkout` and keeps it for the page's life.
+//! The Trunk entry: mounts the widget into `#closient-checkout`, where it stays for the page's
+//! life.
 
 fn main() {
-    if let Some(handle) = closient_checkout::mount_by_id("closient-checkout") {
-        handle.forget();
-    }
+    closient_checkout::mount_by_id("closient-checkout");
 }
 
 // Talc in place of the standard dlmalloc: the same job in about 0.5 KB less gzip.

@@ -29,7 +29,7 @@ impl FakeFetch {
             "request",
             &format!(
                 "return (async () => {{ window.__seen = {{ url: request.url, method: request.method, \
-                 type: request.headers.get('content-type'), body: await request.clone().text() }}; {behaviour} }})();"
+                 type: request.headers.get('content-type'), authorization: request.headers.get('authorization') ?? '', body: await request.clone().text() }}; {behaviour} }})();"
             ),
         );
         js_sys::Reflect::set(&window, &"fetch".into(), &fake).expect("set fetch");
@@ -53,7 +53,10 @@ impl Drop for FakeFetch {
     }
 }
 
-const TRANSPORT: FetchTransport = FetchTransport { timeout_ms: 2_000 };
+const TRANSPORT: FetchTransport = FetchTransport {
+    timeout_ms: 2_000,
+    token: None,
+};
 
 #[wasm_bindgen_test]
 async fn posts_the_body_verbatim_as_json_and_reads_the_url() {
@@ -79,6 +82,25 @@ async fn posts_the_body_verbatim_as_json_and_reads_the_url() {
             checkout_url: "https://checkout.stripe.com/c/pay/cs_test_1#f".into()
         })
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_tenant_token_goes_as_a_bearer_token_on_both_routes() {
+    let fake = FakeFetch::install("return new Response('{}', { status: 200 });");
+    let transport = FetchTransport {
+        timeout_ms: 2_000,
+        token: Some("t0k.e.n".into()),
+    };
+    transport
+        .post_json("/x", "{}".into())
+        .await
+        .expect("an answer");
+    assert_eq!(fake.seen("authorization"), "Bearer t0k.e.n");
+    transport.get_json("/y").await.expect("an answer");
+    assert_eq!(fake.seen("authorization"), "Bearer t0k.e.n");
+    assert_eq!(fake.seen("method"), "GET");
+    TRANSPORT.get_json("/y").await.expect("an answer");
+    assert_eq!(fake.seen("authorization"), "", "no token, no header");
 }
 
 #[wasm_bindgen_test]
@@ -133,9 +155,12 @@ async fn a_silent_server_is_aborted_at_the_timeout() {
          () => reject(new DOMException('aborted', 'AbortError'))));",
     );
     let started = js_sys::Date::now();
-    let reply = FetchTransport { timeout_ms: 100 }
-        .post_json("/x", "{}".into())
-        .await;
+    let reply = FetchTransport {
+        timeout_ms: 100,
+        token: None,
+    }
+    .post_json("/x", "{}".into())
+    .await;
     assert_eq!(reply, Err(TransportError::Timeout));
     assert!(js_sys::Date::now() - started < 1_500.0);
     let _ = JsValue::NULL.dyn_ref::<js_sys::Object>();

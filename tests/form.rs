@@ -57,7 +57,7 @@ async fn every_amount_rule_shows_its_message_on_the_field_and_clears_when_fixed(
         ("25,50", "Use a dot for cents, as in 25.50."),
         ("4.99", "The minimum is $5.00."),
         ("1000000", "The maximum is $999,999.99."),
-        ("25.505", "Use at most two digits after the dot."),
+        ("25.505", "Use at most two digits for cents."),
         ("-25", "Enter the amount without a plus or minus sign."),
         (
             "1e3",
@@ -65,9 +65,9 @@ async fn every_amount_rule_shows_its_message_on_the_field_and_clears_when_fixed(
         ),
         (
             "1,00,000",
-            "Commas can only separate thousands, as in 1,000.00.",
+            "Separate thousands only in groups of three digits, as in 1,000.00.",
         ),
-        ("1.2.3", "Use only one dot, as in 25.50."),
+        ("1.2.3", "Use a dot only once, as in 25.50."),
         ("$", "Enter the amount in digits, as in 25.00."),
         ("", "Enter an amount."),
     ] {
@@ -216,7 +216,8 @@ async fn a_fixed_organization_is_read_only_and_a_link_only_prefills() {
     };
     let prefill = Prefill {
         organization: Some("22CharactersFromALinkX".into()),
-        amount: Some("30".into()),
+        amount: None,
+        amount_text: Some("30".into()),
     };
     let widget = mount(fixed, prefill.clone(), false);
     settle().await;
@@ -487,7 +488,8 @@ async fn a_blocked_navigation_offers_a_link_to_the_top_window() {
         config(),
         Prefill {
             organization: Some(ORGANIZATION.into()),
-            amount: Some("25".into()),
+            amount: None,
+            amount_text: Some("25".into()),
         },
         true,
     );

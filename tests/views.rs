@@ -5,7 +5,7 @@
 mod support;
 
 use closient_checkout::{CheckoutForm, Prefill, SuccessView, flow::attempt::SavedAttempt};
-use closient_checkout_core::CheckoutSessionId;
+use closient_checkout_core::{CheckoutSessionId, DEFAULT_NAME};
 use leptos::prelude::*;
 use support::*;
 use wasm_bindgen_test::*;
@@ -52,7 +52,7 @@ async fn the_form_shows_the_balance_and_saves_it_as_the_baseline() {
     widget.transport.push([checkout_ok(STRIPE_URL)]);
     widget.submit_button().click();
     until(1_000, "navigation", || !widget.visited().is_empty()).await;
-    let saved = SavedAttempt::load().expect("saved before leaving");
+    let saved = SavedAttempt::load(DEFAULT_NAME).expect("saved before leaving");
     assert_eq!(saved.baseline_cents, Some(15_000));
     assert_eq!(saved.amount_cents, 2_500);
     assert_eq!(saved.session_id.as_deref(), Some("cs_test_a1B2c3"));
@@ -68,8 +68,8 @@ fn the_saved_attempt_round_trips_with_or_without_its_optional_parts() {
             ..attempt(None)
         },
     ] {
-        saved.save();
-        assert_eq!(SavedAttempt::load(), Some(saved));
+        saved.save(DEFAULT_NAME);
+        assert_eq!(SavedAttempt::load(DEFAULT_NAME), Some(saved));
     }
     let storage = web_sys::window()
         .and_then(|w| w.session_storage().ok().flatten())
@@ -90,12 +90,16 @@ fn the_saved_attempt_round_trips_with_or_without_its_optional_parts() {
         ("not json", false),
     ] {
         storage
-            .set_item("closient-checkout:attempt", stored)
+            .set_item("closient-checkout:attempt:default", stored)
             .expect("stored");
-        assert_eq!(SavedAttempt::load().is_some(), readable, "{stored}");
+        assert_eq!(
+            SavedAttempt::load(DEFAULT_NAME).is_some(),
+            readable,
+            "{stored}"
+        );
     }
     storage
-        .remove_item("closient-checkout:attempt")
+        .remove_item("closient-checkout:attempt:default")
         .expect("removed");
 }
 
@@ -227,7 +231,8 @@ async fn another_sessions_attempt_is_not_used_as_evidence() {
 async fn the_cancel_view_refills_the_form_and_tries_again_with_a_fresh_request() {
     let prefill = Prefill {
         organization: Some(ORGANIZATION.into()),
-        amount: Some("25".into()),
+        amount: None,
+        amount_text: Some("25".into()),
     };
     let widget = mount_view(false, vec![], move |platform| {
         view! { <CheckoutForm config=config() platform prefill cancelled=true /> }.into_any()
@@ -248,7 +253,8 @@ async fn back_through_the_page_cache_leaves_nothing_pending() {
         config(),
         Prefill {
             organization: Some(ORGANIZATION.into()),
-            amount: Some("25".into()),
+            amount: None,
+            amount_text: Some("25".into()),
         },
         false,
     );
@@ -297,9 +303,13 @@ fn a_misconfigured_attribute_is_named_in_place_of_the_form() {
     element
         .set_attribute("data-checkout-origins", "http://evil.example")
         .expect("attribute");
-    let _handle = closient_checkout::mount(element.clone());
+    let _handle = closient_checkout::mount_attributes(element.clone().into(), "data-");
 
-    let alert = element
+    let shadow = element
+        .first_element_child()
+        .and_then(|host| host.shadow_root())
+        .expect("the widget's shadow root");
+    let alert = shadow
         .query_selector("[role=alert]")
         .expect("query")
         .expect("an alert");
@@ -309,7 +319,7 @@ fn a_misconfigured_attribute_is_named_in_place_of_the_form() {
          https://checkout.stripe.com, separated by spaces or commas; http only on loopback."
     );
     assert!(
-        element.query_selector("form").expect("query").is_none(),
+        shadow.query_selector("form").expect("query").is_none(),
         "no form that would fail later"
     );
 }

@@ -93,6 +93,24 @@ pub enum AmountError {
     },
 }
 
+impl AmountError {
+    /// A stable name for the rule broken, for programs (the widget's `invalid` event).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "EMPTY",
+            Self::WrongDecimalMark { .. } => "WRONG_DECIMAL_MARK",
+            Self::Grouping { .. } => "GROUPING",
+            Self::MultipleDecimalMarks { .. } => "MULTIPLE_DECIMAL_MARKS",
+            Self::TooManyDecimals { .. } => "TOO_MANY_DECIMALS",
+            Self::Sign => "SIGN",
+            Self::InvalidCharacter { .. } => "INVALID_CHARACTER",
+            Self::NoDigits => "NO_DIGITS",
+            Self::BelowMinimum { .. } => "BELOW_MINIMUM",
+            Self::AboveMaximum { .. } => "ABOVE_MAXIMUM",
+        }
+    }
+}
+
 impl Separators {
     /// "25.50", "1,000.00": today's rules, and the fallback for any locale.
     pub const ENGLISH: Self = Self {

@@ -2,6 +2,7 @@
 //! `sessionStorage` and money formatting. HTTP and navigation sit behind small interfaces, so
 //! tests can observe and script them.
 
+pub mod events;
 pub mod json;
 pub mod money_format;
 pub mod navigation;

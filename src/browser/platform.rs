@@ -2,6 +2,7 @@
 //! Tests replace the transport and the navigator to observe them, and shorten the waits.
 
 use super::{
+    events::Events,
     navigation::{BrowserNavigator, Navigator},
     transport::{FetchTransport, Transport, read_balance},
 };
@@ -20,19 +21,23 @@ pub struct Platform {
     pub page_url: fn() -> String,
     /// Waits before each balance poll on the success view.
     pub poll_delays_ms: Vec<u32>,
+    /// The embedding page's view of the top-up.
+    pub events: Events,
 }
 
 impl Platform {
-    pub fn browser(config: &WidgetConfig) -> Self {
+    pub fn browser(config: &WidgetConfig, events: Events) -> Self {
         Self {
             transport: Rc::new(FetchTransport {
                 timeout_ms: config.timeout_ms,
+                token: config.token.clone(),
             }),
             navigator: Rc::new(BrowserNavigator),
             policy: RetryPolicy::default(),
             random: js_sys::Math::random,
             page_url: current_page_url,
             poll_delays_ms: POLL_DELAYS_MS.to_vec(),
+            events,
         }
     }
 

@@ -46,45 +46,49 @@ pub trait Transport {
     fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>>;
 }
 
-/// The browser's `fetch`, aborted after `timeout_ms`.
-#[derive(Debug, Clone, Copy)]
+/// The browser's `fetch`, aborted after `timeout_ms`, with the tenant token as a bearer token
+/// when the page gave one.
+#[derive(Debug, Clone)]
 pub struct FetchTransport {
     pub timeout_ms: u32,
+    pub token: Option<String>,
 }
 
 impl Transport for FetchTransport {
     fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>> {
-        Box::pin(fetch(self.timeout_ms, url.to_owned(), Some(body)))
+        Box::pin(fetch(self.clone(), url.to_owned(), Some(body)))
     }
 
     fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>> {
-        Box::pin(fetch(self.timeout_ms, url.to_owned(), None))
+        Box::pin(fetch(self.clone(), url.to_owned(), None))
     }
 }
 
 /// Sends a GET, or a POST of `body`, asking for JSON, with an abort signal that fires after
 /// `timeout_ms`.
 async fn fetch(
-    timeout_ms: u32,
+    transport: FetchTransport,
     url: String,
     body: Option<String>,
 ) -> Result<HttpReply, TransportError> {
     let controller = AbortController::new().map_err(|_| TransportError::Network)?;
     let signal = controller.signal();
+    let mut request = match &body {
+        Some(_) => Request::post(&url).header("Content-Type", "application/json"),
+        None => Request::get(&url),
+    }
+    .header("Accept", "application/json")
+    .abort_signal(Some(&signal));
+    if let Some(token) = &transport.token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
     let request = match body {
-        Some(body) => Request::post(&url)
-            .header("Content-Type", "application/json")
-            .header("Accept", "application/json")
-            .abort_signal(Some(&signal))
-            .body(body),
-        None => Request::get(&url)
-            .header("Accept", "application/json")
-            .abort_signal(Some(&signal))
-            .build(),
+        Some(body) => request.body(body),
+        None => request.build(),
     }
     .map_err(|_| TransportError::Network)?;
     let abort = controller.clone();
-    let timer = super::timer::Timeout::start(timeout_ms, move || abort.abort());
+    let timer = super::timer::Timeout::start(transport.timeout_ms, move || abort.abort());
     let response = request.send().await;
     let timed_out = signal.aborted();
     drop(timer);

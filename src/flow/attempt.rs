@@ -4,7 +4,8 @@
 use crate::browser::storage;
 use serde::{Deserialize, Serialize};
 
-const KEY: &str = "closient-checkout:attempt";
+/// One attempt per widget instance: the key ends in the instance's name.
+const KEY_PREFIX: &str = "closient-checkout:attempt:";
 
 /// The JSON keys are the field names, as in the API's bodies (`organization_id`, `amount_cents`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,11 +21,11 @@ pub struct SavedAttempt {
 }
 
 impl SavedAttempt {
-    pub fn save(&self) {
-        storage::save(KEY, self);
+    pub fn save(&self, name: &str) {
+        storage::save(&format!("{KEY_PREFIX}{name}"), self);
     }
 
-    pub fn load() -> Option<Self> {
-        storage::load(KEY)
+    pub fn load(name: &str) -> Option<Self> {
+        storage::load(&format!("{KEY_PREFIX}{name}"))
     }
 }

@@ -90,6 +90,56 @@ pub fn interpret(
     }
 }
 
+/// How an attempt ended for good, for the person (`problem`) and for the embedding page's
+/// `error` event (`failure`, which holds the status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub problem: Problem,
+    pub failure: Option<Failure>,
+}
+
+impl Refusal {
+    /// A stable code: the API's where it sent one, else the widget's own name for the problem.
+    pub fn code(&self) -> String {
+        match &self.problem {
+            Problem::Fields(_) => "VALIDATION_ERROR".to_owned(),
+            Problem::Forbidden => "FORBIDDEN".to_owned(),
+            Problem::ForbiddenOrigin => "FORBIDDEN_ORIGIN".to_owned(),
+            Problem::RateLimited { .. } => "RATE_LIMITED".to_owned(),
+            Problem::Unavailable { code } => code
+                .as_ref()
+                .map_or("UPSTREAM_UNAVAILABLE", ErrorCode::as_str)
+                .to_owned(),
+            Problem::Network => "NETWORK_ERROR".to_owned(),
+            Problem::Timeout => "TIMEOUT".to_owned(),
+            Problem::UntrustedCheckoutUrl => "UNTRUSTED_CHECKOUT_URL".to_owned(),
+            Problem::Rejected { code, .. } => code
+                .as_ref()
+                .map_or("REJECTED", ErrorCode::as_str)
+                .to_owned(),
+        }
+    }
+
+    /// The HTTP status of the last answer; 0 when none came.
+    pub fn status(&self) -> u16 {
+        match (&self.problem, self.failure) {
+            (_, Some(Failure::Server { status } | Failure::Client { status })) => status,
+            (_, Some(Failure::RateLimited { .. })) => 429,
+            (Problem::UntrustedCheckoutUrl, _) => 200,
+            (Problem::Rejected { status, .. }, None) => *status,
+            _ => 0,
+        }
+    }
+
+    /// Whether trying again later may work: the retry policy's kinds of failure.
+    pub fn retryable(&self) -> bool {
+        matches!(
+            self.failure,
+            Some(Failure::Server { .. } | Failure::Network | Failure::RateLimited { .. })
+        )
+    }
+}
+
 fn problem_for(status: u16, error: Option<ApiError>, retry_after_secs: Option<u64>) -> Problem {
     let code = error.as_ref().map(|e| e.code.clone());
     match (status, code) {
@@ -258,6 +308,29 @@ mod tests {
         assert_eq!(
             read(Err(TransportError::Timeout)),
             failed(Problem::Timeout, Some(Failure::Network))
+        );
+    }
+
+    #[test]
+    fn refusals_report_a_code_the_status_and_whether_to_retry() {
+        let refusal = |reply| match read(reply) {
+            Outcome::Failed { problem, failure } => Refusal { problem, failure },
+            Outcome::Checkout(url) => panic!("expected a failure, got {url}"),
+        };
+        let forbidden = refusal(reply(403, error(ErrorCode::Forbidden, 403)));
+        assert_eq!(
+            (forbidden.code(), forbidden.status(), forbidden.retryable()),
+            ("FORBIDDEN".to_owned(), 403, false)
+        );
+        let down = refusal(reply(503, ReplyBody::Unreadable));
+        assert_eq!(
+            (down.code(), down.status(), down.retryable()),
+            ("UPSTREAM_UNAVAILABLE".to_owned(), 503, true)
+        );
+        let offline = refusal(Err(TransportError::Network));
+        assert_eq!(
+            (offline.code(), offline.status(), offline.retryable()),
+            ("NETWORK_ERROR".to_owned(), 0, true)
         );
     }
 

@@ -1,7 +1,7 @@
 //! The checkout request and its retries: attempts until one yields a checkout URL or the retry
 //! policy of `core` gives up. The phases it passes through drive the form's button and status.
 
-use super::outcome::{Outcome, Problem, interpret};
+use super::outcome::{Outcome, Problem, Refusal, interpret};
 use crate::{
     browser::{
         json,
@@ -38,10 +38,13 @@ pub async fn attempt_checkout(
     request: &CheckoutRequest,
     set_phase: impl Fn(Phase),
     wake: &Wake,
-) -> Result<String, Problem> {
-    let body = json::to_string(request).ok_or(Problem::Rejected {
-        code: None,
-        status: 0,
+) -> Result<String, Refusal> {
+    let body = json::to_string(request).ok_or(Refusal {
+        problem: Problem::Rejected {
+            code: None,
+            status: 0,
+        },
+        failure: None,
     })?;
     let mut attempts = 0;
     loop {
@@ -83,7 +86,7 @@ pub async fn attempt_checkout(
                 automatic: false, ..
             }
             | RetryDecision::GiveUp => {
-                return Err(problem);
+                return Err(Refusal { problem, failure });
             }
         }
     }

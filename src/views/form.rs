@@ -11,26 +11,28 @@ mod state;
 mod text_field;
 
 use crate::{
-    browser::{money_format::MoneyFormat, platform::Platform, timer::Wake},
+    browser::{events::ErrorDetail, platform::Platform, timer::Wake},
     config::WidgetConfig,
     flow::{
-        outcome::Problem,
+        outcome::{Problem, Refusal},
         submit::{Phase, attempt_checkout},
     },
-    views::messages,
+    views::{messages, spawn_owned, text::Text},
 };
 use closient_checkout_core::{AmountCents, CheckoutRequest, field, return_urls};
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use state::{FieldState, FormField, FormSettings, FormState};
 use std::{cell::Cell, rc::Rc};
 use text_field::{TextInput, text_field};
 use wasm_bindgen::JsCast;
 
 /// What a link may prefill: the editable fields, never a fixed organization, and never locked.
+/// An amount comes as cents or as text already typed (kept across an `update`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Prefill {
     pub organization: Option<String>,
-    pub amount: Option<String>,
+    pub amount: Option<AmountCents>,
+    pub amount_text: Option<String>,
 }
 
 /// Gives each mounted form its own element ids.
@@ -54,20 +56,31 @@ pub fn CheckoutForm(
     let id_prefix = next_id_prefix();
     let fixed_organization = config.organization.clone();
     let is_fixed = fixed_organization.is_some();
+    let text = Text::new(&config);
     let settings = FormSettings {
         limits: config.limits,
         fixed_organization: is_fixed,
-        money: StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency)),
+        text,
     };
-    let format = move |amount: AmountCents| settings.format(amount.money());
+    let format = move |amount: AmountCents| text.money(amount.money());
     let limits = config.limits;
+    let separators = text.separators();
 
     let state = RwSignal::new(FormState {
         organization: FieldState::new(match &fixed_organization {
             Some(id) => id.to_string(),
             None => prefill.organization.unwrap_or_default(),
         }),
-        amount: FieldState::new(prefill.amount.unwrap_or_default()),
+        amount: FieldState::new(
+            prefill
+                .amount_text
+                .or_else(|| {
+                    prefill
+                        .amount
+                        .map(|cents| cents.to_input_string_with(separators))
+                })
+                .unwrap_or_default(),
+        ),
         phase: Phase::Idle { notice: None },
         balance: None,
     });
@@ -104,6 +117,7 @@ pub fn CheckoutForm(
     };
     on_cleanup(move || pageshow.remove());
 
+    let owner = Owner::current().unwrap_or_default();
     let run = {
         let (config, platform, in_flight, wake) = (
             config.clone(),
@@ -118,11 +132,22 @@ pub fn CheckoutForm(
                 in_flight.clone(),
                 wake.clone(),
             );
-            spawn_local(async move {
+            spawn_owned(&owner, async move {
                 match attempt_checkout(&config, &platform, &request, set_phase, &wake).await {
-                    Ok(url) => checkout::leave(state, &platform, url, &request),
-                    Err(problem) => {
-                        state.update(|s| show_problem(s, &problem));
+                    Ok(url) => {
+                        if checkout::leave(state, &config, &platform, url, &request).is_err() {
+                            // The page opens the URL itself; this form stays usable.
+                            in_flight.set(false);
+                        }
+                    }
+                    Err(refusal) => {
+                        platform.events.error(&ErrorDetail {
+                            code: &refusal.code(),
+                            status: refusal.status(),
+                            retryable: refusal.retryable(),
+                            option: None,
+                        });
+                        state.update(|s| show_problem(s, &refusal, text));
                         in_flight.set(false);
                     }
                 }
@@ -131,8 +156,8 @@ pub fn CheckoutForm(
     };
 
     let on_submit = {
-        let page_url = platform.page_url;
-        let return_url = config.return_url.clone();
+        let (page_url, events) = (platform.page_url, platform.events.clone());
+        let (return_url, name) = (config.return_url.clone(), config.name.clone());
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
             if matches!(phase_untracked(), Phase::Countdown { .. }) {
@@ -151,19 +176,21 @@ pub fn CheckoutForm(
                 .clone()
                 .map_or_else(|| state.with_untracked(FormState::organization_id), Ok);
             let amount = state.with_untracked(|s| s.amount_cents(&settings));
-            let (Ok(organization_id), Ok(amount_cents)) = (organization.clone(), amount) else {
-                set_phase(Phase::Idle {
-                    notice: Some(messages::CORRECT_FIELDS.to_owned()),
-                });
-                focus_control(
-                    &event,
-                    if organization.is_err() {
-                        "[name=organization_id]"
-                    } else {
-                        "[name=amount]"
-                    },
-                );
-                return;
+            let (organization_id, amount_cents) = match (organization, amount) {
+                (Ok(organization), Ok(amount)) => (organization, amount),
+                (organization, amount) => {
+                    set_phase(Phase::Idle {
+                        notice: Some(text.get("form.correct_fields")),
+                    });
+                    let (field, code, control) = match (organization, amount) {
+                        (Err(error), _) => ("organizationId", error.code(), "organization_id"),
+                        (_, Err(error)) => ("amount", error.code(), "amount"),
+                        (Ok(_), Ok(_)) => unreachable!("both were valid above"),
+                    };
+                    events.invalid(field, code);
+                    focus_control(&event, &format!("[name={control}]"));
+                    return;
+                }
             };
             in_flight.set(true);
             state.update(|s| {
@@ -171,9 +198,10 @@ pub fn CheckoutForm(
                 s.organization.server_error = None;
                 s.amount.server_error = None;
             });
+            events.submit(organization_id.as_str(), amount_cents.cents());
             let typed = (!is_fixed).then_some(&organization_id);
             let page = return_url.clone().unwrap_or_else(page_url);
-            let urls = return_urls(&page, amount_cents, typed);
+            let urls = return_urls(&page, amount_cents, typed, &name);
             run(CheckoutRequest {
                 organization_id,
                 amount_cents,
@@ -184,12 +212,13 @@ pub fn CheckoutForm(
     };
 
     let submit_label =
-        move || messages::submit_label(&phase(), amount().ok().map(format), cancelled);
+        move || messages::submit_label(&phase(), amount().ok().map(format), cancelled, text);
     let status = move || match phase() {
+        // "Correct the fields" goes once nothing is left to correct.
         Phase::Idle { notice } => {
-            notice.filter(|text| text != messages::CORRECT_FIELDS || has_error())
+            notice.filter(|notice| *notice != text.get("form.correct_fields") || has_error())
         }
-        busy => messages::progress(&busy),
+        busy => messages::progress(&busy, text),
     };
     let busy =
         move || state.with(|s| !matches!(s.phase, Phase::Idle { .. } | Phase::Countdown { .. }));
@@ -197,25 +226,29 @@ pub fn CheckoutForm(
     let presets = config
         .presets
         .iter()
-        .filter_map(|&cents| limits.check(cents).ok())
-        .map(|preset| {
+        .map(|&preset| {
             let pressed = move || amount().is_ok_and(|a| a == preset);
             view! {
                 <button
                     type="button"
                     class="cc-preset"
+                    part="preset"
                     aria-pressed=move || pressed().to_string()
-                    on:click=move |_| state.update(|s| s.amount.edit(preset.to_input_string()))
+                    on:click=move |_| {
+                        state.update(|s| s.amount.edit(preset.to_input_string_with(separators)));
+                    }
                 >
                     {format(preset)}
                 </button>
             }
         })
         .collect_view();
-    let range_hint = format!(
-        "Between {} and {}.",
-        format(limits.min()),
-        format(limits.max())
+    let range_hint = text.fill(
+        "form.amount.hint",
+        &[
+            ("min", &format(limits.min())),
+            ("max", &format(limits.max())),
+        ],
     );
 
     let organization_field = text_field(
@@ -225,13 +258,12 @@ pub fn CheckoutForm(
             which: FormField::Organization,
             id: format!("{id_prefix}-organization"),
             name: "organization_id",
-            label: "Organization ID".to_owned(),
-            hint: if is_fixed {
-                "Set by this page."
+            label: text.get("form.organization.label"),
+            hint: text.get(if is_fixed {
+                "form.organization.hint_fixed"
             } else {
-                "22 letters and digits, from your organization settings."
-            }
-            .to_owned(),
+                "form.organization.hint"
+            }),
             inputmode: None,
             autocomplete: "off",
             maxlength: "64",
@@ -246,7 +278,7 @@ pub fn CheckoutForm(
             which: FormField::Amount,
             id: format!("{id_prefix}-amount"),
             name: "amount",
-            label: format!("Custom amount ({})", config.currency),
+            label: text.fill("form.amount.label", &[("currency", &config.currency)]),
             hint: range_hint,
             inputmode: Some("decimal"),
             autocomplete: "transaction-amount",
@@ -257,29 +289,40 @@ pub fn CheckoutForm(
     );
     let title_id = format!("{id_prefix}-title");
     view! {
-        <form class="cc-form" novalidate on:submit=on_submit aria-labelledby=title_id.clone()>
+        <form
+            class="cc-form"
+            part="form"
+            novalidate
+            on:submit=on_submit
+            aria-labelledby=title_id.clone()
+        >
             {cancelled.then(|| view! {
-                <div class="cc-notice">
-                    <h2 class="cc-notice-title">"No charge was made"</h2>
-                    <p>"The payment was cancelled. Your details are kept below; try again when you are ready."</p>
+                <div class="cc-notice" part="notice">
+                    <h2 class="cc-notice-title">{text.get("form.cancelled.title")}</h2>
+                    <p>{text.get("form.cancelled.body")}</p>
                 </div>
             })}
-            <h2 class="cc-title" id=title_id.clone()>"Add funds to your ad balance"</h2>
+            <h2 class="cc-title" part="title" id=title_id.clone()>{text.get("form.title")}</h2>
             <div class="cc-field">
                 {organization_field}
-                {balance::line(state, settings)}
+                {balance::line(state, text)}
             </div>
             <fieldset class="cc-field">
-                <legend>"Amount"</legend>
+                <legend>{text.get("form.amount.legend")}</legend>
                 <div class="cc-presets">{presets}</div>
                 {amount_field}
             </fieldset>
-            <button type="submit" class="cc-submit" aria-disabled=move || busy().to_string()>
+            <button
+                type="submit"
+                class="cc-submit"
+                part="submit"
+                aria-disabled=move || busy().to_string()
+            >
                 {submit_label}
             </button>
-            <p class="cc-status" role="status" aria-live="polite">{status}</p>
+            <p class="cc-status" part="status" role="status" aria-live="polite">{status}</p>
             {move || match phase() {
-                Phase::Blocked { url } => Some(framed::continue_links(url)),
+                Phase::Blocked { url } => Some(framed::continue_links(url, text)),
                 _ => None,
             }}
         </form>
@@ -288,7 +331,8 @@ pub fn CheckoutForm(
 
 /// An attempt ended without checkout: the server's field messages go to their fields, and the
 /// notice says what happened. What was typed stays.
-fn show_problem(state: &mut FormState, problem: &Problem) {
+fn show_problem(state: &mut FormState, refusal: &Refusal, text: Text) {
+    let problem = &refusal.problem;
     if let Problem::Fields(errors) = problem {
         let server_error = |name: &str| {
             errors
@@ -300,7 +344,7 @@ fn show_problem(state: &mut FormState, problem: &Problem) {
         state.amount.server_error = server_error(field::AMOUNT_CENTS);
     }
     state.phase = Phase::Idle {
-        notice: Some(messages::problem(problem)),
+        notice: Some(messages::problem(problem, text)),
     };
 }
 

@@ -1,204 +1,177 @@
-//! The words people read. The rules and their structured errors live in `core`; this module
-//! only turns them into plain language. Money comes in already formatted for the locale
-//! (`browser::money_format`), as a function the caller passes.
+//! The sentences people read, built from core's structured values and the words of
+//! `language` (through the widget's `Text`, which also formats money for its locale). The rules
+//! themselves live in `core`.
 
+use super::text::Text;
 use crate::flow::{outcome::Problem, submit::Phase};
-use closient_checkout_core::{AmountError, ErrorCode, Money, OrganizationIdError, organization};
+use closient_checkout_core::{AmountError, OrganizationIdError, organization};
 
-/// Said when a submit finds invalid fields; shown only while some field still shows an error.
-pub const CORRECT_FIELDS: &str = "Please correct the highlighted fields.";
-
-pub fn amount_error(error: &AmountError, money: &dyn Fn(Money) -> String) -> String {
+pub fn amount_error(error: &AmountError, text: Text) -> String {
+    let separators = text.separators();
+    let decimal = separators.decimal();
+    let mark = |mark: char| match mark {
+        '.' => text.get("mark.dot"),
+        ',' => text.get("mark.comma"),
+        other => format!("\u{201c}{other}\u{201d}"),
+    };
     match error {
-        AmountError::Empty => "Enter an amount.".to_owned(),
-        AmountError::DecimalComma => "Use a dot for cents, as in 25.50.".to_owned(),
-        AmountError::Grouping => "Commas can only separate thousands, as in 1,000.00.".to_owned(),
-        AmountError::MultipleDots => "Use only one dot, as in 25.50.".to_owned(),
-        AmountError::TooManyDecimals => "Use at most two digits after the dot.".to_owned(),
-        AmountError::Sign => "Enter the amount without a plus or minus sign.".to_owned(),
+        AmountError::Empty => text.get("amount.empty"),
+        AmountError::WrongDecimalMark { expected } => text.fill(
+            "amount.decimal_mark",
+            &[
+                ("mark", &mark(*expected)),
+                ("example", &format!("25{expected}50")),
+            ],
+        ),
+        AmountError::Grouping { group, decimal } => text.fill(
+            "amount.grouping",
+            &[("example", &format!("1{group}000{decimal}00"))],
+        ),
+        AmountError::MultipleDecimalMarks { decimal } => text.fill(
+            "amount.decimal_marks",
+            &[
+                ("mark", &mark(*decimal)),
+                ("example", &format!("25{decimal}50")),
+            ],
+        ),
+        AmountError::TooManyDecimals { .. } => text.get("amount.decimals"),
+        AmountError::Sign => text.get("amount.sign"),
         AmountError::InvalidCharacter {
             character,
             position,
-        } => {
-            format!(
-                "Use digits only: \u{201c}{character}\u{201d} (character {position}) is not allowed."
-            )
-        }
-        AmountError::NoDigits => "Enter the amount in digits, as in 25.00.".to_owned(),
+        } => text.fill(
+            "amount.character",
+            &[
+                ("character", &character.to_string()),
+                ("position", &position.to_string()),
+            ],
+        ),
+        AmountError::NoDigits => text.fill(
+            "amount.no_digits",
+            &[("example", &format!("25{decimal}00"))],
+        ),
         AmountError::BelowMinimum { min } => {
-            format!("The minimum is {}.", money(min.money()))
+            text.fill("amount.minimum", &[("amount", &text.money(min.money()))])
         }
         AmountError::AboveMaximum { max } => {
-            format!("The maximum is {}.", money(max.money()))
+            text.fill("amount.maximum", &[("amount", &text.money(max.money()))])
         }
     }
 }
 
-pub fn organization_error(error: &OrganizationIdError) -> String {
+pub fn organization_error(error: &OrganizationIdError, text: Text) -> String {
     match error {
-        OrganizationIdError::Empty => "Enter the organization ID.".to_owned(),
+        OrganizationIdError::Empty => text.get("organization.empty"),
         OrganizationIdError::Character {
             character,
             position,
-        } => format!(
-            "\u{201c}{character}\u{201d} (character {position}) is not allowed: organization IDs use \
-             letters and digits, never 0, 1, I, O or l."
+        } => text.fill(
+            "organization.character",
+            &[
+                ("character", &character.to_string()),
+                ("position", &position.to_string()),
+            ],
         ),
-        OrganizationIdError::Length { found } => format!(
-            "An organization ID has {} characters; this one has {found}.",
-            organization::LENGTH
+        OrganizationIdError::Length { found } => text.fill(
+            "organization.length",
+            &[
+                ("expected", &organization::LENGTH.to_string()),
+                ("found", &found.to_string()),
+            ],
         ),
     }
 }
 
-/// A refusal from the server for one field.
-pub fn server_field_error(message: &str) -> String {
-    format!("The server did not accept this: {message}")
+/// A refusal from the server for one field, in the server's own words.
+pub fn server_field_error(message: &str, text: Text) -> String {
+    text.fill("server.field", &[("message", message)])
 }
 
-/// The message for an attempt that ended without checkout.
-pub fn problem(problem: &Problem) -> String {
-    let (text, code) = match problem {
-        Problem::Fields(_) => (CORRECT_FIELDS.to_owned(), None),
-        Problem::Forbidden => (
-            "This account may not add funds to this organization. Check the organization ID, or ask \
-             an owner for billing access."
-                .to_owned(),
-            Some(&ErrorCode::Forbidden),
-        ),
+/// The message for an attempt that ended without checkout; codes are kept for support.
+pub fn problem(problem: &Problem, text: Text) -> String {
+    let (message, code) = match problem {
+        Problem::Fields(_) => (text.get("form.correct_fields"), None),
+        Problem::Forbidden => (text.get("problem.forbidden"), Some("FORBIDDEN")),
         Problem::ForbiddenOrigin => (
-            "This page is not allowed to start a checkout. Please tell the site's owner.".to_owned(),
-            Some(&ErrorCode::ForbiddenOrigin),
+            text.get("problem.forbidden_origin"),
+            Some("FORBIDDEN_ORIGIN"),
         ),
-        Problem::RateLimited { retry_after_secs: Some(secs) } => {
-            (format!("Too many requests just now. You can try again in {}.", seconds(*secs)), None)
-        }
-        Problem::RateLimited { retry_after_secs: None } => {
-            ("Too many requests just now. Please try again in a moment.".to_owned(), None)
-        }
+        Problem::RateLimited {
+            retry_after_secs: Some(secs),
+        } => (
+            text.fill(
+                "problem.rate_limited_for",
+                &[("seconds", &seconds(*secs, text))],
+            ),
+            None,
+        ),
+        Problem::RateLimited {
+            retry_after_secs: None,
+        } => (text.get("problem.rate_limited"), None),
         Problem::Unavailable { code } => (
-            "The payment service is not responding right now. Nothing was charged and your details \
-             are kept, so you can try again."
-                .to_owned(),
-            code.as_ref(),
+            text.get("problem.unavailable"),
+            code.as_ref().map(|c| c.as_str()),
         ),
-        Problem::Network => (
-            "We could not reach the server. Check your connection, then try again. Nothing was charged."
-                .to_owned(),
-            None,
+        Problem::Network => (text.get("problem.network"), None),
+        Problem::Timeout => (text.get("problem.timeout"), None),
+        Problem::UntrustedCheckoutUrl => (text.get("problem.untrusted_url"), None),
+        Problem::Rejected { code, status } => (
+            text.fill("problem.rejected", &[("status", &status.to_string())]),
+            code.as_ref().map(|c| c.as_str()),
         ),
-        Problem::Timeout => {
-            ("The server took too long to answer. Nothing was charged; you can try again.".to_owned(), None)
-        }
-        Problem::UntrustedCheckoutUrl => (
-            "The payment link we received does not lead to a trusted checkout page, so it was not \
-             opened. Nothing was charged."
-                .to_owned(),
-            None,
-        ),
-        Problem::Rejected { code, status } => {
-            let text = format!("The checkout could not be started (status {status}).");
-            (text, code.as_ref())
-        }
     };
     match code {
-        Some(code) => format!("{text} Reference: {code}."),
-        None => text,
+        Some(code) => text.fill(
+            "problem.reference",
+            &[("message", &message), ("code", code)],
+        ),
+        None => message,
     }
 }
 
 /// "1 second", "12 seconds".
-pub fn seconds(secs: u64) -> String {
+pub fn seconds(secs: u64, text: Text) -> String {
     if secs == 1 {
-        "1 second".to_owned()
+        text.get("seconds.one")
     } else {
-        format!("{secs} seconds")
+        text.fill("seconds.many", &[("count", &secs.to_string())])
     }
 }
 
 /// The submit button's words: what it will do, or what is happening. `amount` is the valid
 /// amount, formatted, when there is one.
-pub fn submit_label(phase: &Phase, amount: Option<String>, cancelled: bool) -> String {
+pub fn submit_label(phase: &Phase, amount: Option<String>, cancelled: bool, text: Text) -> String {
     match (phase, amount) {
-        (Phase::Sending, _) => "Connecting\u{2026}".to_owned(),
-        (Phase::Retrying, _) => "Trying again\u{2026}".to_owned(),
-        (Phase::Countdown { secs_left }, _) => format!("Retry now ({})", seconds(*secs_left)),
-        (Phase::Redirecting | Phase::Blocked { .. }, _) => {
-            "Redirecting to secure checkout\u{2026}".to_owned()
-        }
+        (Phase::Sending, _) => text.get("submit.connecting"),
+        (Phase::Retrying, _) => text.get("submit.trying_again"),
+        (Phase::Countdown { secs_left }, _) => text.fill(
+            "submit.retry_now",
+            &[("seconds", &seconds(*secs_left, text))],
+        ),
+        (Phase::Redirecting | Phase::Blocked { .. }, _) => text.get("submit.redirecting"),
         (Phase::Idle { .. }, Some(amount)) if cancelled => {
-            format!("Try again: add {amount} to balance")
+            text.fill("submit.retry_amount", &[("amount", &amount)])
         }
-        (Phase::Idle { .. }, Some(amount)) => format!("Add {amount} to balance"),
-        (Phase::Idle { .. }, None) if cancelled => "Try again".to_owned(),
-        (Phase::Idle { .. }, None) => "Add funds".to_owned(),
+        (Phase::Idle { .. }, Some(amount)) => {
+            text.fill("submit.add_amount", &[("amount", &amount)])
+        }
+        (Phase::Idle { .. }, None) if cancelled => text.get("submit.retry"),
+        (Phase::Idle { .. }, None) => text.get("submit.add"),
     }
 }
 
 /// What the live region says while a submit is under way; `None` when idle (the form shows
 /// the idle phase's notice itself).
-pub fn progress(phase: &Phase) -> Option<String> {
-    match phase {
-        Phase::Sending => Some("Starting a secure checkout\u{2026}".to_owned()),
-        Phase::Retrying => {
-            Some("The payment service did not answer; trying again\u{2026}".to_owned())
-        }
-        Phase::Countdown { secs_left } => Some(format!(
-            "Too many requests just now. Trying again in {}\u{2026}",
-            seconds(*secs_left)
-        )),
-        Phase::Redirecting => Some("Redirecting to secure checkout\u{2026}".to_owned()),
-        Phase::Blocked { .. } => Some(
-            "This page is shown inside another site, which stopped the move to the checkout \
-             page. Use the link below to continue."
-                .to_owned(),
+pub fn progress(phase: &Phase, text: Text) -> Option<String> {
+    Some(match phase {
+        Phase::Sending => text.get("status.sending"),
+        Phase::Retrying => text.get("status.retrying"),
+        Phase::Countdown { secs_left } => text.fill(
+            "status.countdown",
+            &[("seconds", &seconds(*secs_left, text))],
         ),
-        Phase::Idle { .. } => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use closient_checkout_core::{AmountCents, AmountLimits};
-
-    fn dollars(money: Money) -> String {
-        format!("${money}")
-    }
-
-    #[test]
-    fn limits_are_told_as_money() {
-        let parse =
-            |input| AmountCents::parse(input, &AmountLimits::default()).expect_err("invalid");
-        assert_eq!(
-            amount_error(&parse("4.99"), &dollars),
-            "The minimum is $5.00."
-        );
-        assert_eq!(
-            amount_error(&parse("1000000"), &dollars),
-            "The maximum is $999999.99."
-        );
-        assert_eq!(
-            amount_error(&parse("25,50"), &dollars),
-            "Use a dot for cents, as in 25.50."
-        );
-    }
-
-    #[test]
-    fn codes_are_kept_for_support() {
-        assert!(problem(&Problem::ForbiddenOrigin).ends_with("Reference: FORBIDDEN_ORIGIN."));
-        assert!(
-            problem(&Problem::Rejected {
-                code: Some(ErrorCode::Conflict),
-                status: 409
-            })
-            .contains("CONFLICT")
-        );
-        assert!(
-            problem(&Problem::RateLimited {
-                retry_after_secs: Some(1)
-            })
-            .contains("in 1 second.")
-        );
-    }
+        Phase::Redirecting => text.get("status.redirecting"),
+        Phase::Blocked { .. } => text.get("status.blocked"),
+        Phase::Idle { .. } => return None,
+    })
 }

@@ -4,10 +4,11 @@
 pub mod form;
 pub mod messages;
 pub mod success;
+pub mod text;
 
 use crate::{
-    browser::platform::Platform,
-    config::{ConfigError, WidgetConfig},
+    browser::{events::Events, platform::Platform},
+    config::WidgetConfig,
     flow::attempt::SavedAttempt,
 };
 use closient_checkout_core::PageView;
@@ -15,15 +16,37 @@ use form::{CheckoutForm, Prefill};
 use leptos::{either::EitherOf3, prelude::*};
 use success::SuccessView;
 
+/// Runs `task` until it ends or the view that `owner` belongs to is unmounted, whichever comes
+/// first, so an unmounted widget sends no more requests and leaves no timer behind. Event
+/// handlers run outside any owner, hence the explicit one.
+pub fn spawn_owned(owner: &Owner, task: impl Future<Output = ()> + 'static) {
+    owner.with(|| leptos::task::spawn_local_scoped_with_cancellation(task));
+}
+
+/// An option the page set that cannot be used, as the page spelled it, and what it must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misconfigured {
+    pub attribute: String,
+    /// The option's name in the JS API, for the `error` event.
+    pub option: &'static str,
+    pub expected: &'static str,
+}
+
 /// The view for the page's query string. `EitherOf3` rather than `into_any()`: the type-erased
 /// view costs the wasm several KB.
-pub fn root(config: Result<WidgetConfig, ConfigError>, view: PageView) -> impl IntoView {
+pub fn root(
+    config: Result<WidgetConfig, Misconfigured>,
+    events: Events,
+    view: impl FnOnce(&str) -> PageView,
+    typed: Prefill,
+) -> impl IntoView {
     let config = match config {
         Ok(config) => config,
         Err(error) => return EitherOf3::A(config_error(&error)),
     };
-    let platform = Platform::browser(&config);
-    let attempt = SavedAttempt::load();
+    let view = view(&config.name);
+    let platform = Platform::browser(&config, events);
+    let attempt = SavedAttempt::load(&config.name);
     let (organization, amount_cents, cancelled) = match view {
         PageView::Success(session) => {
             return EitherOf3::B(view! { <SuccessView config platform session attempt /> });
@@ -42,31 +65,22 @@ pub fn root(config: Result<WidgetConfig, ConfigError>, view: PageView) -> impl I
             true,
         ),
     };
-    let prefill = prefill(&config, organization, amount_cents);
+    // What the person typed before an update wins over what the URL carries.
+    let prefill = Prefill {
+        organization: typed.organization.or(organization),
+        amount: amount_cents.and_then(|cents| config.limits.check(cents).ok()),
+        amount_text: typed.amount_text,
+    };
     EitherOf3::C(view! { <CheckoutForm config platform prefill cancelled /> })
 }
 
-/// In place of a form that would fail later: which attribute is wrong, and what it must hold.
-fn config_error(error: &ConfigError) -> impl IntoView + use<> {
-    let (attribute, expected) = (error.attribute, error.expected);
+/// In place of a form that would fail later: which option is wrong, and what it must hold.
+/// In English: the words are for the page's developer, and a wrong option may be the locale.
+fn config_error(error: &Misconfigured) -> impl IntoView + use<> {
+    let (attribute, expected) = (error.attribute.clone(), error.expected);
     view! {
-        <p class="cc-config-error" role="alert">
+        <p class="cc-config-error" part="config-error" role="alert">
             "This checkout is not set up correctly: " {attribute} " " {expected} "."
         </p>
-    }
-}
-
-/// A link may prefill the editable fields, never lock them; amounts outside the limits are
-/// left out rather than shown as an error nobody typed.
-fn prefill(
-    config: &WidgetConfig,
-    organization: Option<String>,
-    amount_cents: Option<u64>,
-) -> Prefill {
-    Prefill {
-        organization,
-        amount: amount_cents
-            .and_then(|cents| config.limits.check(cents).ok())
-            .map(closient_checkout_core::AmountCents::to_input_string),
     }
 }

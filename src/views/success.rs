@@ -3,18 +3,18 @@
 
 use crate::{
     browser::{
-        money_format::MoneyFormat,
         platform::Platform,
         timer::{Wake, wait},
     },
     config::WidgetConfig,
     flow::attempt::SavedAttempt,
+    views::{spawn_owned, text::Text},
 };
 use closient_checkout_core::{
     AmountCents, CheckoutSessionId, CreditWatch, Money, OrganizationId, SessionIdError,
     strip_widget_params,
 };
-use leptos::{either::Either, prelude::*, task::spawn_local};
+use leptos::{either::Either, prelude::*};
 
 /// What the balance shows so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,25 +74,21 @@ pub fn SuccessView(
     session: Result<CheckoutSessionId, SessionIdError>,
     attempt: Option<SavedAttempt>,
 ) -> impl IntoView {
-    let money =
-        StoredValue::new_local(MoneyFormat::new(config.locale.as_deref(), &config.currency));
-    let format = move |cents: i64| money.with_value(|m| m.format(Money::from_cents(cents)));
+    let text = Text::new(&config);
+    let format = move |cents: i64| text.money(Money::from_cents(cents));
     let form_url = strip_widget_params(&(platform.page_url)());
     let links = view! {
         <p class="cc-links">
-            <a href=form_url>"Add more funds"</a>
-            {config.return_url.clone().map(|url| view! { " " <a href=url>"Back to dashboard"</a> })}
+            <a href=form_url>{text.get("links.more")}</a>
+            {config.return_url.clone().map(|url| view! { " " <a href=url>{text.get("links.back")}</a> })}
         </p>
     };
     // `Either` rather than `into_any()`: the type-erased view costs the wasm several KB.
     let Ok(session) = session else {
         return Either::Left(view! {
-            <section class="cc-result" aria-labelledby="cc-result-title">
-                <h2 id="cc-result-title">"We could not confirm a payment"</h2>
-                <p>
-                    "This page expects a link back from the checkout page, and this one is incomplete. "
-                    "If you did pay, your balance will show it within a minute."
-                </p>
+            <section class="cc-result" part="result" aria-labelledby="cc-result-title">
+                <h2 id="cc-result-title">{text.get("success.unconfirmed.title")}</h2>
+                <p>{text.get("success.unconfirmed.body")}</p>
                 {links}
             </section>
         });
@@ -100,6 +96,7 @@ pub fn SuccessView(
     let payment = Payment::find(&config, &session, attempt);
     let credit = RwSignal::new(Credit::Waiting { current: None });
 
+    let owner = Owner::current().unwrap_or_default();
     let poll = {
         let payment = payment.clone();
         move || {
@@ -107,7 +104,7 @@ pub fn SuccessView(
                 return;
             };
             let (config, platform) = (config.clone(), platform.clone());
-            spawn_local(async move {
+            spawn_owned(&owner, async move {
                 let mut watch = payment
                     .amount
                     .map(|amount| CreditWatch::new(payment.baseline, amount));
@@ -123,6 +120,9 @@ pub fn SuccessView(
                         credit.set(Credit::Credited {
                             balance: balance.cents(),
                         });
+                        if let Some(amount) = payment.amount {
+                            platform.events.credited(amount.cents(), balance.cents());
+                        }
                         return;
                     }
                     credit.set(Credit::Waiting { current });
@@ -143,44 +143,32 @@ pub fn SuccessView(
         .is_some_and(|p| p.baseline.is_some() && p.amount.is_some());
     let status = move || match credit.get() {
         Credit::Credited { balance } => {
-            format!(
-                "Your balance has been credited. New balance: {}.",
-                format(balance)
-            )
+            text.fill("success.credited", &[("balance", &format(balance))])
         }
         Credit::Waiting { current } if has_evidence => {
-            let crediting = format!(
-                "Crediting {} to your balance\u{2026}",
-                amount_text.clone().unwrap_or_default()
+            let crediting = text.fill(
+                "success.crediting",
+                &[("amount", amount_text.as_deref().unwrap_or_default())],
             );
             match current {
-                Some(cents) => format!("{crediting} Current balance: {}.", format(cents)),
+                Some(cents) => {
+                    let current = text.fill("success.current", &[("balance", &format(cents))]);
+                    format!("{crediting} {current}")
+                }
                 None => crediting,
             }
         }
         Credit::NotYet {
             current: Some(cents),
-        } if has_evidence => format!(
-            "Your payment went through, but the new balance has not shown up yet (current balance: \
-             {}). It usually takes a few seconds; check again in a moment.",
-            format(cents)
-        ),
+        } if has_evidence => text.fill("success.not_yet", &[("balance", &format(cents))]),
         Credit::Waiting {
             current: Some(cents),
         }
         | Credit::NotYet {
             current: Some(cents),
-        } => {
-            format!(
-                "Current balance: {}. Crediting can take a moment.",
-                format(cents)
-            )
-        }
-        Credit::Waiting { current: None } => "Checking your balance\u{2026}".to_owned(),
-        Credit::NotYet { current: None } => {
-            "Your balance could not be read just now. It will show the payment within a minute."
-                .to_owned()
-        }
+        } => text.fill("success.takes_a_moment", &[("balance", &format(cents))]),
+        Credit::Waiting { current: None } => text.get("success.checking"),
+        Credit::NotYet { current: None } => text.get("success.unreadable"),
     };
     let can_refresh = payment.is_some();
     // One round of polls at a time: a refresh is offered only once a round has ended, and it
@@ -191,16 +179,22 @@ pub fn SuccessView(
             poll.with_value(|poll| poll());
         }
     };
+    // The session id sits in its own element inside the sentence, wherever a language puts it.
+    let thanks = text.get("success.session");
+    let (before, after) = thanks.split_once("{session}").unwrap_or((&thanks, ""));
+    let (before, after) = (before.to_owned(), after.to_owned());
     Either::Right(view! {
-        <section class="cc-result" aria-labelledby="cc-result-title">
-            <h2 id="cc-result-title">"Payment received"</h2>
-            <p>"Thank you. You are back from checkout session " <code>{session.to_string()}</code> "."</p>
-            <p class="cc-status" role="status" aria-live="polite">
+        <section class="cc-result" part="result" aria-labelledby="cc-result-title">
+            <h2 id="cc-result-title">{text.get("success.title")}</h2>
+            <p>{before} <code>{session.to_string()}</code> {after}</p>
+            <p class="cc-status" part="status" role="status" aria-live="polite">
                 {move || can_refresh.then(&status)}
-                {(!can_refresh).then_some("Your balance will show the payment within a minute.")}
+                {(!can_refresh).then(|| text.get("success.later"))}
             </p>
             {move || (can_refresh && matches!(credit.get(), Credit::NotYet { .. })).then(|| view! {
-                <button type="button" class="cc-submit" on:click=refresh>"Refresh balance"</button>
+                <button type="button" class="cc-submit" part="submit" on:click=refresh>
+                    {text.get("success.refresh")}
+                </button>
             })}
             {links}
         </section>

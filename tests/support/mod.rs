@@ -7,6 +7,7 @@
 use closient_checkout::{
     CheckoutForm, Platform, Prefill, WidgetConfig,
     browser::{
+        events::Events,
         navigation::{NavigationBlocked, Navigator},
         transport::{HttpReply, LocalFuture, Transport, TransportError},
     },
@@ -180,6 +181,7 @@ pub fn mount_view(
         random: || 1.0,
         page_url,
         poll_delays_ms: vec![0, 20, 20, 20, 20, 20, 20, 20],
+        events: Events::none(),
     };
     let handle = leptos::mount::mount_to(root.clone(), move || build(platform));
     Widget {

@@ -1,10 +1,14 @@
 //! The balance of the organization in the form: looked up whenever the field comes to hold a
 //! new valid id, and shown under it. The same figure is saved as the success view's baseline.
 
-use super::state::{FormSettings, FormState};
-use crate::{browser::platform::Platform, config::WidgetConfig};
+use super::state::FormState;
+use crate::{
+    browser::platform::Platform,
+    config::WidgetConfig,
+    views::{spawn_owned, text::Text},
+};
 use closient_checkout_core::OrganizationId;
-use leptos::{prelude::*, task::spawn_local};
+use leptos::prelude::*;
 use std::{cell::RefCell, rc::Rc};
 
 /// Looks the balance up for what the field holds now, unless it is the id looked up last or
@@ -15,6 +19,7 @@ pub fn lookup(
     platform: &Platform,
 ) -> impl Fn() + Clone + 'static {
     let (config, platform) = (config.clone(), platform.clone());
+    let owner = Owner::current().unwrap_or_default();
     let last = Rc::new(RefCell::new(None::<OrganizationId>));
     move || {
         let id = state.with_untracked(FormState::organization_id).ok();
@@ -26,7 +31,7 @@ pub fn lookup(
             return;
         }
         let (config, platform) = (config.clone(), platform.clone());
-        spawn_local(async move {
+        spawn_owned(&owner, async move {
             let fetched = platform.balance(&config, &new).await;
             // A slow answer for an id that is no longer in the field is dropped.
             if state
@@ -40,7 +45,7 @@ pub fn lookup(
 }
 
 /// "Current balance: $150.00", while the field holds the id the balance is for.
-pub fn line(state: RwSignal<FormState>, settings: FormSettings) -> impl IntoView {
+pub fn line(state: RwSignal<FormState>, text: Text) -> impl IntoView {
     move || {
         let shown = state.with(|s| {
             s.balance
@@ -49,7 +54,9 @@ pub fn line(state: RwSignal<FormState>, settings: FormSettings) -> impl IntoView
         });
         shown.map(|(_, money)| {
             view! {
-                <p class="cc-balance">"Current balance: " <strong>{settings.format(money)}</strong></p>
+                <p class="cc-balance" part="balance">
+                    {text.get("form.balance")} " " <strong>{text.money(money)}</strong>
+                </p>
             }
         })
     }

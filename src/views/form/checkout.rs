@@ -1,6 +1,7 @@
-//! Leaving for the hosted checkout page: the attempt is saved for the way back, then the top
-//! window goes to the URL exactly as received. In a frame that does not let go, the person gets
-//! the link instead (`framed`).
+//! Leaving for the hosted checkout page: the attempt is saved for the way back, the embedding
+//! page may take the URL over (a cancelled `redirect` event), and otherwise the top window goes
+//! to the URL exactly as received. In a frame that does not let go, the person gets the link
+//! instead (`framed`).
 
 use super::state::FormState;
 use crate::{
@@ -8,6 +9,7 @@ use crate::{
         platform::{Platform, now_ms},
         timer::Timeout,
     },
+    config::WidgetConfig,
     flow::{attempt::SavedAttempt, submit::Phase},
 };
 use closient_checkout_core::{CheckoutRequest, session_id_in_url};
@@ -16,12 +18,17 @@ use leptos::prelude::*;
 /// How long a framed page waits for the top window to leave before offering the link.
 const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
 
+/// The embedding page opens the checkout URL itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakenOver;
+
 pub fn leave(
     state: RwSignal<FormState>,
+    config: &WidgetConfig,
     platform: &Platform,
     url: String,
     request: &CheckoutRequest,
-) {
+) -> Result<(), TakenOver> {
     let baseline = state.with_untracked(|s| {
         s.balance
             .as_ref()
@@ -35,19 +42,25 @@ pub fn leave(
         baseline_cents: baseline,
         session_id: session_id_in_url(&url).map(|id| id.to_string()),
     }
-    .save();
+    .save(&config.name);
     let set_phase = move |phase| state.update(|s| s.phase = phase);
+    if !platform.events.redirect(&url) {
+        set_phase(Phase::Idle { notice: None });
+        return Err(TakenOver);
+    }
     set_phase(Phase::Redirecting);
     if platform.navigator.navigate(&url).is_err() {
         set_phase(Phase::Blocked { url });
     } else if platform.navigator.is_framed() {
         // A cross-origin frame's top navigation can be dropped silently once the click's
         // activation has expired: if this page is still here, offer the link.
+        // `try_`: the widget may have been unmounted by then.
         let fallback = Timeout::start(FRAMED_NAVIGATION_GRACE_MS, move || {
-            if state.with_untracked(|s| s.phase == Phase::Redirecting) {
-                set_phase(Phase::Blocked { url });
+            if state.try_with_untracked(|s| s.phase == Phase::Redirecting) == Some(true) {
+                state.try_update(|s| s.phase = Phase::Blocked { url });
             }
         });
         std::mem::forget(fallback);
     }
+    Ok(())
 }

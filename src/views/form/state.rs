@@ -2,11 +2,13 @@
 //! signal. Each signal type costs the bundle about 0.6 KB of gzip, and re-rendering this small
 //! form on any change is cheap.
 
-use crate::{browser::money_format::MoneyFormat, flow::submit::Phase, views::messages};
+use crate::{
+    flow::submit::Phase,
+    views::{messages, text::Text},
+};
 use closient_checkout_core::{
     AmountCents, AmountError, AmountLimits, Money, OrganizationId, OrganizationIdError,
 };
-use leptos::prelude::*;
 
 #[derive(Debug, Clone)]
 pub struct FormState {
@@ -41,14 +43,7 @@ pub struct FormSettings {
     pub limits: AmountLimits,
     /// The embedding page set the organization: it is read-only and never wrong.
     pub fixed_organization: bool,
-    pub money: StoredValue<MoneyFormat, LocalStorage>,
-}
-
-impl FormSettings {
-    /// Money for display, in the configured locale and currency.
-    pub fn format(&self, money: Money) -> String {
-        self.money.with_value(|m| m.format(money))
-    }
+    pub text: Text,
 }
 
 impl FormState {
@@ -71,7 +66,11 @@ impl FormState {
     }
 
     pub fn amount_cents(&self, settings: &FormSettings) -> Result<AmountCents, AmountError> {
-        AmountCents::parse(&self.amount.text, &settings.limits)
+        AmountCents::parse_with(
+            &self.amount.text,
+            &settings.limits,
+            settings.text.separators(),
+        )
     }
 
     /// The message a field shows now: its own problem once touched, else the server's word.
@@ -82,19 +81,21 @@ impl FormState {
             FormField::Organization => match self.organization_id() {
                 // An untouched empty field is not an error yet, nor does the server's word apply.
                 Err(OrganizationIdError::Empty) if !field.touched => return None,
-                parsed => parsed.err().map(|e| messages::organization_error(&e)),
+                parsed => parsed
+                    .err()
+                    .map(|e| messages::organization_error(&e, settings.text)),
             },
             FormField::Amount => self
                 .amount_cents(settings)
                 .err()
-                .map(|e| messages::amount_error(&e, &|money| settings.format(money))),
+                .map(|e| messages::amount_error(&e, settings.text)),
         };
         match own {
             Some(message) if field.touched => Some(message),
             _ => field
                 .server_error
                 .as_deref()
-                .map(messages::server_field_error),
+                .map(|message| messages::server_field_error(message, settings.text)),
         }
     }
 }

@@ -43,9 +43,10 @@ pub fn text_field(
     let described = (hint_id.clone(), format!("{hint_id} {error_id}"));
     let error = move || state.with(|s| s.error(which, &settings));
     view! {
-        <label for=id.clone()>{label}</label>
+        <label for=id.clone() part="label">{label}</label>
         <input
             id=id
+            part="input"
             name=name
             type="text"
             inputmode=inputmode
@@ -70,7 +71,7 @@ pub fn text_field(
                 }
             }
         />
-        <p class="cc-hint" id=hint_id>{hint}</p>
-        <p class="cc-error" id=error_id>{error}</p>
+        <p class="cc-hint" part="hint" id=hint_id>{hint}</p>
+        <p class="cc-error" part="error" id=error_id>{error}</p>
     }
 }
