@@ -17,7 +17,7 @@ use crate::{
         outcome::{Problem, Refusal},
         submit::{Phase, attempt_checkout},
     },
-    views::{messages, spawn_owned, text::Text},
+    views::{ViewTasks, messages, text::Text},
 };
 use closient_checkout_core::{AmountCents, CheckoutRequest, field, return_urls};
 use leptos::prelude::*;
@@ -117,7 +117,7 @@ pub fn CheckoutForm(
     };
     on_cleanup(move || pageshow.remove());
 
-    let owner = Owner::current().unwrap_or_default();
+    let tasks = ViewTasks::current();
     let run = {
         let (config, platform, in_flight, wake) = (
             config.clone(),
@@ -132,7 +132,7 @@ pub fn CheckoutForm(
                 in_flight.clone(),
                 wake.clone(),
             );
-            spawn_owned(&owner, async move {
+            tasks.spawn(async move {
                 match attempt_checkout(&config, &platform, &request, set_phase, &wake).await {
                     Ok(url) => {
                         if checkout::leave(state, &config, &platform, url, &request).is_err() {

@@ -16,11 +16,35 @@ use form::{CheckoutForm, Prefill};
 use leptos::{either::EitherOf3, prelude::*};
 use success::SuccessView;
 
-/// Runs `task` until it ends or the view that `owner` belongs to is unmounted, whichever comes
-/// first, so an unmounted widget sends no more requests and leaves no timer behind. Event
-/// handlers run outside any owner, hence the explicit one.
-pub fn spawn_owned(owner: &Owner, task: impl Future<Output = ()> + 'static) {
-    owner.with(|| leptos::task::spawn_local_scoped_with_cancellation(task));
+/// Starts the async work of one view (requests, waits), each task running until it ends or
+/// the view is unmounted, whichever comes first: an unmounted widget sends no more requests and
+/// leaves no timer behind. Event handlers run outside any owner, so the view's is kept, and
+/// weakly: a strong one held by the view's own closures would keep it from ever cleaning up.
+#[derive(Clone)]
+pub struct ViewTasks(Option<WeakOwner>);
+
+impl std::fmt::Debug for ViewTasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ViewTasks").finish_non_exhaustive()
+    }
+}
+
+impl ViewTasks {
+    /// The tasks of the view being built now.
+    pub fn current() -> Self {
+        Self(Owner::current().map(|owner| owner.downgrade()))
+    }
+
+    pub fn spawn(&self, task: impl Future<Output = ()> + 'static) {
+        let Some(owner) = self.0.as_ref().and_then(WeakOwner::upgrade) else {
+            return;
+        };
+        let (abort, registration) = futures_util::future::AbortHandle::new_pair();
+        owner.with(|| on_cleanup(move || abort.abort()));
+        leptos::task::spawn_local(async move {
+            let _ = futures_util::future::Abortable::new(task, registration).await;
+        });
+    }
 }
 
 /// An option the page set that cannot be used, as the page spelled it, and what it must hold.

@@ -8,7 +8,7 @@ use crate::{
     },
     config::WidgetConfig,
     flow::attempt::SavedAttempt,
-    views::{spawn_owned, text::Text},
+    views::{ViewTasks, text::Text},
 };
 use closient_checkout_core::{
     AmountCents, CheckoutSessionId, CreditWatch, Money, OrganizationId, SessionIdError,
@@ -96,7 +96,7 @@ pub fn SuccessView(
     let payment = Payment::find(&config, &session, attempt);
     let credit = RwSignal::new(Credit::Waiting { current: None });
 
-    let owner = Owner::current().unwrap_or_default();
+    let tasks = ViewTasks::current();
     let poll = {
         let payment = payment.clone();
         move || {
@@ -104,7 +104,7 @@ pub fn SuccessView(
                 return;
             };
             let (config, platform) = (config.clone(), platform.clone());
-            spawn_owned(&owner, async move {
+            tasks.spawn(async move {
                 let mut watch = payment
                     .amount
                     .map(|amount| CreditWatch::new(payment.baseline, amount));

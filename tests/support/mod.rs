@@ -142,11 +142,25 @@ impl Navigator for RecordingNavigator {
     }
 }
 
-pub struct Widget {
+/// What a person sees of one rendered widget, found by label and by button text.
+pub struct Screen {
     pub root: HtmlElement,
+}
+
+/// A view mounted with the test doubles.
+pub struct Widget {
+    pub screen: Screen,
     pub transport: Rc<ScriptedTransport>,
     pub navigator: Rc<RecordingNavigator>,
     _handle: Box<dyn std::any::Any>,
+}
+
+impl std::ops::Deref for Widget {
+    type Target = Screen;
+
+    fn deref(&self) -> &Screen {
+        &self.screen
+    }
 }
 
 /// Mounts the real form into a fresh element, with fast backoff so retries finish quickly.
@@ -185,7 +199,7 @@ pub fn mount_view(
     };
     let handle = leptos::mount::mount_to(root.clone(), move || build(platform));
     Widget {
-        root,
+        screen: Screen { root },
         transport,
         navigator,
         _handle: Box::new(handle),
@@ -213,7 +227,7 @@ pub fn page_url() -> String {
     "https://dashboard.example/billing?tab=funds&checkout=cancel".to_owned()
 }
 
-impl Widget {
+impl Screen {
     /// The form control whose `<label>` text starts with `label`.
     pub fn field(&self, label: &str) -> HtmlInputElement {
         let labels = self.root.query_selector_all("label").expect("query");
@@ -291,6 +305,12 @@ impl Widget {
             .unchecked_into()
     }
 
+    pub fn text(&self) -> String {
+        self.root.text_content().unwrap_or_default()
+    }
+}
+
+impl Widget {
     pub fn visited(&self) -> Vec<String> {
         self.navigator.visited.borrow().clone()
     }

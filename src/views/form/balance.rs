@@ -5,7 +5,7 @@ use super::state::FormState;
 use crate::{
     browser::platform::Platform,
     config::WidgetConfig,
-    views::{spawn_owned, text::Text},
+    views::{ViewTasks, text::Text},
 };
 use closient_checkout_core::OrganizationId;
 use leptos::prelude::*;
@@ -19,7 +19,7 @@ pub fn lookup(
     platform: &Platform,
 ) -> impl Fn() + Clone + 'static {
     let (config, platform) = (config.clone(), platform.clone());
-    let owner = Owner::current().unwrap_or_default();
+    let tasks = ViewTasks::current();
     let last = Rc::new(RefCell::new(None::<OrganizationId>));
     move || {
         let id = state.with_untracked(FormState::organization_id).ok();
@@ -31,7 +31,7 @@ pub fn lookup(
             return;
         }
         let (config, platform) = (config.clone(), platform.clone());
-        spawn_owned(&owner, async move {
+        tasks.spawn(async move {
             let fetched = platform.balance(&config, &new).await;
             // A slow answer for an id that is no longer in the field is dropped.
             if state
