@@ -23,10 +23,8 @@ pub struct Files<'a> {
 /// (its dist step), and fails, naming its step, when a pattern it relies on matches nothing:
 /// a new wasm-bindgen cannot change the loader unnoticed.
 pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
-    let step = |name: &'static str| move |e: String| format!("dist, {name}: {e}");
     let before = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
-    shorten_names(tools, files).map_err(step("shortening the wasm's names"))?;
-    minify_loader(tools, files.js).map_err(step("minifying the loader"))?;
+    code(tools, "dist", files.wasm, files.js)?;
     let after = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
 
     let mut index = fs::read_to_string(files.index)
@@ -43,6 +41,14 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
     write(files.index, index.as_bytes())
 }
 
+/// The rewrites of a wasm module and its loader, which no page pins by integrity (the npm
+/// package's); `build` names the build in the error of a failing step.
+pub fn code(tools: &Tools, build: &str, wasm: &Path, js: &Path) -> Result<()> {
+    let step = |name: &'static str| move |e: String| format!("{build}, {name}: {e}");
+    shorten_names(tools, wasm, js).map_err(step("shortening the wasm's names"))?;
+    minify_loader(tools, js).map_err(step("minifying the loader"))
+}
+
 /// wasm-bindgen names every import and export after its Rust path and a hash, once in the wasm
 /// and again in the loader: 2 to 3 KB of gzip that compresses badly. binaryen renames them to
 /// a letter or two and prints the mapping, which is applied to the loader here.
@@ -51,10 +57,10 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
 /// optimizes further than Trunk's `-Oz`: restructuring the control flow
 /// (`--flatten --rereloop`) before two more `-Oz` rounds saves about 1 KB of gzip, and the
 /// producers and target-features sections are only metadata.
-fn shorten_names(tools: &Tools, files: &Files<'_>) -> Result<()> {
-    let wasm = utf8(files.wasm)?;
-    let loader = fs::read_to_string(files.js)
-        .map_err(|e| format!("cannot read {}: {e}", files.js.display()))?;
+fn shorten_names(tools: &Tools, wasm_file: &Path, js: &Path) -> Result<()> {
+    let wasm = utf8(wasm_file)?;
+    let loader =
+        fs::read_to_string(js).map_err(|e| format!("cannot read {}: {e}", js.display()))?;
     let stripped = dead_classes::strip(&loader)
         .map_err(|e| format!("dropping the loader's dead classes: {e}"))?;
     let remove_dead = format!("--pass-arg=remove-exports@{}", stripped.exports.join(","));
@@ -76,14 +82,14 @@ fn shorten_names(tools: &Tools, files: &Files<'_>) -> Result<()> {
     let printed = tools.output("wasm-opt", &args)?;
     let mapping = Mapping::parse(&printed)?;
     // Every import module becomes one short name, which the mapping does not print.
-    let new_modules = import_modules(&read(files.wasm)?)?;
+    let new_modules = import_modules(&read(wasm_file)?)?;
     let [new_module] = new_modules.iter().collect::<Vec<_>>()[..] else {
         return Err(format!(
             "expected one import module after renaming, found {new_modules:?}"
         ));
     };
     let loader = mapping.apply(&stripped.loader, new_module)?;
-    write(files.js, loader.as_bytes())
+    write(js, loader.as_bytes())
 }
 
 /// binaryen's mapping: imports as `[module, old, new]`, exports as `[old, new]`.
@@ -283,8 +289,8 @@ impl Reader<'_> {
     }
 }
 
-/// Minifies wasm-bindgen's JS loader in place.
-fn minify_loader(tools: &Tools, js: &Path) -> Result<()> {
+/// Minifies a JS module in place: wasm-bindgen's loader, or the npm package's entries.
+pub(super) fn minify_loader(tools: &Tools, js: &Path) -> Result<()> {
     // Written outside dist/, which must hold exactly one .js file.
     let minified = crate::repo_root().join("target").join("loader.min.js");
     tools.run(

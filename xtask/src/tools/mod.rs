@@ -102,9 +102,11 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
         tally.cargo_tool(&cache, &CargoTool::wasm_bindgen()?)?,
     ];
     match needs {
-        Needs::BuildAndTest => dirs.push(tally.cargo_tool(&cache, &CargoTool::wasm_pack())?),
+        // The release build writes the npm package with wasm-pack too.
+        Needs::Build | Needs::BuildAndTest => {
+            dirs.push(tally.cargo_tool(&cache, &CargoTool::wasm_pack())?);
+        }
         Needs::Size => dirs.push(tally.cargo_tool(&cache, &CargoTool::twiggy())?),
-        Needs::Build => {}
     }
     dirs.push(tally.npm_tool(&cache, &BINARYEN)?);
     dirs.push(tally.npm_tool(&cache, &TERSER)?);

@@ -1,0 +1,42 @@
+// The package's entry: `mount(element, options)` renders a Closient Checkout widget into any
+// element. The widget is WebAssembly; this file loads it once, however many widgets mount.
+// It defines no global, and nothing here runs before `mount` or `preload` is called, so the
+// module can be imported on a server (no browser global is touched at import).
+
+import init, { mount as mountInWasm } from './closient_checkout.js';
+
+/** The one instantiation of the wasm, shared by every widget and by the custom element. */
+let loading;
+
+/**
+ * Starts loading the widget's code now, and resolves when it is ready. `mount` and the
+ * `<closient-checkout>` element call it themselves; call it early to save the wait later.
+ * A failed load (a network error) is forgotten, so the next call tries again.
+ * @returns {Promise<void>}
+ */
+export function preload() {
+  if (!loading) {
+    // Next to this file, wherever it is served from; bundlers (Vite, webpack, Rollup) see
+    // this pattern and copy the wasm with the JS.
+    const wasm = new URL('./closient_checkout_bg.wasm', import.meta.url);
+    loading = init({ module_or_path: wasm }).then(
+      () => undefined,
+      (error) => {
+        loading = undefined;
+        throw error;
+      },
+    );
+  }
+  return loading;
+}
+
+/**
+ * Renders the widget into `element` (any element: the widget adds one `<div>` child with its
+ * own shadow root). Rejects with a `TypeError` naming the option, for an unknown option or a
+ * value of the wrong kind, before anything is shown.
+ * The options and the handle are described in index.d.ts.
+ */
+export async function mount(element, options = {}) {
+  await preload();
+  return mountInWasm(element, options);
+}

@@ -1,0 +1,284 @@
+//! The npm package in `target/npm/`: the widget's lib built by wasm-pack for the web, its wasm
+//! and loader shrunk as `dist/`'s are, the hand-written entries, types and `package.json` of
+//! `npm/`, and the precompressed twins of the code.
+
+use super::{ServedCode, Sizes, compress, print_sizes, shrink};
+use crate::tools::Tools;
+use crate::{Result, repo_root};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// What wasm-pack writes, by the names `npm/index.js` and `npm/element.js` import.
+const LOADER: &str = "closient_checkout.js";
+const WASM: &str = "closient_checkout_bg.wasm";
+/// Copied from `npm/`; the entries are then minified (a page loads them), the types and the
+/// README stay as written.
+const HAND_WRITTEN: [&str; 5] = [
+    "index.js",
+    "element.js",
+    "index.d.ts",
+    "element.d.ts",
+    "README.md",
+];
+const ENTRIES: [&str; 2] = ["index.js", "element.js"];
+/// The code a page loads from the package, each file with its twins: the wasm, its loader
+/// and the two entries (a page that only mounts skips `element.js`; the gate counts it).
+const CODE: [&str; 4] = [WASM, LOADER, "index.js", "element.js"];
+/// wasm-pack's own output folder, which also gets files of its own that the package replaces.
+const WASM_PACK_OUT: &str = "target/npm-wasm-pack";
+
+/// `target/npm/`.
+pub fn dir() -> PathBuf {
+    repo_root().join("target").join("npm")
+}
+
+/// Builds `target/npm/` and prints its sizes.
+pub fn build(tools: &Tools) -> Result<()> {
+    let root = repo_root();
+    let out = dir();
+    let staging = root.join(WASM_PACK_OUT);
+    for stale in [&staging, &out] {
+        if stale.exists() {
+            fs::remove_dir_all(stale)
+                .map_err(|e| format!("cannot remove {}: {e}", stale.display()))?;
+        }
+    }
+    // `--mode no-install`: wasm-pack uses the bootstrapped wasm-bindgen (version-checked) and
+    // downloads nothing. `--no-opt`: the pinned wasm-opt runs below instead. `-p` after `--`
+    // goes to cargo: in the workspace root it would otherwise build every default member.
+    tools.run(
+        "wasm-pack",
+        &[
+            "build",
+            "--target",
+            "web",
+            "--profile",
+            "wasm-release",
+            "--mode",
+            "no-install",
+            "--no-typescript",
+            "--no-pack",
+            "--no-gitignore",
+            "--no-opt",
+            "--out-dir",
+            WASM_PACK_OUT,
+            "--out-name",
+            "closient_checkout",
+            ".",
+            "--",
+            "-p",
+            "closient-checkout",
+        ],
+    )?;
+
+    fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    for file in [LOADER, WASM] {
+        copy(&staging.join(file), &out.join(file))?;
+    }
+    let (wasm, loader) = (out.join(WASM), out.join(LOADER));
+    // What Trunk's `data-wasm-opt="z"` does for dist/, before the rewrites dist/ gets too.
+    tools.run("wasm-opt", &[utf8(&wasm)?, "-Oz", "--output", utf8(&wasm)?])?;
+    shrink::code(tools, "npm package", &wasm, &loader)?;
+    for file in HAND_WRITTEN {
+        copy(&root.join("npm").join(file), &out.join(file))?;
+    }
+    for entry in ENTRIES {
+        shrink::minify_loader(tools, &out.join(entry))
+            .map_err(|e| format!("npm package, minifying {entry}: {e}"))?;
+    }
+    let template = read(&root.join("npm").join("package.json"))?;
+    let manifest = package_json(&template, &Crate::read(tools)?)?;
+    write(&out.join("package.json"), &manifest)?;
+    check_files(&out, &manifest)?;
+
+    let mut rows = Vec::new();
+    for file in CODE {
+        rows.push((file.to_owned(), compress::precompress(&out.join(file))?));
+    }
+    print_sizes("target/npm/", &rows);
+    println!("npm package: {}", served_code(&out)?.verdict());
+    Ok(())
+}
+
+/// The package's code as its precompressed twins stand in `dir`.
+pub fn served_code(dir: &Path) -> Result<ServedCode> {
+    let wasm = compress::served(&dir.join(WASM))?;
+    let mut js = Sizes::default();
+    for file in &CODE[1..] {
+        js = js + compress::served(&dir.join(file))?;
+    }
+    Ok(ServedCode {
+        wasm,
+        js,
+        sizes: wasm + js,
+    })
+}
+
+/// The widget crate's fields that the package repeats.
+#[derive(Debug)]
+struct Crate {
+    version: String,
+    license: String,
+    description: String,
+}
+
+impl Crate {
+    fn read(tools: &Tools) -> Result<Self> {
+        let printed = tools.output(
+            "cargo",
+            &[
+                "metadata",
+                "--no-deps",
+                "--format-version",
+                "1",
+                "--offline",
+            ],
+        )?;
+        let json: serde_json::Value = serde_json::from_str(&printed)
+            .map_err(|e| format!("cannot read cargo metadata: {e}"))?;
+        let package = json
+            .get("packages")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|packages| {
+                packages
+                    .iter()
+                    .find(|package| package["name"] == "closient-checkout")
+            })
+            .ok_or("cargo metadata lists no closient-checkout package")?;
+        let field = |name: &str| {
+            package[name]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or(format!("the closient-checkout package has no {name}"))
+        };
+        Ok(Self {
+            version: field("version")?,
+            license: field("license")?,
+            description: field("description")?,
+        })
+    }
+}
+
+/// `npm/package.json` with the crate's version, license and description in place of its
+/// `CRATE_...` placeholders; each placeholder must be there exactly once.
+fn package_json(template: &str, krate: &Crate) -> Result<String> {
+    let mut manifest = template.to_owned();
+    for (placeholder, value) in [
+        ("CRATE_VERSION", &krate.version),
+        ("CRATE_LICENSE", &krate.license),
+        ("CRATE_DESCRIPTION", &krate.description),
+    ] {
+        let quoted = format!("\"{placeholder}\"");
+        if manifest.matches(&quoted).count() != 1 {
+            return Err(format!(
+                "npm/package.json must hold {quoted} exactly once, as a value"
+            ));
+        }
+        let value = serde_json::Value::String(value.clone()).to_string();
+        manifest = manifest.replace(&quoted, &value);
+    }
+    serde_json::from_str::<serde_json::Value>(&manifest)
+        .map_err(|e| format!("npm/package.json is not JSON once filled in: {e}"))?;
+    Ok(manifest)
+}
+
+/// Every file that `files` names without a wildcard exists, and nothing tells npm to leave
+/// files out: wasm-pack writes a `.gitignore` of `*`, with which `npm pack` ships no wasm.
+fn check_files(dir: &Path, manifest: &str) -> Result<()> {
+    let json: serde_json::Value =
+        serde_json::from_str(manifest).map_err(|e| format!("package.json: {e}"))?;
+    let files = json["files"]
+        .as_array()
+        .ok_or("package.json has no `files` list")?;
+    for file in files.iter().filter_map(serde_json::Value::as_str) {
+        if !file.contains('*') && !dir.join(file).is_file() {
+            return Err(format!(
+                "package.json lists {file} in `files`, but target/npm/ has no such file"
+            ));
+        }
+    }
+    for ignore in [".gitignore", ".npmignore"] {
+        if dir.join(ignore).exists() {
+            return Err(format!("target/npm/ must not hold a {ignore}"));
+        }
+    }
+    Ok(())
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    fs::copy(from, to)
+        .map(drop)
+        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
+}
+
+fn read(file: &Path) -> Result<String> {
+    fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
+}
+
+fn write(file: &Path, text: &str) -> Result<()> {
+    fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
+fn utf8(file: &Path) -> Result<&str> {
+    file.to_str()
+        .ok_or_else(|| format!("not a UTF-8 path: {}", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn krate() -> Crate {
+        Crate {
+            version: "0.3.1".to_owned(),
+            license: "MIT OR Apache-2.0".to_owned(),
+            description: "A \"quoted\" widget".to_owned(),
+        }
+    }
+
+    #[test]
+    fn the_committed_template_fills_in_to_a_package_with_both_entries() {
+        let template = read(&repo_root().join("npm").join("package.json")).expect("template");
+        let manifest = package_json(&template, &krate()).expect("fills in");
+        let json: serde_json::Value = serde_json::from_str(&manifest).expect("JSON");
+        assert_eq!(json["name"], "closient-checkout");
+        assert_eq!(json["version"], "0.3.1");
+        assert_eq!(json["license"], "MIT OR Apache-2.0");
+        assert_eq!(json["description"], "A \"quoted\" widget");
+        assert_eq!(json["type"], "module");
+        assert_eq!(json["exports"]["."]["default"], "./index.js");
+        assert_eq!(json["exports"]["./element"]["types"], "./element.d.ts");
+        assert_eq!(json["sideEffects"][0], "./element.js");
+        let files: Vec<&str> = json["files"]
+            .as_array()
+            .expect("files")
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        for file in [WASM, LOADER, "index.js", "element.js", "index.d.ts"] {
+            assert!(files.contains(&file), "`files` lacks {file}");
+        }
+    }
+
+    #[test]
+    fn a_placeholder_missing_or_twice_is_refused() {
+        let once = r#"{"version": "CRATE_VERSION", "license": "CRATE_LICENSE", "description": "CRATE_DESCRIPTION"}"#;
+        assert!(package_json(once, &krate()).is_ok());
+        assert!(package_json(r#"{"version": "CRATE_VERSION"}"#, &krate()).is_err());
+        let twice = once.replace("CRATE_LICENSE", "CRATE_VERSION");
+        assert!(package_json(&twice, &krate()).is_err());
+    }
+
+    #[test]
+    fn files_must_exist_and_no_ignore_file_may_hide_them() {
+        let dir = std::env::temp_dir().join(format!("xtask-npm-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("temp dir");
+        fs::write(dir.join("index.js"), "export {};").expect("write");
+        let manifest = r#"{"files": ["index.js", "*.br"]}"#;
+        assert!(check_files(&dir, manifest).is_ok());
+        assert!(check_files(&dir, r#"{"files": ["index.js", "a_bg.wasm"]}"#).is_err());
+        fs::write(dir.join(".gitignore"), "*").expect("write");
+        assert!(check_files(&dir, manifest).is_err());
+        fs::remove_dir_all(&dir).expect("clean up");
+    }
+}
