@@ -236,6 +236,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Diese Seite darf keine Bezahlung starten. Bitte informieren Sie den Betreiber der Website.",
     ),
     (
+        "problem.unauthenticated",
+        "This page's session has expired; reload it to continue.",
+        "Die Sitzung dieser Seite ist abgelaufen; laden Sie sie neu, um fortzufahren.",
+    ),
+    (
         "problem.rate_limited_for",
         "Too many requests just now. You can try again in {seconds}.",
         "Gerade zu viele Anfragen. Sie können es in {seconds} erneut versuchen.",
@@ -315,6 +320,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "success.unreadable",
         "Your balance could not be read just now. It will show the payment within a minute.",
         "Ihr Guthaben konnte gerade nicht gelesen werden. Die Zahlung erscheint darin innerhalb einer Minute.",
+    ),
+    (
+        "success.not_served",
+        "The payment was received. Your balance will update shortly.",
+        "Die Zahlung ist eingegangen. Ihr Guthaben wird in Kürze aktualisiert.",
     ),
     (
         "success.later",

@@ -317,6 +317,53 @@ async fn a_refused_checkout_is_an_error_event_with_code_status_and_retryable() {
     handle.unmount();
 }
 
+/// An expired tenant token: the person is told, keeps what they typed, the page hears
+/// `UNAUTHENTICATED`, and after `update({ token })` the same click goes through.
+#[wasm_bindgen_test]
+async fn an_expired_token_can_be_replaced_without_a_reload() {
+    let _fetch = FakeFetch::install(&format!(
+        "request.headers.get('authorization') === 'Bearer fresh' ? {} : \
+         new Response('{{\"error\":{{\"code\":\"UNAUTHENTICATED\",\"message\":\"m\",\"status\":401}}}}', {{ status: 401 }})",
+        checkout_answer(STRIPE_URL)
+    ));
+    let host = attached_div();
+    let log = EventLog::on(&host, true);
+    let handle = mount(
+        &host,
+        &format!(r#"{{"organizationId":"{ORGANIZATION}","token":"stale"}}"#),
+    );
+    settle().await;
+    type_into(&screen(&host).field("Custom amount"), "25");
+    screen(&host).submit_button().click();
+    until(1_000, "the error event", || {
+        log.names().contains(&"error".to_owned())
+    })
+    .await;
+    assert_eq!(
+        log.detail("error"),
+        r#"{"code":"UNAUTHENTICATED","status":401,"retryable":false}"#
+    );
+    settle().await;
+    assert!(
+        screen(&host)
+            .status()
+            .contains("This page's session has expired; reload it to continue."),
+        "{}",
+        screen(&host).status()
+    );
+    handle
+        .update(options(r#"{"token":"fresh"}"#))
+        .expect("valid update");
+    settle().await;
+    assert_eq!(screen(&host).field("Custom amount").value(), "25");
+    screen(&host).submit_button().click();
+    until(1_000, "the redirect", || {
+        log.names().contains(&"redirect".to_owned())
+    })
+    .await;
+    handle.unmount();
+}
+
 #[wasm_bindgen_test]
 async fn two_widgets_on_one_page_do_not_interfere() {
     let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));

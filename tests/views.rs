@@ -148,6 +148,33 @@ async fn success_counts_a_rise_by_the_amount_while_campaigns_spend() {
     .await;
 }
 
+/// A proxy with no tenant binding serves no balances (403): the view says the payment came in
+/// and the balance follows, asks once, and never claims a credit it cannot see.
+#[wasm_bindgen_test]
+async fn where_balances_are_not_served_it_says_the_balance_will_follow() {
+    let widget = success(
+        Some(attempt(Some(15_000))),
+        SESSION,
+        vec![error(403, "FORBIDDEN", None), balance("175.00")],
+    );
+    until(1_000, "the answer", || {
+        widget
+            .status()
+            .contains("Your balance will update shortly.")
+    })
+    .await;
+    sleep(100).await;
+    assert_eq!(
+        widget.status(),
+        "The payment was received. Your balance will update shortly."
+    );
+    assert!(!text(&widget).contains("credited"));
+    assert!(
+        !widget.button_texts().iter().any(|b| b == "Refresh balance"),
+        "asking again is no use"
+    );
+}
+
 #[wasm_bindgen_test]
 async fn without_a_baseline_it_never_says_credited() {
     let fixed = closient_checkout_core::OrganizationId::parse(ORGANIZATION).ok();

@@ -10,6 +10,17 @@ use crate::config::WidgetConfig;
 use closient_checkout_core::{Money, OrganizationId, POLL_DELAYS_MS, RetryPolicy};
 use std::rc::Rc;
 
+/// What a balance read came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balance {
+    Known(Money),
+    /// The proxy does not serve balances to this page (no tenant binding): asking again is
+    /// no use.
+    NotServed,
+    /// Not now: no answer, or one that could not be read.
+    Unavailable,
+}
+
 #[derive(Clone)]
 pub struct Platform {
     pub transport: Rc<dyn Transport>,
@@ -41,18 +52,19 @@ impl Platform {
         }
     }
 
-    /// The organization's balance through the proxy, or `None` when it cannot be had now.
-    pub async fn balance(
-        &self,
-        config: &WidgetConfig,
-        organization: &OrganizationId,
-    ) -> Option<Money> {
+    /// The organization's balance through the proxy.
+    pub async fn balance(&self, config: &WidgetConfig, organization: &OrganizationId) -> Balance {
         let url = format!(
             "{}/{organization}",
             config.balance_path.trim_end_matches('/')
         );
-        let reply = self.transport.get_json(&url).await.ok()?;
-        read_balance(&reply).map(|b| b.balance)
+        match self.transport.get_json(&url).await {
+            Ok(reply) if reply.status == 403 => Balance::NotServed,
+            Ok(reply) => {
+                read_balance(&reply).map_or(Balance::Unavailable, |b| Balance::Known(b.balance))
+            }
+            Err(_) => Balance::Unavailable,
+        }
     }
 }
 

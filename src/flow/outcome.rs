@@ -19,6 +19,9 @@ pub enum Problem {
     Fields(Vec<FieldError>),
     Forbidden,
     ForbiddenOrigin,
+    /// The page's tenant token is missing, expired or not accepted: the page must get a new
+    /// one (and may, through `update`), the person cannot fix it.
+    Unauthenticated,
     RateLimited {
         retry_after_secs: Option<u64>,
     },
@@ -105,6 +108,7 @@ impl Refusal {
             Problem::Fields(_) => "VALIDATION_ERROR".to_owned(),
             Problem::Forbidden => "FORBIDDEN".to_owned(),
             Problem::ForbiddenOrigin => "FORBIDDEN_ORIGIN".to_owned(),
+            Problem::Unauthenticated => "UNAUTHENTICATED".to_owned(),
             Problem::RateLimited { .. } => "RATE_LIMITED".to_owned(),
             Problem::Unavailable { code } => code
                 .as_ref()
@@ -146,6 +150,8 @@ fn problem_for(status: u16, error: Option<ApiError>, retry_after_secs: Option<u6
         (429, _) => Problem::RateLimited { retry_after_secs },
         (500..=599, code) => Problem::Unavailable { code },
         (_, Some(ErrorCode::ForbiddenOrigin)) => Problem::ForbiddenOrigin,
+        // The API's own 401 reaches the browser as a 502; a 401 is the proxy's token check.
+        (401, _) => Problem::Unauthenticated,
         (403, Some(ErrorCode::Forbidden)) => Problem::Forbidden,
         (_, Some(ErrorCode::ValidationError)) => match error.and_then(|e| e.details) {
             Some(details) if !details.is_empty() => Problem::Fields(details),
@@ -332,6 +338,22 @@ mod tests {
             (offline.code(), offline.status(), offline.retryable()),
             ("NETWORK_ERROR".to_owned(), 0, true)
         );
+    }
+
+    #[test]
+    fn a_401_is_an_expired_session_whatever_its_body() {
+        for body in [
+            error(ErrorCode::Unknown("UNAUTHENTICATED".into()), 401),
+            ReplyBody::Unreadable,
+        ] {
+            assert_eq!(
+                read(reply(401, body)),
+                failed(
+                    Problem::Unauthenticated,
+                    Some(Failure::Client { status: 401 })
+                )
+            );
+        }
     }
 
     #[test]

@@ -96,6 +96,7 @@ pub fn problem(problem: &Problem, text: Text) -> String {
             text.get("problem.forbidden_origin"),
             Some("FORBIDDEN_ORIGIN"),
         ),
+        Problem::Unauthenticated => (text.get("problem.unauthenticated"), None),
         Problem::RateLimited {
             retry_after_secs: Some(secs),
         } => (

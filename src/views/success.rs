@@ -3,7 +3,7 @@
 
 use crate::{
     browser::{
-        platform::Platform,
+        platform::{Balance, Platform},
         timer::{Wake, wait},
     },
     config::WidgetConfig,
@@ -29,6 +29,8 @@ enum Credit {
     NotYet {
         current: Option<i64>,
     },
+    /// The proxy serves this page no balances, so there will be no evidence to show.
+    NotServed,
 }
 
 /// The payment this page is about, as far as this browser knows it.
@@ -111,9 +113,13 @@ pub fn SuccessView(
                 let mut current = None;
                 for &delay in &platform.poll_delays_ms {
                     wait(delay, &Wake::default()).await;
-                    let Some(balance) = platform.balance(&config, &payment.organization).await
-                    else {
-                        continue;
+                    let balance = match platform.balance(&config, &payment.organization).await {
+                        Balance::Known(balance) => balance,
+                        Balance::NotServed => {
+                            credit.set(Credit::NotServed);
+                            return;
+                        }
+                        Balance::Unavailable => continue,
                     };
                     current = Some(balance.cents());
                     if watch.as_mut().is_some_and(|w| w.observe(balance.cents())) {
@@ -168,6 +174,7 @@ pub fn SuccessView(
             current: Some(cents),
         } => text.fill("success.takes_a_moment", &[("balance", &format(cents))]),
         Credit::Waiting { current: None } => text.get("success.checking"),
+        Credit::NotServed => text.get("success.not_served"),
         Credit::NotYet { current: None } => text.get("success.unreadable"),
     };
     let can_refresh = payment.is_some();

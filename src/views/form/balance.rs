@@ -3,7 +3,7 @@
 
 use super::state::FormState;
 use crate::{
-    browser::platform::Platform,
+    browser::platform::{Balance, Platform},
     config::WidgetConfig,
     views::{ViewTasks, text::Text},
 };
@@ -32,13 +32,15 @@ pub fn lookup(
         }
         let (config, platform) = (config.clone(), platform.clone());
         tasks.spawn(async move {
-            let fetched = platform.balance(&config, &new).await;
+            let Balance::Known(fetched) = platform.balance(&config, &new).await else {
+                return;
+            };
             // A slow answer for an id that is no longer in the field is dropped.
             if state
                 .with_untracked(FormState::organization_id)
                 .is_ok_and(|now| now == new)
             {
-                state.update(|s| s.balance = fetched.map(|money| (new, money)));
+                state.update(|s| s.balance = Some((new, fetched)));
             }
         });
     }
