@@ -5,7 +5,9 @@ import type { CheckoutEventMap } from './index.js';
 export type {
   CheckoutEventMap,
   CreditedDetail,
+  ErrorCode,
   ErrorDetail,
+  InvalidCode,
   InvalidDetail,
   ReadyDetail,
   RedirectDetail,

@@ -61,7 +61,10 @@ export interface CheckoutOptions {
   checkoutOrigins?: readonly string[] | string;
   /** How long the form waits for the proxy, in milliseconds. Default 20,000. Attribute `timeout-ms`. */
   timeoutMs?: number;
-  /** Any visible string, replaced by key. JavaScript only (no attribute). */
+  /**
+   * Any visible string, replaced by key (`"form.title"`, `"form.amount.label"`, ...; `{name}`
+   * placeholders are filled in). JavaScript only (no attribute).
+   */
   messages?: Readonly<Record<string, string>>;
 }
 
@@ -92,12 +95,27 @@ export function preload(): Promise<void>;
 /** `closient-checkout:ready`: the form can be used. */
 export interface ReadyDetail {}
 
+/** Which rule a field breaks; a later version may add codes. */
+export type InvalidCode =
+  | 'EMPTY'
+  | 'LENGTH'
+  | 'INVALID_CHARACTER'
+  | 'WRONG_DECIMAL_MARK'
+  | 'GROUPING'
+  | 'MULTIPLE_DECIMAL_MARKS'
+  | 'TOO_MANY_DECIMALS'
+  | 'SIGN'
+  | 'NO_DIGITS'
+  | 'BELOW_MINIMUM'
+  | 'ABOVE_MAXIMUM'
+  | (string & {});
+
 /** `closient-checkout:invalid`: a submit was refused in the browser; nothing was sent. */
 export interface InvalidDetail {
   /** Which field is wrong. */
   field: 'organizationId' | 'amount';
   /** Which rule it breaks, for your analytics; the widget shows the message itself. */
-  code: string;
+  code: InvalidCode;
 }
 
 /** `closient-checkout:submit`: a valid top-up is being sent to the proxy. */
@@ -115,14 +133,31 @@ export interface RedirectDetail {
   url: string;
 }
 
+/**
+ * What failed: the API's error code as the proxy answered it, or one of the widget's own
+ * (`NETWORK_ERROR`, `TIMEOUT`, `UNTRUSTED_CHECKOUT_URL` for a checkout URL off the allowlist,
+ * `INVALID_OPTION` for a bad attribute of the element, `LOAD_FAILED` when the element could not
+ * load the widget's code). A new API code arrives as it is.
+ */
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'FORBIDDEN'
+  | 'FORBIDDEN_ORIGIN'
+  | 'UNAUTHENTICATED'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'SERVICE_UNAVAILABLE'
+  | 'NETWORK_ERROR'
+  | 'TIMEOUT'
+  | 'UNTRUSTED_CHECKOUT_URL'
+  | 'INVALID_OPTION'
+  | 'LOAD_FAILED'
+  | (string & {});
+
 /** `closient-checkout:error`: something failed; the widget shows it, and says what to do. */
 export interface ErrorDetail {
-  /**
-   * The API's error code (`VALIDATION_ERROR`, `FORBIDDEN`, `RATE_LIMITED`,
-   * `UPSTREAM_UNAVAILABLE`, `UNAUTHENTICATED`, ...), `INVALID_OPTION` for a bad attribute of the
-   * element, or `LOAD_FAILED` when the element could not load the widget's code.
-   */
-  code: string;
+  code: ErrorCode;
   /** The HTTP status, or 0 when there was no answer (network, timeout, configuration). */
   status: number;
   /** Whether trying again can help. */
