@@ -56,35 +56,61 @@ pub fn run() -> Result<()> {
     println!("Open http://{proxy_addr}/");
     println!("Organization id to try: {DEMO_ORGANIZATION}");
     println!(
+        "Example dashboard (the custom element and mount(), with a log of their events): \
+         http://{proxy_addr}/embed.html"
+    );
+    println!(
         "The fake hosted checkout page is at {mock_origin}; Pay credits the balance a few seconds later."
     );
     println!("Press Ctrl-C to stop.");
     servers.wait()
 }
 
+/// The example dashboard's files in `www/`; it loads the npm package from `./npm/`.
+const DASHBOARD: [&str; 3] = ["embed.html", "embed.js", "embed.css"];
+
 /// `dist/` copied with the mock's origin added to the widget's checkout allowlist through its
-/// own option on the mount element (the query string can never set it).
+/// own option on the mount element (the query string can never set it), and beside it the
+/// example dashboard with the npm package (`target/npm/`), allowed the same origin.
 fn demo_site(mock_origin: &str) -> Result<PathBuf> {
-    let dist = repo_root().join("dist");
-    let site = repo_root().join("target").join("demo-site");
+    let root = repo_root();
+    let site = root.join("target").join("demo-site");
     let _ = fs::remove_dir_all(&site);
-    copy_dir(&dist, &site)?;
+    copy_dir(&root.join("dist"), &site)?;
     let index = site.join("index.html");
-    let html =
-        fs::read_to_string(&index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
     let mount = r#"<div id="closient-checkout""#;
-    if !html.contains(mount) {
-        return Err(format!("{} has no {mount}> element", index.display()));
-    }
-    let html = html.replacen(
+    replace_once(
+        &index,
         mount,
         &format!(r#"{mount} data-checkout-origins="https://checkout.stripe.com {mock_origin}""#),
-        1,
-    );
-    fs::write(&index, html).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    )?;
     // The proxy prefers the twins, which still hold the page as built.
     dist::precompress(&index)?;
+
+    copy_dir(&dist::npm::dir(), &site.join("npm"))?;
+    for file in DASHBOARD {
+        let from = root.join("www").join(file);
+        fs::copy(&from, site.join(file))
+            .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+    }
+    let origins = r#"checkout-origins="https://checkout.stripe.com"#;
+    replace_once(
+        &site.join("embed.html"),
+        origins,
+        &format!("{origins} {mock_origin}"),
+    )?;
     Ok(site)
+}
+
+/// Replaces the first `from` in `file`; an error if there is none.
+fn replace_once(file: &Path, from: &str, to: &str) -> Result<()> {
+    let text =
+        fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    if !text.contains(from) {
+        return Err(format!("{} has no `{from}`", file.display()));
+    }
+    fs::write(file, text.replacen(from, to, 1))
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
