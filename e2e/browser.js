@@ -106,12 +106,13 @@ async function eventually(check, { timeout = 10000, interval = 100, what = 'cond
 
 /**
  * The fixture of a `describe` block that needs the plain stack: the mock, the proxy serving the
- * release build, and a browser, started once; the mock is reset before each test.
+ * release build, and a browser, started once; the mock is reset before each test. `options`
+ * go to `startStack` (`{ proxyArgs, dashboard }`).
  */
-function useStack() {
+function useStack(options = {}) {
   const fixture = {};
   before(async () => {
-    fixture.stack = await startStack();
+    fixture.stack = await startStack(options);
     fixture.browser = await launch();
     fixture.logs = fixture.stack.logs;
   });

@@ -18,16 +18,28 @@ const PATHS = {
   proxy: process.env.CHECKOUT_PROXY_BIN || path.join(REPO, 'target/debug/checkout-proxy'),
   mock: process.env.CLOSIENT_MOCK_BIN || path.join(REPO, 'target/debug/closient-mock'),
   dist: process.env.CHECKOUT_DIST || path.join(REPO, 'dist'),
+  npm: process.env.CHECKOUT_NPM || path.join(REPO, 'target/npm'),
+  www: path.join(REPO, 'www'),
+  hosts: path.join(__dirname, 'hosts'),
   nginx: process.env.NGINX_BIN || 'nginx',
   chromium: process.env.CHROMIUM || '/usr/bin/chromium',
   nginxRecipe: path.join(REPO, 'deploy/nginx/closient-checkout.conf'),
   artifacts: process.env.E2E_ARTIFACTS || path.join(REPO, 'target/e2e'),
+  /** Scratch space of the tests that build something (the packed package's consumer). */
+  scratch: path.join(REPO, 'target'),
 };
 
 /** Not a real key: the mock accepts whatever it is started with, and the proxy sends it. */
 const API_KEY = 'csb_e2e_notasecret';
 /** A well-formed organization id; the mock starts every organization at USD 150.00. */
 const ORGANIZATION = '7dHk2mPqRsTuVwXyZaBcDe';
+/** The organizations of the example dashboard (www/embed.html, www/embed.js). */
+const DASHBOARD_ORGANIZATIONS = { element: ORGANIZATION, mounted: '9fGh3nQrStUvWxYzAbCdEf' };
+/** A proxy bound to the dashboard's organizations, as a dashboard's own proxy would be. */
+const DASHBOARD_PROXY_ARGS = Object.values(DASHBOARD_ORGANIZATIONS).flatMap((id) => [
+  '--organization',
+  id,
+]);
 
 const ID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
 
@@ -190,8 +202,10 @@ class Mock {
 /**
  * A copy of dist/ whose mount element allows the mock's hosted page as a checkout origin, through
  * the widget's own option (as the demo does; the query string can never set it).
+ * With `dashboard`, also the npm package under npm/, the example dashboard (www/embed.*) and the
+ * host pages of e2e/hosts/ under hosts/, their widgets allowed the same origin.
  */
-function makeSite(mockOrigin) {
+function makeSite(mockOrigin, { dashboard = false } = {}) {
   const index = path.join(PATHS.dist, 'index.html');
   if (!fs.existsSync(index)) {
     throw new Error(`${index} is missing: run \`cargo xtask dist\` first`);
@@ -210,7 +224,32 @@ function makeSite(mockOrigin) {
     const twin = path.join(site, `index.html${suffix}`);
     if (fs.existsSync(twin)) fs.writeFileSync(twin, compress(page));
   }
+  if (dashboard) addDashboard(site, mockOrigin);
   return site;
+}
+
+/** The package, the example dashboard and the host pages, copied into `site` (as the demo does). */
+function addDashboard(site, mockOrigin) {
+  if (!fs.existsSync(path.join(PATHS.npm, 'index.js'))) {
+    throw new Error(`${PATHS.npm} has no index.js: run \`cargo xtask dist\` first`);
+  }
+  fs.cpSync(PATHS.npm, path.join(site, 'npm'), { recursive: true });
+  for (const file of ['embed.html', 'embed.js', 'embed.css']) {
+    fs.copyFileSync(path.join(PATHS.www, file), path.join(site, file));
+  }
+  fs.cpSync(PATHS.hosts, path.join(site, 'hosts'), { recursive: true });
+  const pages = ['embed.html', ...fs.readdirSync(PATHS.hosts).map((file) => path.join('hosts', file))];
+  for (const page of pages.filter((file) => file.endsWith('.html'))) {
+    allowCheckoutOrigin(path.join(site, page), mockOrigin);
+  }
+}
+
+/** Adds `origin` to the `checkout-origins` attribute of every widget of an HTML file. */
+function allowCheckoutOrigin(file, origin) {
+  const attribute = 'checkout-origins="https://checkout.stripe.com';
+  const html = fs.readFileSync(file, 'utf8');
+  if (!html.includes(attribute)) throw new Error(`${file} has no ${attribute}"`);
+  fs.writeFileSync(file, html.replaceAll(attribute, `${attribute} ${origin}`));
 }
 
 /** The real proxy in front of the mock, serving `site`. */
@@ -244,10 +283,10 @@ async function startProxy({ mock, site, port, args = [] }) {
 /**
  * The mock, a site and the proxy: `await startStack({ proxyArgs })`. `stop()` ends them all.
  */
-async function startStack({ proxyArgs = [] } = {}) {
+async function startStack({ proxyArgs = [], dashboard = false } = {}) {
   const mock = new Mock(await freePort());
   await mock.start();
-  const site = makeSite(mock.origin);
+  const site = makeSite(mock.origin, { dashboard });
   let proxy;
   try {
     proxy = await startProxy({ mock, site, args: proxyArgs });
@@ -413,10 +452,13 @@ async function startStaticPage(html, port = 0) {
 
 module.exports = {
   API_KEY,
+  DASHBOARD_ORGANIZATIONS,
+  DASHBOARD_PROXY_ARGS,
   ORGANIZATION,
   PATHS,
   organization,
   Mock,
+  allowCheckoutOrigin,
   freePort,
   makeSite,
   printCsp,

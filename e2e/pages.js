@@ -60,6 +60,11 @@ class CheckoutPage {
     return (await this.status.allInnerTexts()).join(' | ');
   }
 
+  /** Waits until a fresh form can be used: with or without an amount chosen, not busy. */
+  async waitUntilUsable(timeout = 10000) {
+    await this.waitUntilReady(/^(Add funds|Add \S+ to balance)$/, timeout);
+  }
+
   /** Waits until the form can be used: the button says what it adds and is not busy. */
   async waitUntilReady(expectedLabel = /^(Try again: add|Add) \S+ to balance$/, timeout = 10000) {
     await eventually(

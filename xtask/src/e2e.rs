@@ -1,6 +1,8 @@
 //! The `e2e` step: full-flow tests in headless Chromium (`e2e/`, Node's built-in test runner with
 //! Playwright) against the release build in `dist/`, the real proxy and the mock on loopback,
-//! and nginx serving `dist/` under a path prefix with the committed `deploy/nginx` recipe.
+//! and nginx serving `dist/` under a path prefix with the committed `deploy/nginx` recipe; and
+//! the npm package of `target/npm/`: in the example dashboard, on strict host pages, and packed
+//! into a scratch project that type-checks it and builds it with Vite (`e2e/consumer/`).
 
 use crate::tools::{self, Needs, Tools};
 use crate::{Result, dist, repo_root, secs};
@@ -30,11 +32,14 @@ pub fn run(tools: &Tools) -> Result<()> {
 
     let binaries = root.join("target").join("debug");
     let dist = root.join("dist");
-    if !dist.join("index.html").is_file() {
-        return Err(format!(
-            "{} is missing: the dist step builds it (cargo xtask dist)",
-            dist.join("index.html").display()
-        ));
+    let npm = dist::npm::dir();
+    for built in [dist.join("index.html"), npm.join("package.json")] {
+        if !built.is_file() {
+            return Err(format!(
+                "{} is missing: the dist step builds it (cargo xtask dist)",
+                built.display()
+            ));
+        }
     }
     println!("$ node --test --test-concurrency=1 e2e/");
     let started = Instant::now();
@@ -44,6 +49,7 @@ pub fn run(tools: &Tools) -> Result<()> {
         .env("CHECKOUT_PROXY_BIN", binaries.join("checkout-proxy"))
         .env("CLOSIENT_MOCK_BIN", binaries.join("closient-mock"))
         .env("CHECKOUT_DIST", &dist)
+        .env("CHECKOUT_NPM", &npm)
         .env("NGINX_BIN", &nginx)
         .env("CHROMIUM", &chromium)
         .env("E2E_ARTIFACTS", root.join("target").join("e2e"))
