@@ -51,6 +51,8 @@ pub enum ErrorCode {
     InternalError,
     /// The proxy's: the page's origin may not use this checkout.
     ForbiddenOrigin,
+    /// The proxy's: the tenant token is missing, malformed, badly signed or expired.
+    Unauthenticated,
     MethodNotAllowed,
     UnsupportedMediaType,
     PayloadTooLarge,
@@ -61,7 +63,7 @@ pub enum ErrorCode {
     Unknown(String),
 }
 
-const CODES: [(ErrorCode, &str); 15] = [
+const CODES: [(ErrorCode, &str); 16] = [
     (ErrorCode::BadRequest, "BAD_REQUEST"),
     (ErrorCode::Unauthorized, "UNAUTHORIZED"),
     (ErrorCode::Forbidden, "FORBIDDEN"),
@@ -71,6 +73,7 @@ const CODES: [(ErrorCode, &str); 15] = [
     (ErrorCode::RateLimited, "RATE_LIMITED"),
     (ErrorCode::InternalError, "INTERNAL_ERROR"),
     (ErrorCode::ForbiddenOrigin, "FORBIDDEN_ORIGIN"),
+    (ErrorCode::Unauthenticated, "UNAUTHENTICATED"),
     (ErrorCode::MethodNotAllowed, "METHOD_NOT_ALLOWED"),
     (ErrorCode::UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"),
     (ErrorCode::PayloadTooLarge, "PAYLOAD_TOO_LARGE"),
