@@ -6,3 +6,4 @@ pub mod duration;
 pub mod envelope;
 pub mod rate_limit_headers;
 pub mod shutdown;
+pub mod tenant_token;
