@@ -1,8 +1,6 @@
 //! Every visible string, in English and German, by key. An embedder may override any of them
 //! through the `messages` option; `{name}` in a string is filled in where it is used.
 
-use std::collections::HashMap;
-
 /// The languages the widget speaks; any other locale gets English words (and its own number
 /// format, see `browser::money_format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -359,11 +357,11 @@ pub fn is_message_key(key: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct Messages {
     language: Language,
-    overrides: HashMap<String, String>,
+    overrides: Vec<(String, String)>,
 }
 
 impl Messages {
-    pub fn new(language: Language, overrides: HashMap<String, String>) -> Self {
+    pub fn new(language: Language, overrides: Vec<(String, String)>) -> Self {
         Self {
             language,
             overrides,
@@ -376,7 +374,7 @@ impl Messages {
 
     /// The string for `key`; an unknown key reads as itself, which a test would notice.
     pub fn get(&self, key: &str) -> String {
-        if let Some(text) = self.overrides.get(key) {
+        if let Some((_, text)) = self.overrides.iter().find(|(known, _)| known == key) {
             return text.clone();
         }
         CATALOGUE
@@ -430,7 +428,7 @@ mod tests {
         assert_eq!(Language::for_locale("DE"), Language::German);
         assert_eq!(Language::for_locale("en-GB"), Language::English);
         assert_eq!(Language::for_locale("fr"), Language::English);
-        let german = Messages::new(Language::German, HashMap::new());
+        let german = Messages::new(Language::German, Vec::new());
         assert_eq!(german.get("submit.add"), "Guthaben aufladen");
         assert_eq!(
             german.fill("amount.minimum", &[("amount", "5,00 $")]),
@@ -438,7 +436,7 @@ mod tests {
         );
         let custom = Messages::new(
             Language::English,
-            HashMap::from([("submit.add".to_owned(), "Top up".to_owned())]),
+            vec![("submit.add".to_owned(), "Top up".to_owned())],
         );
         assert_eq!(custom.get("submit.add"), "Top up");
         assert!(is_message_key("submit.add") && !is_message_key("submit.nope"));

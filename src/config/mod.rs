@@ -148,7 +148,7 @@ impl WidgetConfig {
                 ))?,
         };
         let overrides = options.messages.clone().unwrap_or_default();
-        if overrides.keys().any(|key| !is_message_key(key)) {
+        if overrides.iter().any(|(key, _)| !is_message_key(key)) {
             return Err(error(
                 OptionName::Messages,
                 "may only override the message keys listed in the documentation",
@@ -298,7 +298,7 @@ mod tests {
     #[test]
     fn unknown_message_keys_are_refused() {
         let options = Options {
-            messages: Some(HashMap::from([("submit.nope".to_owned(), "x".to_owned())])),
+            messages: Some(vec![("submit.nope".to_owned(), "x".to_owned())]),
             ..Options::default()
         };
         assert_eq!(

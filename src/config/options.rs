@@ -3,7 +3,6 @@
 //! (`<closient-checkout min-cents="1000">`, or `data-min-cents` on the Trunk page's element).
 //! Both readers fill the one `Options` struct that `WidgetConfig::from_options` checks.
 
-use std::collections::HashMap;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Every option, by the name each source spells it with.
@@ -100,7 +99,8 @@ pub struct Options {
     pub return_url: Option<String>,
     pub checkout_origins: Option<Vec<String>>,
     pub timeout_ms: Option<u64>,
-    pub messages: Option<HashMap<String, String>>,
+    /// `(key, text)` pairs; a short list, searched in order.
+    pub messages: Option<Vec<(String, String)>>,
 }
 
 const CENTS: &str = "must be a whole number of cents";
@@ -174,9 +174,7 @@ impl Options {
             OptionName::Presets => self.presets = Some(cents_list(&list(PRESETS)?, option)?),
             OptionName::CheckoutOrigins => self.checkout_origins = Some(list(ORIGINS)?),
             OptionName::Messages => {
-                self.messages = Some(
-                    serde_wasm_bindgen::from_value(value.clone()).map_err(|_| error(MESSAGES))?,
-                );
+                self.messages = Some(text_entries(value).ok_or(error(MESSAGES))?)
             }
         }
         Ok(())
@@ -244,6 +242,20 @@ impl Options {
             messages: newer.messages.or(self.messages),
         }
     }
+}
+
+/// The entries of a plain object whose values are all strings.
+fn text_entries(value: &JsValue) -> Option<Vec<(String, String)>> {
+    let object = value
+        .dyn_ref::<js_sys::Object>()
+        .filter(|_| !js_sys::Array::is_array(value))?;
+    js_sys::Object::entries(object)
+        .iter()
+        .map(|entry| {
+            let text = |index| js_sys::Reflect::get_u32(&entry, index).ok()?.as_string();
+            Some((text(0)?, text(1)?))
+        })
+        .collect()
 }
 
 /// Items separated by spaces or commas.
