@@ -59,8 +59,14 @@ impl Origin {
         }
     }
 
+    /// `localhost`, an IPv4 address in 127.0.0.0/8 read as an address (not a name that starts
+    /// with `127.`, such as `127.evil.example`), or `[::1]`.
     pub fn is_loopback(&self) -> bool {
-        matches!(self.host.as_str(), "localhost" | "[::1]") || self.host.starts_with("127.")
+        matches!(self.host.as_str(), "localhost" | "[::1]")
+            || self
+                .host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|address| address.is_loopback())
     }
 }
 
@@ -282,6 +288,28 @@ mod tests {
             OriginAllowlist::new(["https://shop.example/path"]),
             Err(UrlError::NotAnOrigin)
         );
+    }
+
+    #[test]
+    fn loopback_is_an_address_or_localhost_never_a_name_that_looks_like_one() {
+        for host in ["127.0.0.1", "127.8.9.10", "localhost", "[::1]"] {
+            let origin = Origin::parse(&format!("http://{host}:9100")).expect("valid");
+            assert!(origin.is_loopback(), "{host}");
+        }
+        for host in [
+            "127.evil.example",
+            "127.0.0.1.evil.example",
+            "128.0.0.1",
+            "localhost.example",
+        ] {
+            let origin = Origin::parse(&format!("http://{host}")).expect("valid");
+            assert!(!origin.is_loopback(), "{host}");
+            assert_eq!(
+                OriginAllowlist::new([format!("http://{host}").as_str()]),
+                Err(UrlError::Insecure),
+                "{host} over plain http"
+            );
+        }
     }
 
     #[test]
