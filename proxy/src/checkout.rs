@@ -1,15 +1,15 @@
 //! `POST /api/billing/checkout`: every check in the order the design gives, then one upstream
 //! call, then the allowlist on the URL that comes back.
 
-use crate::{AppState, client_ip::client_ip, error::AppError, origin_guard};
+use crate::{AppState, client_ip::client_ip, error::AppError, origin_guard, tenant::Route};
 use axum::{
     Json,
     body::Body,
     extract::{ConnectInfo, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
 };
 use closient_checkout_core::{
-    AmountLimits, CheckoutFields, CheckoutResponse, ErrorCode, Field, validate_checkout,
+    CheckoutFields, CheckoutResponse, ErrorCode, Field, validate_checkout,
 };
 use serde_json::Value;
 use std::{net::SocketAddr, time::Instant};
@@ -23,6 +23,7 @@ pub async fn create_checkout(
     body: Body,
 ) -> Result<Json<CheckoutResponse>, AppError> {
     origin_guard::check(&headers, &state.config.public_origins)?;
+    let grant = state.config.access.authenticate(&headers)?;
     if !is_json(&headers) {
         return Err(AppError::for_status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
     }
@@ -64,23 +65,17 @@ pub async fn create_checkout(
         success_url: text("success_url"),
         cancel_url: text("cancel_url"),
     };
-    let request = validate_checkout(
-        fields,
-        &AmountLimits::default(),
-        &state.config.public_origins,
-    )
-    .map_err(AppError::validation)?;
-    state.check_organization(&request.organization_id)?;
+    // A token's `max_cents` is one more amount limit, reported with the other fields.
+    let request = validate_checkout(fields, &grant.limits(), &state.config.public_origins)
+        .map_err(AppError::validation)?;
+    grant.authorize(&request.organization_id, Route::Checkout)?;
     let client = client_ip(peer, &headers, state.config.trust_forwarded_for);
-    if let Err(wait) = state.limiter.check(client, Instant::now()) {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        return Err(AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "Too many checkout requests; wait a moment.",
-        )
-        .with_header(header::RETRY_AFTER, HeaderValue::from(secs)));
-    }
+    state
+        .limiter
+        .check(client, Instant::now())
+        .map_err(|wait| {
+            AppError::rate_limited(wait, "Too many checkout requests; wait a moment.")
+        })?;
     let response = state.upstream.create_checkout(&request).await?;
     if let Err(problem) = state
         .config

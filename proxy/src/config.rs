@@ -1,24 +1,35 @@
 //! The proxy's configuration: flags with environment variables, checked at start-up so a bad
 //! value stops the process with one clear line instead of failing requests later.
 
-use crate::secret::ApiKey;
-use clap::Parser;
+use crate::{secret::ApiKey, tenant::Access};
+use clap::{Parser, Subcommand};
 use closient_checkout_core::{OrganizationId, OriginAllowlist};
-use closient_checkout_server_common::duration::parse_positive_duration;
+use closient_checkout_server_common::{
+    duration::parse_positive_duration,
+    tenant_token::{TenantSecrets, Verifier},
+};
 use std::{collections::HashSet, net::SocketAddr, path::PathBuf, time::Duration};
 
 /// The proxy's own deadline is this much longer than the upstream's, so an upstream timeout is
 /// answered as such (timeouts nest: upstream < proxy < widget).
 const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
 
-/// The flags. The API key is deliberately absent: clap would print an `env` value in `--help`.
+/// The flags. The API key and the tenant secrets are deliberately absent: clap would print an
+/// `env` value in `--help`.
 #[derive(Debug, Parser)]
 #[command(
     name = "checkout-proxy",
     version,
-    about = "Same-origin proxy for Closient Checkout"
+    about = "Same-origin proxy for Closient Checkout",
+    after_help = "Secrets come only from the environment: CLOSIENT_API_KEY or \
+                  CLOSIENT_API_KEY_FILE (required), CHECKOUT_TENANT_SECRET or \
+                  CHECKOUT_TENANT_SECRET_FILE (tenant tokens), and \
+                  CHECKOUT_TENANT_SECRET_PREVIOUS or CHECKOUT_TENANT_SECRET_PREVIOUS_FILE \
+                  (during a rotation)."
 )]
 pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "CHECKOUT_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -47,7 +58,8 @@ pub struct Args {
         default_value = closient_checkout_core::url::STRIPE_CHECKOUT_ORIGIN
     )]
     pub checkout_origins: Vec<String>,
-    /// Organization that may be topped up (repeatable). Default: any.
+    /// Organization that may be topped up and read (repeatable). With a tenant secret, the
+    /// organizations whose tokens are accepted. Default: any, and no balances.
     #[arg(
         long = "organization",
         env = "CHECKOUT_ALLOWED_ORGANIZATIONS",
@@ -60,16 +72,54 @@ pub struct Args {
     /// Checkout requests per minute per client; 0 turns the limit off.
     #[arg(long, env = "CHECKOUT_RATE_LIMIT", default_value_t = 30)]
     pub rate_limit: u32,
+    /// Balance requests per minute per client; 0 turns the limit off.
+    #[arg(long, env = "CHECKOUT_BALANCE_RATE_LIMIT", default_value_t = 60)]
+    pub balance_rate_limit: u32,
     /// Take the client address from the last X-Forwarded-For entry (only behind a proxy you run).
     #[arg(long, env = "CHECKOUT_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
     /// The CSP frame-ancestors sources: who may frame the widget's pages.
     #[arg(long, env = "CHECKOUT_FRAME_ANCESTORS", default_value = "'self'")]
     pub frame_ancestors: String,
+    /// Origin the served pages may fetch from besides their own (repeatable), such as a
+    /// dashboard backend's token endpoint: added to the CSP's connect-src.
+    #[arg(
+        long = "connect-origin",
+        env = "CHECKOUT_CONNECT_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub connect_origins: Vec<String>,
     /// Print the Content-Security-Policy for --static-dir (required) and exit, for serving
     /// dist/ with another server. Needs no key.
     #[arg(long)]
     pub print_csp: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print a tenant token signed with CHECKOUT_TENANT_SECRET[_FILE], for tests and demos.
+    MintToken(MintArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MintArgs {
+    /// The organization the token binds (its `sub`).
+    #[arg(long)]
+    pub organization: String,
+    /// How long the token lives: at most 1h (500ms, 2s, 15m).
+    #[arg(long, default_value = "15m", value_parser = parse_positive_duration)]
+    pub ttl: Duration,
+    /// The largest top-up the token allows, in cents.
+    #[arg(long)]
+    pub max_cents: Option<u64>,
+    /// The proxy's public origin (repeatable). Default: its --public-origin values, or on a
+    /// loopback --listen address the default ones.
+    #[arg(
+        long = "audience",
+        env = "CHECKOUT_PUBLIC_ORIGINS",
+        value_delimiter = ','
+    )]
+    pub audiences: Vec<String>,
 }
 
 /// The checked configuration the server runs with.
@@ -81,13 +131,44 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     pub public_origins: OriginAllowlist,
     pub checkout_origins: OriginAllowlist,
-    /// `None`: any organization.
-    pub organizations: Option<HashSet<OrganizationId>>,
+    /// Who may act for which organization.
+    pub access: Access,
     pub upstream_timeout: Duration,
     pub request_timeout: Duration,
     pub rate_limit: u32,
+    pub balance_rate_limit: u32,
     pub trust_forwarded_for: bool,
     pub frame_ancestors: String,
+    pub connect_origins: OriginAllowlist,
+}
+
+/// `--public-origin`, or on a loopback `--listen` address `http://127.0.0.1:PORT` and
+/// `http://localhost:PORT`.
+pub fn public_origins(listen: SocketAddr, given: &[String]) -> Result<OriginAllowlist, String> {
+    if given.is_empty() {
+        if !listen.ip().is_loopback() {
+            return Err(format!(
+                "--public-origin is required when listening on {listen} (not loopback)"
+            ));
+        }
+        let port = listen.port();
+        OriginAllowlist::new(
+            [
+                format!("http://127.0.0.1:{port}"),
+                format!("http://localhost:{port}"),
+            ]
+            .iter()
+            .map(String::as_str),
+        )
+    } else {
+        OriginAllowlist::new(given.iter().map(|o| o.trim()))
+    }
+    .map_err(|e| format!("--public-origin {e}"))
+}
+
+/// The origins as `aud` names them.
+pub fn audiences(origins: &OriginAllowlist) -> Vec<String> {
+    origins.origins().iter().map(ToString::to_string).collect()
 }
 
 impl Config {
@@ -97,26 +178,7 @@ impl Config {
         let upstream = args.upstream.trim_end_matches('/').to_owned();
         closient_checkout_core::Origin::of_url(&upstream)
             .map_err(|e| format!("--upstream {upstream:?} {e}"))?;
-        let public_origins = if args.public_origins.is_empty() {
-            if !args.listen.ip().is_loopback() {
-                return Err(format!(
-                    "--public-origin is required when listening on {} (not loopback)",
-                    args.listen
-                ));
-            }
-            let port = args.listen.port();
-            OriginAllowlist::new(
-                [
-                    format!("http://127.0.0.1:{port}"),
-                    format!("http://localhost:{port}"),
-                ]
-                .iter()
-                .map(String::as_str),
-            )
-        } else {
-            OriginAllowlist::new(args.public_origins.iter().map(|o| o.trim()))
-        }
-        .map_err(|e| format!("--public-origin {e}"))?;
+        let public_origins = public_origins(args.listen, &args.public_origins)?;
         let checkout_origins = OriginAllowlist::new(args.checkout_origins.iter().map(|o| o.trim()))
             .map_err(|e| format!("--checkout-origin {e}"))?;
         let organizations = if args.organizations.is_empty() {
@@ -131,6 +193,16 @@ impl Config {
                 .collect::<Result<HashSet<_>, _>>()?;
             Some(ids)
         };
+        let access = match TenantSecrets::from_env(&env)? {
+            Some(secrets) => Access::Tokens {
+                verifier: Box::new(Verifier::new(&secrets, &audiences(&public_origins))),
+                secrets: secrets.describe(),
+                narrowed: organizations,
+            },
+            None => organizations.map_or(Access::Open, Access::Listed),
+        };
+        let connect_origins = OriginAllowlist::new(args.connect_origins.iter().map(|o| o.trim()))
+            .map_err(|e| format!("--connect-origin {e}"))?;
         if let Some(dir) = args
             .static_dir
             .as_ref()
@@ -150,16 +222,18 @@ impl Config {
             static_dir: args.static_dir,
             public_origins,
             checkout_origins,
-            organizations,
+            access,
             upstream_timeout: args.upstream_timeout,
             request_timeout: args.upstream_timeout + REQUEST_TIMEOUT_MARGIN,
             rate_limit: args.rate_limit,
+            balance_rate_limit: args.balance_rate_limit,
             trust_forwarded_for: args.trust_forwarded_for,
             frame_ancestors: args.frame_ancestors,
+            connect_origins,
         })
     }
 
-    /// The start-up line: everything in effect, the key only as whether it is set.
+    /// The start-up line: everything in effect, the secrets only as whether they are set.
     pub fn summary(&self) -> String {
         let list = |origins: &OriginAllowlist| {
             origins
@@ -171,8 +245,9 @@ impl Config {
         };
         format!(
             "listen={} upstream={} api_key={} static_dir={} public_origins={} checkout_origins={} \
-             organizations={} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
-             trust_forwarded_for={} frame_ancestors={}",
+             {} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
+             balance_rate_limit={}/min trust_forwarded_for={} frame_ancestors={} \
+             connect_origins={}",
             self.listen,
             self.upstream,
             self.api_key.describe(),
@@ -181,14 +256,14 @@ impl Config {
                 .map_or("none".to_owned(), |d| d.display().to_string()),
             list(&self.public_origins),
             list(&self.checkout_origins),
-            self.organizations
-                .as_ref()
-                .map_or("any".to_owned(), |ids| ids.len().to_string()),
+            self.access.summary(),
             self.upstream_timeout,
             self.request_timeout,
             self.rate_limit,
+            self.balance_rate_limit,
             self.trust_forwarded_for,
             self.frame_ancestors,
+            list(&self.connect_origins),
         )
     }
 }
@@ -211,6 +286,10 @@ mod tests {
     }
 
     const KEY: (&str, &str) = ("CLOSIENT_API_KEY", "csb_test_secret_1234");
+    const TENANT_SECRET: (&str, &str) = (
+        "CHECKOUT_TENANT_SECRET",
+        "tenant-secret-0123456789abcdefghij",
+    );
 
     #[test]
     fn loopback_defaults_its_public_origins_and_nests_timeouts() {
@@ -228,7 +307,7 @@ mod tests {
         assert_eq!(origins, ["http://127.0.0.1:9000", "http://localhost:9000"]);
         assert!(config.request_timeout > config.upstream_timeout);
         assert_eq!(config.upstream, "https://www.closient.com/billing/api/v1");
-        assert!(config.organizations.is_none());
+        assert!(matches!(config.access, Access::Open));
     }
 
     /// Every timeout read from where it is defined: the flag's default, the proxy's margin, the
@@ -270,9 +349,41 @@ mod tests {
         );
         assert!(fails(&["--organization", "nope"], &[KEY]).contains("--organization"));
         assert!(fails(&["--static-dir", "/nonexistent"], &[KEY]).contains("index.html"));
-        for message in [fails(&[], &[]), fails(&["--organization", "nope"], &[KEY])] {
+        assert!(
+            fails(&["--connect-origin", "http://tokens.example"], &[KEY])
+                .contains("--connect-origin")
+        );
+        let short = fails(
+            &[],
+            &[KEY, ("CHECKOUT_TENANT_SECRET", "short-tenant-secret")],
+        );
+        assert!(short.contains("at least 32"), "{short}");
+        let both = fails(
+            &[],
+            &[
+                KEY,
+                TENANT_SECRET,
+                ("CHECKOUT_TENANT_SECRET_FILE", "/run/secrets/tenant"),
+            ],
+        );
+        assert!(both.contains("only one"), "{both}");
+        let unreadable = fails(&[], &[KEY, ("CHECKOUT_TENANT_SECRET_FILE", "/nonexistent")]);
+        assert!(unreadable.contains("cannot read"), "{unreadable}");
+        let previous_alone = fails(
+            &[],
+            &[KEY, ("CHECKOUT_TENANT_SECRET_PREVIOUS", TENANT_SECRET.1)],
+        );
+        assert!(previous_alone.contains("without"), "{previous_alone}");
+        for message in [
+            fails(&[], &[]),
+            fails(&["--organization", "nope"], &[KEY]),
+            short,
+            both,
+            previous_alone,
+        ] {
             assert!(!message.contains('\n'), "{message:?}");
             assert!(!message.contains(KEY.1));
+            assert!(!message.contains(TENANT_SECRET.1) && !message.contains("short-tenant"));
         }
     }
 
@@ -282,6 +393,33 @@ mod tests {
         let summary = config.summary();
         assert!(summary.contains("api_key=set (20 chars)"), "{summary}");
         assert!(!summary.contains(KEY.1));
-        assert!(summary.contains("organizations=1"));
+        assert!(
+            summary.contains("organizations=1 tenant_secret=none"),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn a_tenant_secret_requires_tokens_and_shows_only_its_length() {
+        let config = config(
+            &["--organization", "7dHk2mPqRsTuVwXyZaBcDe"],
+            &[KEY, TENANT_SECRET],
+        )
+        .expect("valid");
+        assert!(matches!(
+            config.access,
+            Access::Tokens {
+                narrowed: Some(_),
+                ..
+            }
+        ));
+        let summary = config.summary();
+        assert!(
+            summary.contains("organizations=1 tenant_secret=set (34 bytes)"),
+            "{summary}"
+        );
+        assert!(!summary.contains(TENANT_SECRET.1));
+        assert!(!format!("{config:?}").contains(TENANT_SECRET.1));
+        assert!(!format!("{config:?}").contains(KEY.1));
     }
 }

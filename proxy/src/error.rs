@@ -6,9 +6,11 @@ use axum::{
 };
 use closient_checkout_core::{ApiError, ErrorCode, FieldError};
 use closient_checkout_server_common::envelope;
+use std::time::Duration;
 
 /// An error answer: the envelope plus any headers that go with it (`Retry-After`, ...).
-#[derive(Debug)]
+/// Cloned when a cached balance error is answered again.
+#[derive(Debug, Clone)]
 pub struct AppError {
     pub error: Box<ApiError>,
     /// Boxed, like the error, to keep `Result<_, AppError>` small.
@@ -33,6 +35,17 @@ impl AppError {
     pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
         self.headers.insert(name, value);
         self
+    }
+
+    /// 429 `RATE_LIMITED`, with `Retry-After` in whole seconds, rounded up.
+    pub fn rate_limited(wait: Duration, message: &str) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::RateLimited,
+            message,
+        )
+        .with_header(header::RETRY_AFTER, HeaderValue::from(secs))
     }
 
     pub fn upstream_unavailable(message: &str) -> Self {

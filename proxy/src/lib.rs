@@ -11,6 +11,7 @@ pub mod origin_guard;
 pub mod rate_limit;
 pub mod secret;
 pub mod static_files;
+pub mod tenant;
 pub mod upstream;
 
 use axum::{
@@ -22,7 +23,6 @@ use axum::{
     response::Response,
     routing::{get, post},
 };
-use closient_checkout_core::{ErrorCode, OrganizationId};
 use config::Config;
 use error::AppError;
 use std::{sync::Arc, time::Instant};
@@ -37,6 +37,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub upstream: upstream::Upstream,
     pub limiter: Arc<rate_limit::RateLimiter>,
+    pub balance_limiter: Arc<rate_limit::RateLimiter>,
     pub balances: Arc<balance::BalanceCache>,
     csp: Arc<HeaderValue>,
 }
@@ -51,29 +52,19 @@ impl AppState {
         let csp = static_files::content_security_policy(
             config.static_dir.as_deref(),
             &config.frame_ancestors,
+            &config.connect_origins,
         )
         .map_err(|e| format!("cannot read index.html for its script hashes: {e}"))?;
         let csp = HeaderValue::from_str(&csp)
             .map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
         Ok(Self {
             limiter: Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
+            balance_limiter: Arc::new(rate_limit::RateLimiter::new(config.balance_rate_limit)),
             config: Arc::new(config),
             upstream,
             balances: Arc::default(),
             csp: Arc::new(csp),
         })
-    }
-
-    /// `--organization`: when given, only those organizations may be billed or read.
-    pub fn check_organization(&self, id: &OrganizationId) -> Result<(), AppError> {
-        match &self.config.organizations {
-            Some(allowed) if !allowed.contains(id) => Err(AppError::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::Forbidden,
-                "This organization may not be topped up here.",
-            )),
-            _ => Ok(()),
-        }
     }
 }
 

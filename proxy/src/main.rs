@@ -3,14 +3,22 @@
 
 use checkout_proxy::{
     AppState, app,
-    config::{Args, Config},
+    config::{self, Args, Command, Config, MintArgs},
+    tenant::Access,
 };
 use clap::Parser;
+use closient_checkout_core::{
+    AmountLimits, OrganizationId, OriginAllowlist, amount::API_MINIMUM_CENTS,
+};
+use closient_checkout_server_common::tenant_token::{self, Claims, TenantSecrets};
 use std::{net::SocketAddr, process::ExitCode};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(Command::MintToken(mint)) = &args.command {
+        return mint_token(&args, mint);
+    }
     if args.print_csp {
         return print_csp(&args);
     }
@@ -26,9 +34,10 @@ async fn main() -> ExitCode {
         Ok(config) => config,
         Err(message) => return startup_error(&message),
     };
-    if config.organizations.is_none() {
+    if matches!(config.access, Access::Open) {
         tracing::warn!(
-            "no --organization given: any organization can be topped up through this proxy"
+            "neither --organization nor a tenant secret: any organization can be topped up \
+             through this proxy, and no balance is served"
         );
     }
     tracing::info!("starting: {}", config.summary());
@@ -66,9 +75,15 @@ fn print_csp(args: &Args) -> ExitCode {
     let Some(static_dir) = args.static_dir.as_deref() else {
         return startup_error("--print-csp needs --static-dir: the policy hashes dist/index.html");
     };
+    let connect_origins = match OriginAllowlist::new(args.connect_origins.iter().map(|o| o.trim()))
+    {
+        Ok(origins) => origins,
+        Err(e) => return startup_error(&format!("--connect-origin {e}")),
+    };
     let policy = checkout_proxy::static_files::content_security_policy(
         Some(static_dir),
         &args.frame_ancestors,
+        &connect_origins,
     );
     match policy {
         Ok(policy) => {
@@ -79,6 +94,50 @@ fn print_csp(args: &Args) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => startup_error(&format!("cannot read index.html from --static-dir: {e}")),
+    }
+}
+
+/// `checkout-proxy mint-token`: one token on stdout, signed with the current tenant secret.
+fn mint_token(args: &Args, mint: &MintArgs) -> ExitCode {
+    let token = (|| {
+        let secrets =
+            TenantSecrets::from_env(&|name| std::env::var(name).ok())?.ok_or_else(|| {
+                format!(
+                    "mint-token needs {} or {}",
+                    tenant_token::SECRET_VAR,
+                    tenant_token::SECRET_FILE_VAR
+                )
+            })?;
+        let organization = OrganizationId::parse_exact(&mint.organization)
+            .map_err(|e| format!("--organization {:?} {e}", mint.organization))?;
+        if let Some(max) = mint.max_cents {
+            AmountLimits::new(API_MINIMUM_CENTS, max)
+                .map_err(|_| format!("--max-cents must be at least {API_MINIMUM_CENTS}"))?;
+        }
+        let audiences = if mint.audiences.is_empty() {
+            config::public_origins(args.listen, &args.public_origins)
+        } else {
+            OriginAllowlist::new(mint.audiences.iter().map(|o| o.trim()))
+                .map_err(|e| format!("--audience {e}"))
+        }?;
+        let claims = Claims::new(
+            organization.as_str(),
+            mint.ttl,
+            config::audiences(&audiences),
+            mint.max_cents,
+        )
+        .map_err(|e| format!("--ttl: {e}"))?;
+        tenant_token::mint(&secrets.current, &claims)
+    })();
+    match token {
+        Ok(token) => {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{token}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => startup_error(&message),
     }
 }
 

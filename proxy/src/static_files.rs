@@ -8,6 +8,7 @@ use axum::{
     response::Response,
 };
 use base64::Engine;
+use closient_checkout_core::OriginAllowlist;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use tower_http::{services::ServeDir, set_header::SetResponseHeader};
@@ -27,18 +28,25 @@ pub fn serve_dir(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
 
 /// The policy for every response. Trunk writes its loader inline into `index.html`, so each
 /// inline script's hash is read from the file actually served rather than written down here.
+/// `connect_origins` join `'self'` in `connect-src`.
 pub fn content_security_policy(
     static_dir: Option<&Path>,
     frame_ancestors: &str,
+    connect_origins: &OriginAllowlist,
 ) -> std::io::Result<String> {
     let hashes = match static_dir {
         Some(dir) => inline_script_hashes(&std::fs::read_to_string(dir.join("index.html"))?),
         None => Vec::new(),
     };
     let scripts: String = hashes.iter().map(|h| format!(" '{h}'")).collect();
+    let connect: String = connect_origins
+        .origins()
+        .iter()
+        .map(|origin| format!(" {origin}"))
+        .collect();
     Ok(format!(
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; \
+         img-src 'self' data:; connect-src 'self'{connect}; base-uri 'none'; form-action 'self'; \
          frame-ancestors {frame_ancestors}"
     ))
 }

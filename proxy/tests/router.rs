@@ -269,7 +269,7 @@ async fn an_upstream_that_is_down_is_502() {
 
 #[tokio::test]
 async fn the_balance_is_trimmed_validated_and_cached() {
-    let h = harness(&[]).await;
+    let h = harness(&["--organization", ORG]).await;
     let path = format!("/api/billing/balance/{ORG}");
     let first = call(&h.router, get(&path)).await;
     assert_eq!(first.status, 200, "{}", first.body);

@@ -30,6 +30,11 @@ pub struct Harness {
 }
 
 pub async fn harness(extra: &[&str]) -> Harness {
+    harness_env(extra, &[]).await
+}
+
+/// A harness whose proxy also reads `env` (the tenant secrets).
+pub async fn harness_env(extra: &[&str], env: &[(&str, &str)]) -> Harness {
     let mock = closient_mock::start(MockConfig::new(KEY))
         .await
         .expect("mock starts");
@@ -45,15 +50,24 @@ pub async fn harness(extra: &[&str]) -> Harness {
     ];
     args.extend_from_slice(extra);
     Harness {
-        router: router(&args),
+        router: router_env(&args, env),
         mock,
     }
 }
 
 pub fn router(args: &[&str]) -> Router {
+    router_env(args, &[])
+}
+
+fn router_env(args: &[&str], env: &[(&str, &str)]) -> Router {
     let args = Args::try_parse_from(args).expect("valid flags");
     let config = Config::from_args(args, |name| {
-        (name == "CLOSIENT_API_KEY").then(|| KEY.to_owned())
+        if name == "CLOSIENT_API_KEY" {
+            return Some(KEY.to_owned());
+        }
+        env.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
     })
     .expect("valid config");
     app(AppState::new(config).expect("state")).layer(MockConnectInfo(SocketAddr::from((

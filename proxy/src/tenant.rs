@@ -1,0 +1,167 @@
+//! Who may act for which organization: a fixed list (`--organization`), tenant tokens minted by
+//! a dashboard's backend, or neither (checkouts for anyone, no balances).
+
+use crate::error::AppError;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use closient_checkout_core::{
+    AmountLimits, ErrorCode, OrganizationId,
+    amount::{API_MINIMUM_CENTS, DEFAULT_MAXIMUM_CENTS},
+};
+use closient_checkout_server_common::tenant_token::{Claims, Refusal, Verifier};
+use std::collections::HashSet;
+
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// Neither a tenant secret nor `--organization`: paying into any account harms no one, but
+    /// a balance is nobody's business.
+    Open,
+    /// `--organization` only: a static page for a few organizations.
+    Listed(HashSet<OrganizationId>),
+    /// A tenant secret: every request carries a token, and `--organization`, when given,
+    /// narrows which organizations a token may name.
+    Tokens {
+        /// Boxed: far larger than the other variants.
+        verifier: Box<Verifier>,
+        /// What the start-up line says of the secrets.
+        secrets: String,
+        narrowed: Option<HashSet<OrganizationId>>,
+    },
+}
+
+/// What a request was granted by `Access::authenticate`.
+#[derive(Debug)]
+pub enum Grant<'a> {
+    Any,
+    Listed(&'a HashSet<OrganizationId>),
+    Token {
+        organization: OrganizationId,
+        limits: AmountLimits,
+        narrowed: Option<&'a HashSet<OrganizationId>>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Checkout,
+    Balance,
+}
+
+impl Access {
+    /// With a tenant secret, the bearer token's grant, or 401 `UNAUTHENTICATED`.
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Grant<'_>, AppError> {
+        let (verifier, narrowed) = match self {
+            Self::Open => return Ok(Grant::Any),
+            Self::Listed(ids) => return Ok(Grant::Listed(ids)),
+            Self::Tokens {
+                verifier, narrowed, ..
+            } => (verifier, narrowed.as_ref()),
+        };
+        let Some(token) = bearer_token(headers) else {
+            return Err(unauthenticated("Bearer"));
+        };
+        let claims = verifier.verify(token).map_err(|refusal| {
+            // The reason only: the token is a credential.
+            tracing::debug!(%refusal, "tenant token refused");
+            unauthenticated(r#"Bearer error="invalid_token""#)
+        })?;
+        let (organization, limits) = tenant(&claims).map_err(|refusal| {
+            tracing::debug!(%refusal, "tenant token refused");
+            unauthenticated(r#"Bearer error="invalid_token""#)
+        })?;
+        Ok(Grant::Token {
+            organization,
+            limits,
+            narrowed,
+        })
+    }
+
+    pub fn summary(&self) -> String {
+        match self {
+            Self::Open => "organizations=any balances=off tenant_secret=none".to_owned(),
+            Self::Listed(ids) => format!("organizations={} tenant_secret=none", ids.len()),
+            Self::Tokens {
+                secrets, narrowed, ..
+            } => format!(
+                "organizations={} tenant_secret={secrets}",
+                narrowed
+                    .as_ref()
+                    .map_or("any with a token".to_owned(), |ids| ids.len().to_string())
+            ),
+        }
+    }
+}
+
+impl Grant<'_> {
+    /// The amounts this request may ask for: a token's `max_cents` lowers the maximum.
+    pub fn limits(&self) -> AmountLimits {
+        match self {
+            Self::Token { limits, .. } => *limits,
+            Self::Any | Self::Listed(_) => AmountLimits::default(),
+        }
+    }
+
+    /// 403 `FORBIDDEN` unless the request may act for `organization` on `route`.
+    pub fn authorize(&self, organization: &OrganizationId, route: Route) -> Result<(), AppError> {
+        let forbidden = |message: &str| {
+            Err(AppError::new(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                message,
+            ))
+        };
+        match self {
+            Self::Any if route == Route::Balance => {
+                forbidden("Balances are served only for organizations this checkout is bound to.")
+            }
+            Self::Any => Ok(()),
+            Self::Listed(ids) if !ids.contains(organization) => {
+                forbidden("This organization may not be topped up here.")
+            }
+            Self::Token {
+                organization: bound,
+                ..
+            } if bound != organization => {
+                forbidden("This page's session is for another organization.")
+            }
+            Self::Token {
+                narrowed: Some(ids),
+                ..
+            } if !ids.contains(organization) => {
+                forbidden("This organization may not be topped up here.")
+            }
+            Self::Listed(_) | Self::Token { .. } => Ok(()),
+        }
+    }
+}
+
+/// `Authorization: Bearer <token>`, the scheme in any case (RFC 9110).
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The claims that the token format leaves open, read with the rules of the API.
+fn tenant(claims: &Claims) -> Result<(OrganizationId, AmountLimits), Refusal> {
+    let organization = OrganizationId::parse_exact(&claims.sub).map_err(|_| Refusal::Malformed)?;
+    let limits = match claims.max_cents {
+        None => AmountLimits::default(),
+        // Under the API's minimum no top-up could ever be started: the token is no good.
+        Some(max) => AmountLimits::new(API_MINIMUM_CENTS, max.min(DEFAULT_MAXIMUM_CENTS))
+            .map_err(|_| Refusal::Malformed)?,
+    };
+    Ok((organization, limits))
+}
+
+fn unauthenticated(challenge: &'static str) -> AppError {
+    AppError::new(
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated,
+        "This page's session has expired or is not valid; reload the page to continue.",
+    )
+    .with_header(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge),
+    )
+}
