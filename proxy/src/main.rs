@@ -50,11 +50,12 @@ async fn main() -> ExitCode {
         Ok(listener) => listener,
         Err(e) => return startup_error(&format!("cannot listen on {listen}: {e}")),
     };
+    let stop = closient_checkout_server_common::shutdown::signal();
     tracing::info!("listening on http://{listen}");
     let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
     match axum::serve(listener, service)
         .with_graceful_shutdown(async {
-            closient_checkout_server_common::shutdown::signal().await;
+            stop.await;
             tracing::info!("shutting down: draining in-flight requests");
         })
         .await
