@@ -1,5 +1,6 @@
 //! What a mock is started with.
 
+use closient_checkout_server_common::tenant_token::TenantSecret;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -14,6 +15,8 @@ pub struct MockConfig {
     pub credit_delay: Duration,
     /// Every organization's balance until a payment or `set_balance_cents` changes it.
     pub starting_balance_cents: i64,
+    /// What the dashboard route signs tenant tokens with; without it that route answers 404.
+    pub tenant_secret: Option<TenantSecret>,
 }
 
 impl MockConfig {
@@ -24,6 +27,7 @@ impl MockConfig {
             api_key: api_key.into(),
             credit_delay: Duration::from_secs(3),
             starting_balance_cents: 15_000,
+            tenant_secret: None,
         }
     }
 }
@@ -35,6 +39,7 @@ impl fmt::Debug for MockConfig {
             .field("api_key", &"<redacted>")
             .field("credit_delay", &self.credit_delay)
             .field("starting_balance_cents", &self.starting_balance_cents)
+            .field("tenant_secret", &self.tenant_secret)
             .finish()
     }
 }

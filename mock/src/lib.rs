@@ -3,7 +3,8 @@
 //!
 //! In-process: `start` serves on a loopback port and returns a handle whose `state()` queues
 //! faults and reads what happened; `router` gives the bare router for `oneshot` tests. Other
-//! processes control a running mock over HTTP under `/__mock/`.
+//! processes control a running mock over HTTP under `/__mock/`. With a tenant secret it also
+//! plays a dashboard's backend, minting tenant tokens under `/__dashboard/`.
 //!
 //! A request goes `server` (TCP, and the `drop` fault) -> `router` -> `api`, `hosted_page` or
 //! `admin`, which keep what happened in `state`; `faults` and `rate_limit` are the rules the
@@ -12,6 +13,7 @@
 mod admin;
 mod api;
 mod config;
+mod dashboard;
 mod faults;
 mod hosted_page;
 mod rate_limit;

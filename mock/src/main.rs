@@ -3,6 +3,7 @@
 //! nor in a process listing.
 
 use clap::Parser;
+use closient_checkout_server_common::tenant_token::{self, TenantSecret};
 use closient_checkout_server_common::{duration::parse_duration, shutdown};
 use closient_mock::MockConfig;
 use std::io::Write;
@@ -16,7 +17,9 @@ use std::time::Duration;
     name = "closient-mock",
     version,
     about = "A fake Closient billing API and Stripe hosted checkout page, for demos and tests.",
-    after_help = "The API key to accept is read from the environment (CLOSIENT_API_KEY)."
+    after_help = "The API key to accept is read from the environment (CLOSIENT_API_KEY), and so \
+                  is the tenant secret that GET /__dashboard/token signs with \
+                  (CHECKOUT_TENANT_SECRET or CHECKOUT_TENANT_SECRET_FILE, as the proxy reads it)."
 )]
 struct Flags {
     /// Address to serve on; port 0 picks a free one.
@@ -46,6 +49,17 @@ async fn main() -> ExitCode {
         eprintln!("closient-mock: set CLOSIENT_API_KEY to the API key the mock should accept");
         return ExitCode::from(2);
     }
+    let tenant_secret = match TenantSecret::from_env(
+        &|name| std::env::var(name).ok(),
+        tenant_token::SECRET_VAR,
+        tenant_token::SECRET_FILE_VAR,
+    ) {
+        Ok(secret) => secret,
+        Err(message) => {
+            eprintln!("closient-mock: {message}");
+            return ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
@@ -53,6 +67,7 @@ async fn main() -> ExitCode {
     let config = MockConfig {
         listen: flags.listen,
         credit_delay: flags.credit_delay,
+        tenant_secret,
         ..MockConfig::new(api_key)
     };
     let mock = match closient_mock::start(config).await {
@@ -62,13 +77,14 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let stop = shutdown::signal();
     let _ = writeln!(
         std::io::stdout(),
         "closient-mock listening on {} (base URL {})",
         mock.origin(),
         mock.base_url()
     );
-    shutdown::signal().await;
+    stop.await;
     mock.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -2,7 +2,7 @@
 
 use crate::faults::DropConnection;
 use crate::state::{BASE_PATH, MockState};
-use crate::{admin, api, hosted_page};
+use crate::{admin, api, dashboard, hosted_page};
 use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
@@ -14,7 +14,8 @@ pub fn router(state: MockState) -> Router {
     Router::new()
         .nest(BASE_PATH, api::routes(state.clone()))
         .merge(hosted_page::routes(state.clone()))
-        .merge(admin::routes(state))
+        .merge(admin::routes(state.clone()))
+        .merge(dashboard::routes(state))
         .layer(middleware::from_fn(log_request))
 }
 

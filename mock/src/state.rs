@@ -6,6 +6,7 @@ use crate::faults::Fault;
 use crate::rate_limit::{Quota, QuotaReading};
 use closient_checkout_core::return_url::SESSION_ID_PLACEHOLDER;
 use closient_checkout_core::{AmountCents, CheckoutSessionId, Money, OrganizationId};
+use closient_checkout_server_common::tenant_token::TenantSecret;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -60,6 +61,7 @@ pub struct MockState {
 struct Inner {
     origin: String,
     api_key: String,
+    tenant_secret: Option<TenantSecret>,
     credit_delay: Duration,
     starting_balance_cents: i64,
     /// Keyed per process, so the tokens below look random without a random-number crate.
@@ -122,6 +124,7 @@ impl MockState {
             inner: Arc::new(Inner {
                 origin,
                 api_key: config.api_key.clone(),
+                tenant_secret: config.tenant_secret.clone(),
                 credit_delay: config.credit_delay,
                 starting_balance_cents: config.starting_balance_cents,
                 hasher: RandomState::new(),
@@ -187,6 +190,10 @@ impl MockState {
 
     pub fn set_balance_cents(&self, organization: &OrganizationId, cents: i64) {
         self.data().balances.insert(organization.clone(), cents);
+    }
+
+    pub(crate) fn tenant_secret(&self) -> Option<&TenantSecret> {
+        self.inner.tenant_secret.as_ref()
     }
 
     pub(crate) fn key_matches(&self, given: Option<&[u8]>) -> bool {

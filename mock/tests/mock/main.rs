@@ -4,6 +4,7 @@
 mod admin;
 mod api;
 mod binary;
+mod dashboard;
 mod faults;
 mod hosted_page;
 mod server;
