@@ -16,6 +16,10 @@ use std::time::{Duration, Instant};
 const DEMO_KEY: &str = "csb_demo_notasecret";
 /// A well-formed organization id to type into the form.
 const DEMO_ORGANIZATION: &str = "7dHk2mPqRsTuVwXyZaBcDe";
+/// The example dashboard's second organization (`www/embed.js`).
+const DASHBOARD_ORGANIZATION: &str = "9fGh3nQrStUvWxYzAbCdEf";
+/// Not a real secret: what the mock's `/__dashboard/token` signs tenant tokens with.
+const DEMO_TENANT_SECRET: &str = "demo-tenant-secret-notasecret-0123456789";
 const PROXY_PORT: u16 = 8080;
 const MOCK_PORT: u16 = 9100;
 
@@ -37,15 +41,29 @@ pub fn run() -> Result<()> {
     let binaries = repo_root().join("target").join("debug");
     let mut mock = Command::new(binaries.join("closient-mock"));
     mock.args(["--listen", &mock_addr.to_string()])
-        .env("CLOSIENT_API_KEY", DEMO_KEY);
+        .env("CLOSIENT_API_KEY", DEMO_KEY)
+        .env("CHECKOUT_TENANT_SECRET", DEMO_TENANT_SECRET)
+        .env_remove("CHECKOUT_TENANT_SECRET_FILE");
     let mut proxy = Command::new(binaries.join("checkout-proxy"));
     proxy
         .args(["--listen", &proxy_addr.to_string()])
         .args(["--upstream", &format!("{mock_origin}/billing/api/v1")])
         .args(["--checkout-origin", &mock_origin])
         .args(["--static-dir", &site.display().to_string()])
+        // Bound to the demo's organizations, so it serves their balances.
+        .args(["--organization", DEMO_ORGANIZATION])
+        .args(["--organization", DASHBOARD_ORGANIZATION])
         .env("CLOSIENT_API_KEY", DEMO_KEY)
         .env_remove("CLOSIENT_API_KEY_FILE");
+    // A tenant secret from the shell would make every request need a token.
+    for name in [
+        "CHECKOUT_TENANT_SECRET",
+        "CHECKOUT_TENANT_SECRET_FILE",
+        "CHECKOUT_TENANT_SECRET_PREVIOUS",
+        "CHECKOUT_TENANT_SECRET_PREVIOUS_FILE",
+    ] {
+        proxy.env_remove(name);
+    }
     let mut servers = Servers(Vec::new());
     servers.0.push(spawn(mock, "mock")?);
     wait_healthy(mock_addr, "/__mock/stats")?;
