@@ -10,7 +10,9 @@ const { e2eTest, eventually, launch, useStack } = require('./browser');
 const { CheckoutPage, HostedPage } = require('./pages');
 
 describe('top-up flow', () => {
-  const fixture = useStack();
+  // Bound to the organizations below, so the proxy serves the balances the success view reads.
+  const bound = [ORGANIZATION, ...['cancel', 'back', 'double'].map(organization)];
+  const fixture = useStack({ proxyArgs: bound.flatMap((id) => ['--organization', id]) });
 
   e2eTest('pay: the success view shows the credited balance', fixture, async ({ page }) => {
     const form = new CheckoutPage(page);

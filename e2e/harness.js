@@ -151,11 +151,15 @@ function startProcess(name, bin, args, env = {}) {
   return proc;
 }
 
-/** The mock API on a fixed port, so it can be stopped and started again at the same origin. */
+/**
+ * The mock API on a fixed port, so it can be stopped and started again at the same origin.
+ * `env` goes to its process (`CHECKOUT_TENANT_SECRET` for its dashboard route).
+ */
 class Mock {
-  constructor(port) {
+  constructor(port, env = {}) {
     this.port = port;
     this.origin = `http://127.0.0.1:${port}`;
+    this.env = env;
     this.process = null;
   }
 
@@ -164,7 +168,7 @@ class Mock {
       'closient-mock',
       PATHS.mock,
       ['--listen', `127.0.0.1:${this.port}`, '--credit-delay', '1s'],
-      { CLOSIENT_API_KEY: API_KEY },
+      { CLOSIENT_API_KEY: API_KEY, ...this.env },
     );
     await waitHealthy(`${this.origin}/__mock/stats`, this.process);
   }
@@ -252,8 +256,8 @@ function allowCheckoutOrigin(file, origin) {
   fs.writeFileSync(file, html.replaceAll(attribute, `${attribute} ${origin}`));
 }
 
-/** The real proxy in front of the mock, serving `site`. */
-async function startProxy({ mock, site, port, args = [] }) {
+/** The real proxy in front of the mock, serving `site`; `env` goes to its process. */
+async function startProxy({ mock, site, port, args = [], env = {} }) {
   const proxyPort = port || (await freePort());
   const proc = startProcess(
     'checkout-proxy',
@@ -268,7 +272,7 @@ async function startProxy({ mock, site, port, args = [] }) {
       ...args,
     ],
     // Both set would be refused: the key comes only from CLOSIENT_API_KEY here.
-    { CLOSIENT_API_KEY: API_KEY, CLOSIENT_API_KEY_FILE: undefined },
+    { CLOSIENT_API_KEY: API_KEY, CLOSIENT_API_KEY_FILE: undefined, ...env },
   );
   const origin = `http://127.0.0.1:${proxyPort}`;
   try {
@@ -282,14 +286,15 @@ async function startProxy({ mock, site, port, args = [] }) {
 
 /**
  * The mock, a site and the proxy: `await startStack({ proxyArgs })`. `stop()` ends them all.
+ * `env` goes to both servers, as a tenant secret must.
  */
-async function startStack({ proxyArgs = [], dashboard = false } = {}) {
-  const mock = new Mock(await freePort());
+async function startStack({ proxyArgs = [], dashboard = false, env = {} } = {}) {
+  const mock = new Mock(await freePort(), env);
   await mock.start();
   const site = makeSite(mock.origin, { dashboard });
   let proxy;
   try {
-    proxy = await startProxy({ mock, site, args: proxyArgs });
+    proxy = await startProxy({ mock, site, args: proxyArgs, env });
   } catch (error) {
     await mock.stop();
     throw error;

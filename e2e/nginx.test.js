@@ -26,7 +26,8 @@ describe('nginx under /billing/topup/', () => {
     const port = await freePort();
     const origin = `http://127.0.0.1:${port}`;
     fixture.stack = await startStack({
-      proxyArgs: ['--trust-forwarded-for', '--public-origin', origin],
+      // Bound, so the proxy serves the balance the success view reads.
+      proxyArgs: ['--trust-forwarded-for', '--public-origin', origin, '--organization', ORGANIZATION],
     });
     fixture.csp = printCsp(fixture.stack.site);
     fixture.nginx = await startNginx({
