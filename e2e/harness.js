@@ -286,7 +286,8 @@ async function startProxy({ mock, site, port, args = [], env = {} }) {
 
 /**
  * The mock, a site and the proxy: `await startStack({ proxyArgs })`. `stop()` ends them all.
- * `env` goes to both servers, as a tenant secret must.
+ * `env` goes to both servers, as a tenant secret must. `proxyArgs` may be a function of the
+ * started mock, for flags that name its origin (`--connect-origin`).
  */
 async function startStack({ proxyArgs = [], dashboard = false, env = {} } = {}) {
   const mock = new Mock(await freePort(), env);
@@ -294,7 +295,8 @@ async function startStack({ proxyArgs = [], dashboard = false, env = {} } = {}) 
   const site = makeSite(mock.origin, { dashboard });
   let proxy;
   try {
-    proxy = await startProxy({ mock, site, args: proxyArgs, env });
+    const args = typeof proxyArgs === 'function' ? proxyArgs(mock) : proxyArgs;
+    proxy = await startProxy({ mock, site, args, env });
   } catch (error) {
     await mock.stop();
     throw error;

@@ -10,9 +10,9 @@ const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { after, before, beforeEach, describe } = require('node:test');
-const { ORGANIZATION, Mock, freePort, makeSite, request, startProxy } = require('./harness');
-const { e2eTest, eventually, launch } = require('./browser');
+const { before, describe } = require('node:test');
+const { ORGANIZATION, request } = require('./harness');
+const { e2eTest, eventually, useStack } = require('./browser');
 const { CheckoutPage, HostedPage } = require('./pages');
 
 /** Not a real secret: the proxy and the mock share it, as a proxy and a dashboard would. */
@@ -29,52 +29,31 @@ function signed(claims) {
 }
 
 describe('tenant tokens', () => {
-  const fixture = {};
-
-  before(async () => {
-    // Started by hand: the proxy must know the mock's origin to let the page fetch its tokens.
-    fixture.mock = new Mock(await freePort(), ENV);
-    await fixture.mock.start();
-    fixture.site = makeSite(fixture.mock.origin, { dashboard: true });
-    fs.cpSync(path.join(__dirname, 'tenant'), path.join(fixture.site, 'tenant'), { recursive: true });
-    try {
-      fixture.proxy = await startProxy({
-        mock: fixture.mock,
-        site: fixture.site,
-        args: ['--connect-origin', fixture.mock.origin],
-        env: ENV,
-      });
-    } catch (error) {
-      await fixture.mock.stop();
-      throw error;
-    }
-    fixture.browser = await launch();
-    fixture.logs = () =>
-      `--- proxy ---\n${fixture.proxy.process.output()}\n--- mock ---\n${fixture.mock.process.output()}`;
+  const fixture = useStack({
+    dashboard: true,
+    env: ENV,
+    // The page fetches its tokens from the mock, on another origin.
+    proxyArgs: (mock) => ['--connect-origin', mock.origin],
   });
 
-  after(async () => {
-    await fixture.browser?.close();
-    await fixture.proxy?.stop();
-    await fixture.mock?.stop();
-    if (fixture.site) fs.rmSync(fixture.site, { recursive: true, force: true });
+  before(() => {
+    const { site } = fixture.stack;
+    fs.cpSync(path.join(__dirname, 'tenant'), path.join(site, 'tenant'), { recursive: true });
   });
-
-  beforeEach(() => fixture.mock.reset());
 
   /** A token for `sub` on this proxy; `expiredSecsAgo` makes one that has expired. */
   function token(sub, { expiredSecsAgo } = {}) {
     const now = Math.floor(Date.now() / 1000);
     const exp = expiredSecsAgo === undefined ? now + 900 : now - expiredSecsAgo;
-    return signed({ sub, iat: exp - 900, exp, aud: fixture.proxy.origin });
+    return signed({ sub, iat: exp - 900, exp, aud: fixture.stack.proxy.origin });
   }
 
   e2eTest(
     'an expired token: 401 and the page says so; a new one through update() and the payment goes through',
     fixture,
     async ({ page }) => {
-      const query = new URLSearchParams({ backend: fixture.mock.origin, organization: ORGANIZATION });
-      await page.goto(`${fixture.proxy.origin}/tenant/tenant.html?${query}`);
+      const query = new URLSearchParams({ backend: fixture.stack.mock.origin, organization: ORGANIZATION });
+      await page.goto(`${fixture.stack.proxy.origin}/tenant/tenant.html?${query}`);
       const form = new CheckoutPage(page, page.locator('#billing'));
       // Minted by the backend at load: the balance is this organization's to read.
       await form.root.getByText(/Current balance: \$150\.00/).waitFor();
@@ -88,7 +67,7 @@ describe('tenant tokens', () => {
         (await page.evaluate(() => window.errors)).map(({ code, status }) => ({ code, status })),
         [{ code: 'UNAUTHENTICATED', status: 401 }],
       );
-      assert.equal((await fixture.mock.stats()).checkout_requests, 0, 'the 401 reached no upstream');
+      assert.equal((await fixture.stack.mock.stats()).checkout_requests, 0, 'the 401 reached no upstream');
       assert.match(await form.amount.inputValue(), /^\$?25(\.00)?$/, 'what was typed is kept');
 
       await page.evaluate(() => window.tenant.renew());
@@ -101,13 +80,13 @@ describe('tenant tokens', () => {
       await page.waitForURL(/[?&]checkout=success&session_id=cs_test_/);
       await form.heading('Payment received').waitFor();
       assert.match(await form.waitForStatus(/credited/, 30000), /\$175\.00/);
-      assert.equal((await fixture.mock.stats()).checkout_requests, 1);
+      assert.equal((await fixture.stack.mock.stats()).checkout_requests, 1);
     },
   );
 
   e2eTest('without a valid token for the organization nothing reaches the upstream', fixture, async () => {
     const balance = (organization, authorization) =>
-      request(`${fixture.proxy.origin}/api/billing/balance/${organization}`, {
+      request(`${fixture.stack.proxy.origin}/api/billing/balance/${organization}`, {
         headers: authorization ? { authorization } : {},
       });
     const missing = await balance(ORGANIZATION);
@@ -119,7 +98,7 @@ describe('tenant tokens', () => {
     const another = await balance(OTHER_ORGANIZATION, `Bearer ${token(ORGANIZATION)}`);
     assert.equal(another.status, 403);
     assert.equal(JSON.parse(another.body).error.code, 'FORBIDDEN');
-    const stats = await fixture.mock.stats();
+    const stats = await fixture.stack.mock.stats();
     assert.equal(stats.checkout_requests + stats.balance_requests, 0);
 
     // The same organization's token reads its own balance.
