@@ -63,7 +63,8 @@ impl std::fmt::Debug for Handle {
 #[wasm_bindgen(js_name = mount)]
 pub fn mount_with_options(element: web_sys::Element, options: JsValue) -> Result<Handle, JsValue> {
     let options = Options::from_js(&options).map_err(|message| type_error(&message))?;
-    let config = configure(&element, &options).map_err(|e| type_error(&script_message(e)))?;
+    let config = configure(&element, &options, Source::Script)
+        .map_err(|e| type_error(&script_message(e)))?;
     Ok(Handle::start(element, Source::Script, options, Ok(config)))
 }
 
@@ -108,8 +109,8 @@ impl Handle {
             return Ok(());
         };
         let options = instance.options.clone().merged(newer);
-        let config =
-            configure(&instance.element, &options).map_err(|e| type_error(&script_message(e)))?;
+        let config = configure(&instance.element, &options, Source::Script)
+            .map_err(|e| type_error(&script_message(e)))?;
         instance.options = options;
         instance.render(Ok(config));
         Ok(())
@@ -223,11 +224,18 @@ fn current_view(name: &str) -> closient_checkout_core::PageView {
     page_view(|key| params.as_ref().and_then(|p| p.get(key)), name)
 }
 
-fn configure(element: &web_sys::Element, options: &Options) -> Result<WidgetConfig, OptionError> {
+/// The hosted page's one widget (`data-` attributes) keeps the name `default`, and so return
+/// URLs without a name; elsewhere an unnamed widget takes its element's id.
+fn configure(
+    element: &web_sys::Element,
+    options: &Options,
+    source: Source,
+) -> Result<WidgetConfig, OptionError> {
     let id = element.id();
+    let named_by_id = source != (Source::Attributes { prefix: "data-" });
     WidgetConfig::from_options(
         options,
-        Some(id.as_str()).filter(|id| !id.is_empty()),
+        Some(id.as_str()).filter(|id| named_by_id && !id.is_empty()),
         page_locale().as_deref(),
     )
 }
@@ -243,7 +251,8 @@ fn read_attributes(
     };
     match Options::from_attributes(prefix, |name| element.get_attribute(name)) {
         Ok(options) => {
-            let config = configure(element, &options).map_err(misconfigured);
+            let config =
+                configure(element, &options, Source::Attributes { prefix }).map_err(misconfigured);
             (options, config)
         }
         Err(error) => (Options::default(), Err(misconfigured(error))),
