@@ -293,7 +293,61 @@ mod tests {
         }
     }
 
+    /// An IMF-fixdate written from seconds since the epoch, by the inverse of the parser's day
+    /// count (days to a civil date), so that each checks the other.
+    fn imf_fixdate(at: u64) -> String {
+        const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb",
+        ];
+        let (days, secs) = (at / 86_400, at % 86_400);
+        let shifted = days + 719_468;
+        let (era, day_of_era) = (shifted / 146_097, shifted % 146_097);
+        let year_of_era =
+            (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let month_index = (5 * day_of_year + 2) / 153;
+        let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+        let year = era * 400 + year_of_era + u64::from(month_index >= 10);
+        format!(
+            "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+            DAYS[(days % 7) as usize],
+            MONTHS[month_index as usize],
+            secs / 3_600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+
+    #[test]
+    fn the_test_formatter_writes_known_dates() {
+        assert_eq!(imf_fixdate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(imf_fixdate(784_111_777), "Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(imf_fixdate(951_825_600), "Tue, 29 Feb 2000 12:00:00 GMT");
+        assert_eq!(
+            imf_fixdate(253_402_300_799),
+            "Fri, 31 Dec 9999 23:59:59 GMT"
+        );
+    }
+
     proptest! {
+        #[test]
+        fn delta_seconds_read_as_given(seconds in any::<u64>(), now in any::<u64>()) {
+            prop_assert_eq!(parse_retry_after(&seconds.to_string(), now), Some(seconds));
+            prop_assert_eq!(parse_retry_after(&format!(" {seconds}\t"), now), Some(seconds));
+        }
+
+        /// Every instant a four-digit year can name, read back at any moment.
+        #[test]
+        fn a_date_reads_as_the_seconds_until_it(
+            at in 0u64..253_402_300_800,
+            now in 0u64..253_402_300_800,
+        ) {
+            let date = imf_fixdate(at);
+            prop_assert_eq!(parse_imf_fixdate(&date), Some(at), "{}", date);
+            prop_assert_eq!(parse_retry_after(&date, now), Some(at.saturating_sub(now)));
+        }
+
         #[test]
         fn backoff_stays_within_its_ceiling(attempts in 0u32..100, random in any::<f64>()) {
             prop_assert!(POLICY.backoff_ms(attempts, random) <= POLICY.max_delay_ms);

@@ -334,7 +334,35 @@ mod tests {
         );
     }
 
+    /// Names, bracketed IPv6 addresses and a loopback address, as the grammar reads them.
+    const HOSTS: &str =
+        "([a-z0-9-]{1,8}\\.){0,3}[a-zA-Z0-9-]{1,8}|\\[[0-9a-f:]{1,12}\\]|127\\.0\\.0\\.1";
+
     proptest! {
+        /// Any origin the grammar allows prints as itself, and an allowlist of it admits every
+        /// URL on it.
+        #[test]
+        fn a_parsed_origin_prints_as_itself_and_admits_its_urls(
+            scheme in "(http|https|HTTPS)",
+            host in HOSTS,
+            port in proptest::option::of(any::<u16>()),
+            rest in "(/[a-z0-9]{0,5})?(\\?[a-z=]{0,5})?(#[a-z]{0,5})?",
+        ) {
+            let port = port.map(|port| format!(":{port}")).unwrap_or_default();
+            let text = format!("{scheme}://{host}{port}");
+            let origin = Origin::parse(&text).expect("valid by construction");
+            prop_assert_eq!(Origin::parse(&origin.to_string()), Ok(origin.clone()));
+            let url = format!("{text}{rest}");
+            prop_assert_eq!(Origin::of_url(&url), Ok(origin.clone()));
+            match OriginAllowlist::new([origin.to_string().as_str()]) {
+                Ok(list) => prop_assert_eq!(list.check_url(&url), Ok(())),
+                Err(error) => {
+                    prop_assert_eq!(error, UrlError::Insecure);
+                    prop_assert!(!origin.is_loopback());
+                }
+            }
+        }
+
         #[test]
         fn no_input_panics(input in any::<String>()) {
             let _ = OriginAllowlist::stripe().check_url(&input);
