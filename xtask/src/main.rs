@@ -3,10 +3,12 @@
 // A command-line tool: reporting on stdout is its job.
 #![allow(clippy::print_stdout)]
 
+mod audit;
 mod bench;
 mod demo;
 mod dist;
 mod e2e;
+mod fuzz;
 mod pipeline;
 mod size;
 mod tools;
@@ -45,6 +47,14 @@ const COMMANDS: &[(&str, &str)] = &[
         "bench",
         "measure size, time to an interactive form and proxy overhead; exit 1 if a budget fails",
     ),
+    (
+        "fuzz",
+        "run each fuzz target of fuzz/ (`fuzz [SECONDS]`, 60 s each); exit 1 if any crashed",
+    ),
+    (
+        "audit",
+        "check Cargo.lock against a local clone of the RustSec advisories (`audit --db <path>`)",
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -55,6 +65,8 @@ fn main() -> ExitCode {
         Some("e2e") => exit_code(e2e::run_alone()),
         Some("size") => exit_code(size::run()),
         Some("bench") => bench::run(),
+        Some("fuzz") => exit_code(fuzz::run(&rest_of_args())),
+        Some("audit") => exit_code(audit::run(&rest_of_args())),
         unknown => {
             if let Some(command) = unknown {
                 eprintln!("unknown command `{command}`\n");
@@ -63,6 +75,11 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The arguments after the command's name.
+fn rest_of_args() -> Vec<String> {
+    std::env::args().skip(2).collect()
 }
 
 fn print_usage() {

@@ -3,7 +3,7 @@
 //! A failing step does not stop the ones after it, so one run shows every failure.
 
 use crate::tools::{self, Needs, Tools};
-use crate::{Result, dist, e2e, secs};
+use crate::{Result, audit, dist, e2e, secs};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -99,6 +99,11 @@ fn steps(tools: &Tools) -> Vec<(&'static str, Action<'_>)> {
         // Sizes are deterministic for the pinned toolchain and tools, so this gate cannot flake.
         ("size gate", Box::new(dist::check_size)),
         ("e2e", Box::new(|| e2e::run(tools))),
+        // The license, ban and source rules of deny.toml; advisories are `cargo xtask audit`'s.
+        (
+            "deny",
+            Box::new(|| audit::cargo_deny(tools, &["check", "licenses", "bans", "sources"])),
+        ),
     ]
 }
 

@@ -10,6 +10,8 @@ use std::process::Command;
 const TRUNK_VERSION: &str = "0.21.14";
 const WASM_PACK_VERSION: &str = "0.15.1";
 const TWIGGY_VERSION: &str = "0.8.0";
+const CARGO_DENY_VERSION: &str = "0.20.2";
+const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 /// A tool installed with `cargo install` into its own folder of the cache.
 #[derive(Debug)]
@@ -64,6 +66,26 @@ impl CargoTool {
             krate: "wasm-pack",
             version: WASM_PACK_VERSION.to_owned(),
             binary: "wasm-pack",
+            locked: true,
+            estimate: "about 2 min",
+        }
+    }
+
+    pub(super) fn cargo_deny() -> Self {
+        Self {
+            krate: "cargo-deny",
+            version: CARGO_DENY_VERSION.to_owned(),
+            binary: "cargo-deny",
+            locked: true,
+            estimate: "about 4 min",
+        }
+    }
+
+    pub(super) fn cargo_fuzz() -> Self {
+        Self {
+            krate: "cargo-fuzz",
+            version: CARGO_FUZZ_VERSION.to_owned(),
+            binary: "cargo-fuzz",
             locked: true,
             estimate: "about 2 min",
         }

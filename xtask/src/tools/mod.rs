@@ -22,6 +22,9 @@ use std::process::Command;
 use std::time::Instant;
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// `cargo fuzz` needs nightly's sanitizer and coverage flags; only the fuzz command uses it.
+/// Dated, as the stable toolchain is exact: later dates are not all served to these machines.
+pub const FUZZ_TOOLCHAIN: &str = "nightly-2026-05-19";
 
 /// Which tools a command needs: the release build needs fewer than the full test run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,6 +33,10 @@ pub enum Needs {
     BuildAndTest,
     /// The build and twiggy, for `cargo xtask size` alone.
     Size,
+    /// A nightly toolchain and cargo-fuzz, for `cargo xtask fuzz` alone.
+    Fuzz,
+    /// cargo-deny alone, for `cargo xtask audit`.
+    Audit,
 }
 
 /// The bootstrapped tools: commands started through `run` find them first on PATH.
@@ -41,7 +48,7 @@ pub struct Tools {
 
 impl Tools {
     /// A command started in the repository root with the tools' environment.
-    fn command(&self, program: &str) -> Command {
+    pub fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
         // Trunk would otherwise download any tool whose version it does not find on PATH.
         command
@@ -93,23 +100,22 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
     // The browser goes first: when it cannot be installed the run stops before minutes of builds.
     let chromedriver = match needs {
         Needs::BuildAndTest => Some(tally.browser()?),
-        Needs::Build | Needs::Size => None,
+        Needs::Build | Needs::Size | Needs::Fuzz | Needs::Audit => None,
     };
-    tally.wasm_target()?;
-
-    let mut dirs = vec![
-        tally.cargo_tool(&cache, &CargoTool::trunk())?,
-        tally.cargo_tool(&cache, &CargoTool::wasm_bindgen()?)?,
-    ];
-    match needs {
+    let mut dirs = match needs {
         // The release build writes the npm package with wasm-pack too.
-        Needs::Build | Needs::BuildAndTest => {
-            dirs.push(tally.cargo_tool(&cache, &CargoTool::wasm_pack())?);
+        Needs::Build | Needs::BuildAndTest => tally.web_tools(&cache, &CargoTool::wasm_pack())?,
+        Needs::Size => tally.web_tools(&cache, &CargoTool::twiggy())?,
+        Needs::Fuzz => {
+            tally.toolchain(FUZZ_TOOLCHAIN)?;
+            vec![tally.cargo_tool(&cache, &CargoTool::cargo_fuzz())?]
         }
-        Needs::Size => dirs.push(tally.cargo_tool(&cache, &CargoTool::twiggy())?),
+        Needs::Audit => Vec::new(),
+    };
+    // A check of the test run, and all that the advisory audit needs.
+    if matches!(needs, Needs::BuildAndTest | Needs::Audit) {
+        dirs.push(tally.cargo_tool(&cache, &CargoTool::cargo_deny())?);
     }
-    dirs.push(tally.npm_tool(&cache, &BINARYEN)?);
-    dirs.push(tally.npm_tool(&cache, &TERSER)?);
     dirs.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
     // Appended, not prepended: chromedriver usually sits in /usr/bin, which must not shadow the
     // rustup `cargo` and `rustc` earlier on PATH. Every runner also gets its path explicitly.
@@ -173,6 +179,50 @@ impl Tally {
         println!("{label}: installed in {}", secs(started.elapsed()));
         self.installed += 1;
         Ok(())
+    }
+
+    /// The wasm build's tools, with `extra` after the two every build needs.
+    fn web_tools(&mut self, cache: &Path, extra: &CargoTool) -> Result<Vec<PathBuf>> {
+        self.wasm_target()?;
+        Ok(vec![
+            self.cargo_tool(cache, &CargoTool::trunk())?,
+            self.cargo_tool(cache, &CargoTool::wasm_bindgen()?)?,
+            self.cargo_tool(cache, extra)?,
+            self.npm_tool(cache, &BINARYEN)?,
+            self.npm_tool(cache, &TERSER)?,
+        ])
+    }
+
+    /// A toolchain besides the pinned one, which only `cargo +<name>` selects.
+    fn toolchain(&mut self, name: &str) -> Result<()> {
+        let rustup = |args: &[&str]| {
+            let mut command = Command::new("rustup");
+            command.args(args);
+            command
+        };
+        self.provide(
+            &format!("rust toolchain {name}"),
+            "about 1 min",
+            || {
+                let listed = capture(&mut rustup(&["toolchain", "list"]))?;
+                let prefix = format!("{name}-");
+                Ok(listed.lines().any(|line| {
+                    line.split_whitespace().next().is_some_and(|toolchain| {
+                        toolchain == name || toolchain.starts_with(&prefix)
+                    })
+                }))
+            },
+            || {
+                capture(&mut rustup(&[
+                    "toolchain",
+                    "install",
+                    name,
+                    "--profile",
+                    "minimal",
+                ]))
+                .map(drop)
+            },
+        )
     }
 
     fn wasm_target(&mut self) -> Result<()> {
