@@ -23,6 +23,12 @@
 //! `browser/` is all that touches `web_sys`, `flow/` the plain logic of an attempt, `views/`
 //! the components.
 
+// Talc in place of the standard dlmalloc: the same job in about 0.5 KB less gzip. In the lib,
+// so the hosted page's binary and the npm package's cdylib both get it.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub mod browser;
 pub mod config;
 pub mod embed;
