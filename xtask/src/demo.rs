@@ -36,7 +36,7 @@ pub fn run() -> Result<()> {
     let mock_addr = free_loopback(MOCK_PORT, "mock")?;
     let proxy_addr = free_loopback(PROXY_PORT, "proxy")?;
     let mock_origin = format!("http://{mock_addr}");
-    let site = demo_site(&mock_origin)?;
+    let site = demo_site(&mock_origin, proxy_addr.port())?;
 
     let binaries = repo_root().join("target").join("debug");
     let mut mock = Command::new(binaries.join("closient-mock"));
@@ -90,9 +90,10 @@ const DASHBOARD: [&str; 3] = ["embed.html", "embed.js", "embed.css"];
 /// `dist/` copied with the mock's origin added to the widget's checkout allowlist through its
 /// own option on the mount element (the query string can never set it), and beside it the
 /// example dashboard with the npm package (`target/npm/`), allowed the same origin.
-fn demo_site(mock_origin: &str) -> Result<PathBuf> {
+fn demo_site(mock_origin: &str, proxy_port: u16) -> Result<PathBuf> {
     let root = repo_root();
-    let site = root.join("target").join("demo-site");
+    // One folder per proxy port: a second demo must not rewrite the first one's page.
+    let site = root.join("target").join(format!("demo-site-{proxy_port}"));
     let _ = fs::remove_dir_all(&site);
     copy_dir(&root.join("dist"), &site)?;
     let index = site.join("index.html");
