@@ -17,10 +17,14 @@ pub struct MockConfig {
     pub starting_balance_cents: i64,
     /// What the dashboard route signs tenant tokens with; without it that route answers 404.
     pub tenant_secret: Option<TenantSecret>,
+    /// API requests a minute before the API answers 429; the real API's 300 unless a load
+    /// test needs more to reach the faults it injects.
+    pub rate_limit: u32,
 }
 
 impl MockConfig {
-    /// Any free loopback port, a 3 s credit delay and a USD 150.00 starting balance.
+    /// Any free loopback port, a 3 s credit delay, a USD 150.00 starting balance and the real
+    /// API's rate limit.
     pub fn new(api_key: impl Into<String>) -> Self {
         Self {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -28,6 +32,7 @@ impl MockConfig {
             credit_delay: Duration::from_secs(3),
             starting_balance_cents: 15_000,
             tenant_secret: None,
+            rate_limit: crate::rate_limit::API_LIMIT,
         }
     }
 }
@@ -40,6 +45,7 @@ impl fmt::Debug for MockConfig {
             .field("credit_delay", &self.credit_delay)
             .field("starting_balance_cents", &self.starting_balance_cents)
             .field("tenant_secret", &self.tenant_secret)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }

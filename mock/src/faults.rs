@@ -30,7 +30,15 @@ pub enum Fault {
     Redirect,
     /// `unauthorized`: 401 `UNAUTHORIZED` even with the right key.
     Unauthorized,
+    /// `forbidden`: 403 `FORBIDDEN`, as for a key without the BILLING role on the organization.
+    Forbidden,
+    /// `oversized`: 200 with a checkout body on the mock's origin, padded with a field to
+    /// `OVERSIZED_BYTES`: well formed, and far larger than any answer of the real API.
+    Oversized,
 }
+
+/// The length of the `oversized` fault's body.
+pub const OVERSIZED_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultParseError {
@@ -98,6 +106,18 @@ impl Fault {
                 ErrorCode::Unauthorized,
                 "The API key is missing or invalid.",
             ),
+            Self::Forbidden => envelope::error(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                "The API key may not act for this organization.",
+            ),
+            Self::Oversized => {
+                let start =
+                    format!(r#"{{"checkout_url":"{origin}/pay/cs_test_oversized","padding":""#);
+                let padding = OVERSIZED_BYTES.saturating_sub(start.len() + 2);
+                let body = format!("{start}{}\"}}", "x".repeat(padding));
+                ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+            }
         })
     }
 }
@@ -128,6 +148,8 @@ impl FromStr for Fault {
             ("foreign_url", None) => Self::ForeignUrl,
             ("redirect", None) => Self::Redirect,
             ("unauthorized", None) => Self::Unauthorized,
+            ("forbidden", None) => Self::Forbidden,
+            ("oversized", None) => Self::Oversized,
             _ => return Err(error()),
         })
     }
@@ -145,7 +167,8 @@ impl fmt::Display for FaultParseError {
         write!(
             f,
             "{:?} is not a fault; expected rate_limited:SECS, server_error, unavailable, \
-             slow:MILLIS, drop, garbage, foreign_url, redirect or unauthorized",
+             slow:MILLIS, drop, garbage, foreign_url, redirect, unauthorized, forbidden or \
+             oversized",
             self.input
         )
     }
@@ -177,6 +200,8 @@ mod tests {
             ("foreign_url", Fault::ForeignUrl),
             ("redirect", Fault::Redirect),
             ("unauthorized", Fault::Unauthorized),
+            ("forbidden", Fault::Forbidden),
+            ("oversized", Fault::Oversized),
         ] {
             assert_eq!(text.parse(), Ok(fault));
         }

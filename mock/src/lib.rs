@@ -22,7 +22,8 @@ mod server;
 mod state;
 
 pub use config::MockConfig;
-pub use faults::{Fault, FaultParseError};
+pub use faults::{Fault, FaultParseError, OVERSIZED_BYTES};
+pub use rate_limit::API_LIMIT as API_RATE_LIMIT;
 pub use router::router;
 pub use server::{RunningMock, start};
 pub use state::{BASE_PATH, MockState, Route, SessionInfo, SessionStatus, Stats};

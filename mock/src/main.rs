@@ -39,6 +39,15 @@ struct Flags {
         value_parser = parse_duration
     )]
     credit_delay: Duration,
+    /// API requests a minute before it answers 429 (the real API allows 300).
+    #[arg(
+        long,
+        env = "CLOSIENT_MOCK_RATE_LIMIT",
+        value_name = "N",
+        default_value_t = closient_mock::API_RATE_LIMIT,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    rate_limit: u32,
 }
 
 #[tokio::main]
@@ -68,6 +77,7 @@ async fn main() -> ExitCode {
         listen: flags.listen,
         credit_delay: flags.credit_delay,
         tenant_secret,
+        rate_limit: flags.rate_limit,
         ..MockConfig::new(api_key)
     };
     let mock = match closient_mock::start(config).await {
@@ -121,6 +131,7 @@ mod tests {
             &["--listen", "localhost"],
             &["--credit-delay", "3"],
             &["--api-key", "x"],
+            &["--rate-limit", "0"],
             &["serve"],
         ] {
             assert!(flags(bad).is_err(), "{bad:?}");

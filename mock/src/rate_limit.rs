@@ -1,16 +1,15 @@
-//! The real API's rate limit: 300 requests a minute, announced on every answer with the
-//! `RateLimit-*` headers and their legacy `X-RateLimit-*` aliases. The middleware that applies
-//! it sits with the routes, in `api`.
+//! The real API's rate limit: 300 requests a minute (another limit for load tests), announced
+//! on every answer with the `RateLimit-*` headers and their legacy `X-RateLimit-*` aliases. The
+//! middleware that applies it sits with the routes, in `api`.
 
 use axum::http::{HeaderMap, HeaderValue};
 use closient_checkout_server_common::rate_limit_headers;
 use std::time::Duration;
 use tokio::time::Instant;
 
-pub(crate) const LIMIT: u32 = 300;
+/// The real API's limit, per `WINDOW`.
+pub const API_LIMIT: u32 = 300;
 const WINDOW: Duration = Duration::from_secs(60);
-/// `LIMIT` and `WINDOW` in the form of the `RateLimit-Policy` header.
-const POLICY: &str = "300;w=60";
 
 /// A fixed window: the first request opens it, and it closes a minute later.
 #[derive(Debug, Default)]
@@ -21,13 +20,14 @@ pub(crate) struct Quota {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct QuotaReading {
+    pub(crate) limit: u32,
     pub(crate) remaining: u32,
     pub(crate) reset_secs: u64,
     pub(crate) exceeded: bool,
 }
 
 impl Quota {
-    pub(crate) fn take(&mut self, now: Instant) -> QuotaReading {
+    pub(crate) fn take(&mut self, now: Instant, limit: u32) -> QuotaReading {
         let opened = match self.opened {
             Some(opened) if now < opened + WINDOW => opened,
             _ => {
@@ -38,9 +38,10 @@ impl Quota {
         self.used = self.used.saturating_add(1);
         let left = (opened + WINDOW).saturating_duration_since(now);
         QuotaReading {
-            remaining: LIMIT.saturating_sub(self.used),
+            limit,
+            remaining: limit.saturating_sub(self.used),
             reset_secs: left.as_millis().div_ceil(1000).try_into().unwrap_or(60),
-            exceeded: self.used > LIMIT,
+            exceeded: self.used > limit,
         }
     }
 }
@@ -55,12 +56,16 @@ pub(crate) fn stamp(headers: &mut HeaderMap, reading: QuotaReading) {
         Some(secs) => (0, secs),
         None => (reading.remaining, reading.reset_secs),
     };
-    headers.insert(rate_limit_headers::POLICY, HeaderValue::from_static(POLICY));
+    // `limit` and `WINDOW` in the form of the header: `300;w=60`.
+    let policy = format!("{};w={}", reading.limit, WINDOW.as_secs());
+    if let Ok(policy) = HeaderValue::from_str(&policy) {
+        headers.insert(rate_limit_headers::POLICY, policy);
+    }
     for (name, value) in [
-        (rate_limit_headers::LIMIT, u64::from(LIMIT)),
+        (rate_limit_headers::LIMIT, u64::from(reading.limit)),
         (rate_limit_headers::REMAINING, u64::from(remaining)),
         (rate_limit_headers::RESET, reset),
-        (rate_limit_headers::LEGACY_LIMIT, u64::from(LIMIT)),
+        (rate_limit_headers::LEGACY_LIMIT, u64::from(reading.limit)),
         (rate_limit_headers::LEGACY_REMAINING, u64::from(remaining)),
         (rate_limit_headers::LEGACY_RESET, reset),
     ] {
@@ -76,22 +81,26 @@ mod tests {
     fn the_window_counts_down_and_reopens_after_a_minute() {
         let start = Instant::now();
         let mut quota = Quota::default();
-        let first = quota.take(start);
+        let first = quota.take(start, API_LIMIT);
         assert_eq!(
             (first.remaining, first.reset_secs, first.exceeded),
             (299, 60, false)
         );
-        let later = quota.take(start + Duration::from_millis(20_500));
+        let later = quota.take(start + Duration::from_millis(20_500), API_LIMIT);
         assert_eq!((later.remaining, later.reset_secs), (298, 40));
-        for _ in 2..LIMIT {
-            assert!(!quota.take(start + Duration::from_secs(30)).exceeded);
+        for _ in 2..API_LIMIT {
+            assert!(
+                !quota
+                    .take(start + Duration::from_secs(30), API_LIMIT)
+                    .exceeded
+            );
         }
-        let over = quota.take(start + Duration::from_secs(59));
+        let over = quota.take(start + Duration::from_secs(59), API_LIMIT);
         assert_eq!(
             (over.remaining, over.reset_secs, over.exceeded),
             (0, 1, true)
         );
-        let reopened = quota.take(start + WINDOW);
+        let reopened = quota.take(start + WINDOW, API_LIMIT);
         assert_eq!((reopened.remaining, reopened.exceeded), (299, false));
     }
 }

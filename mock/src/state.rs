@@ -64,6 +64,7 @@ struct Inner {
     tenant_secret: Option<TenantSecret>,
     credit_delay: Duration,
     starting_balance_cents: i64,
+    rate_limit: u32,
     /// Keyed per process, so the tokens below look random without a random-number crate.
     hasher: RandomState,
     /// Outside `Data` so that ids stay unique across resets.
@@ -127,6 +128,7 @@ impl MockState {
                 tenant_secret: config.tenant_secret.clone(),
                 credit_delay: config.credit_delay,
                 starting_balance_cents: config.starting_balance_cents,
+                rate_limit: config.rate_limit,
                 hasher: RandomState::new(),
                 next_token: AtomicU64::new(0),
                 data: Mutex::new(Data::default()),
@@ -216,7 +218,9 @@ impl MockState {
     }
 
     pub(crate) fn take_quota(&self) -> QuotaReading {
-        self.data().quota.take(Instant::now())
+        self.data()
+            .quota
+            .take(Instant::now(), self.inner.rate_limit)
     }
 
     /// Opens a session and returns its hosted-page URL, fragment included as Stripe's has one.

@@ -78,6 +78,41 @@ async fn unauthorized_is_a_401_despite_the_right_key() {
     assert_eq!(answer.error_code(), "UNAUTHORIZED");
 }
 
+#[tokio::test]
+async fn forbidden_is_a_403_despite_the_right_key() {
+    let answer = with_fault("forbidden").await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.error_code(), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn oversized_is_a_well_formed_checkout_answer_of_a_mebibyte() {
+    let answer = with_fault("oversized").await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.body.len(), closient_mock::OVERSIZED_BYTES);
+    assert_eq!(
+        answer.json()["checkout_url"],
+        format!("{ORIGIN}/pay/cs_test_oversized")
+    );
+}
+
+#[tokio::test]
+async fn another_rate_limit_is_applied_and_announced() {
+    let state = closient_mock::MockState::new(&closient_mock::MockConfig {
+        rate_limit: 2,
+        ..crate::support::config()
+    });
+    let app = closient_mock::router(state);
+    for _ in 0..2 {
+        let answer = send(&app, balance(ORG, Some(KEY))).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert_eq!(answer.header("ratelimit-policy"), "2;w=60");
+        assert_eq!(answer.header("ratelimit-limit"), "2");
+    }
+    let answer = send(&app, balance(ORG, Some(KEY))).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
 #[tokio::test(start_paused = true)]
 async fn slow_waits_and_then_answers_normally() {
     let (state, app) = mock();
