@@ -3,13 +3,16 @@
 //! briefly, and concurrent misses share one upstream call, so a polling page cannot burn the
 //! key's shared quota.
 
+use crate::upstream::with_server_timing;
 use crate::{AppState, client_ip::client_ip, error::AppError, origin_guard, tenant::Route};
+use axum::response::{IntoResponse, Response};
 use axum::{
     Json,
     extract::{ConnectInfo, Path, State},
     http::HeaderMap,
 };
 use closient_checkout_core::{BalanceResponse, OrganizationId};
+use std::sync::OnceLock;
 use std::{
     collections::HashMap,
     net::SocketAddr,
@@ -78,7 +81,7 @@ pub async fn balance(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(raw_id): Path<String>,
     headers: HeaderMap,
-) -> Result<Json<BalanceResponse>, AppError> {
+) -> Result<Response, AppError> {
     origin_guard::check(&headers, &state.config.public_origins)?;
     let grant = state.config.access.authenticate(&headers)?;
     let id = OrganizationId::parse_exact(&raw_id).map_err(|e| {
@@ -95,9 +98,17 @@ pub async fn balance(
         .map_err(|wait| {
             AppError::rate_limited(wait, "Too many balance requests; wait a moment.")
         })?;
-    state
-        .balances
-        .get_or_fetch(&id, state.upstream.balance(&id))
-        .await
-        .map(Json)
+    // Set only when this request made the upstream call: a cached answer took none.
+    let upstream = OnceLock::new();
+    let fetch = async {
+        let called = Instant::now();
+        let answer = state.upstream.balance(&id).await;
+        let _ = upstream.set(called.elapsed());
+        answer
+    };
+    let answer = state.balances.get_or_fetch(&id, fetch).await.map(Json);
+    Ok(match upstream.get() {
+        Some(&took) => with_server_timing(answer, took),
+        None => answer.into_response(),
+    })
 }

@@ -1,16 +1,16 @@
 //! `POST /api/billing/checkout`: every check in the order the design gives, then one upstream
 //! call, then the allowlist on the URL that comes back.
 
+use crate::upstream::with_server_timing;
 use crate::{AppState, client_ip::client_ip, error::AppError, origin_guard, tenant::Route};
+use axum::response::Response;
 use axum::{
     Json,
     body::Body,
     extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
 };
-use closient_checkout_core::{
-    CheckoutFields, CheckoutResponse, ErrorCode, Field, validate_checkout,
-};
+use closient_checkout_core::{CheckoutFields, ErrorCode, Field, validate_checkout};
 use serde_json::Value;
 use std::{net::SocketAddr, time::Instant};
 
@@ -21,7 +21,7 @@ pub async fn create_checkout(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     body: Body,
-) -> Result<Json<CheckoutResponse>, AppError> {
+) -> Result<Response, AppError> {
     origin_guard::check(&headers, &state.config.public_origins)?;
     let grant = state.config.access.authenticate(&headers)?;
     if !is_json(&headers) {
@@ -76,18 +76,26 @@ pub async fn create_checkout(
         .map_err(|wait| {
             AppError::rate_limited(wait, "Too many checkout requests; wait a moment.")
         })?;
-    let response = state.upstream.create_checkout(&request).await?;
-    if let Err(problem) = state
-        .config
-        .checkout_origins
-        .check_url(&response.checkout_url)
-    {
-        tracing::warn!(%problem, "upstream checkout_url refused by the allowlist");
-        return Err(AppError::upstream_unavailable(
-            "The billing service returned a checkout link that is not allowed.",
-        ));
-    }
-    Ok(Json(response))
+    let called = Instant::now();
+    let answer = state.upstream.create_checkout(&request).await;
+    let upstream = called.elapsed();
+    let answer = answer.and_then(|response| {
+        match state
+            .config
+            .checkout_origins
+            .check_url(&response.checkout_url)
+        {
+            Ok(()) => Ok(Json(response)),
+            Err(problem) => {
+                tracing::warn!(%problem, "upstream checkout_url refused by the allowlist");
+                Err(AppError::upstream_unavailable(
+                    "The billing service returned a checkout link that is not allowed.",
+                ))
+            }
+        }
+    });
+    // Every answer that followed an upstream call says how long that call took.
+    Ok(with_server_timing(answer, upstream))
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -2,12 +2,28 @@
 //! (retrying is the widget's job), and every failure mapped to the answer the design gives it.
 
 use crate::{error::AppError, secret::ApiKey};
-use axum::http::StatusCode;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use closient_checkout_core::{
     BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope, OrganizationId,
 };
 use closient_checkout_server_common::rate_limit_headers;
 use std::time::Duration;
+
+const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
+
+/// `answer` with `Server-Timing: upstream;dur=<ms>`, the time its upstream call took, so that an
+/// operator, or a page through the Resource Timing API, can tell the Closient API's time from
+/// the proxy's own. Same-origin pages read it without `Timing-Allow-Origin`.
+pub fn with_server_timing(answer: impl IntoResponse, upstream: std::time::Duration) -> Response {
+    let mut response = answer.into_response();
+    let metric = format!("upstream;dur={:.3}", upstream.as_secs_f64() * 1000.0);
+    // Only ASCII digits and punctuation: the conversion cannot fail.
+    if let Ok(value) = HeaderValue::try_from(metric) {
+        response.headers_mut().insert(SERVER_TIMING, value);
+    }
+    response
+}
 
 #[derive(Debug, Clone)]
 pub struct Upstream {

@@ -299,6 +299,55 @@ async fn the_balance_is_trimmed_validated_and_cached() {
     );
 }
 
+/// The `dur` of a `Server-Timing: upstream;dur=<ms>` header, if the answer has one.
+fn upstream_ms(answer: &Answer) -> Option<f64> {
+    answer
+        .header("server-timing")?
+        .strip_prefix("upstream;dur=")?
+        .parse()
+        .ok()
+}
+
+#[tokio::test]
+async fn relayed_answers_carry_the_upstreams_time_and_no_other_does() {
+    let h = harness(&["--organization", ORG]).await;
+    h.mock.state().push_faults(
+        Route::Checkout,
+        [Fault::Slow(std::time::Duration::from_millis(200))],
+    );
+    let slow = call(&h.router, post(checkout_body(2500))).await;
+    assert_eq!(slow.status, 200, "{}", slow.body);
+    let took = upstream_ms(&slow).expect("Server-Timing on a relayed answer");
+    assert!((200.0..1_000.0).contains(&took), "{took} ms");
+
+    for fault in [Fault::ServerError, Fault::ForeignUrl] {
+        h.mock.state().push_faults(Route::Checkout, [fault.clone()]);
+        let failed = call(&h.router, post(checkout_body(2500))).await;
+        assert!(failed.status >= 500, "{fault:?}: {}", failed.status);
+        assert!(
+            upstream_ms(&failed).is_some(),
+            "{fault:?}: an error relayed"
+        );
+    }
+    let invalid = call(&h.router, post(checkout_body(499))).await;
+    assert_eq!(invalid.status, 422);
+    assert_eq!(
+        invalid.header("server-timing"),
+        None,
+        "upstream never asked"
+    );
+
+    let path = format!("/api/billing/balance/{ORG}");
+    let fetched = call(&h.router, get(&path)).await;
+    assert_eq!(fetched.status, 200, "{}", fetched.body);
+    assert!(
+        upstream_ms(&fetched).is_some(),
+        "a balance fetched upstream"
+    );
+    let cached = call(&h.router, get(&path)).await;
+    assert_eq!(cached.header("server-timing"), None, "a cached balance");
+}
+
 #[tokio::test]
 async fn every_answer_carries_the_security_headers() {
     let h = harness(&[]).await;
