@@ -103,9 +103,10 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
         Needs::Build | Needs::Size | Needs::Fuzz | Needs::Audit => None,
     };
     let mut dirs = match needs {
-        // The release build writes the npm package with wasm-pack too.
-        Needs::Build | Needs::BuildAndTest => tally.web_tools(&cache, &CargoTool::wasm_pack())?,
-        Needs::Size => tally.web_tools(&cache, &CargoTool::twiggy())?,
+        Needs::Build => tally.web_tools(&cache, None)?,
+        // The browser tests run a second time through wasm-pack.
+        Needs::BuildAndTest => tally.web_tools(&cache, Some(&CargoTool::wasm_pack()))?,
+        Needs::Size => tally.web_tools(&cache, Some(&CargoTool::twiggy()))?,
         Needs::Fuzz => {
             tally.toolchain(FUZZ_TOOLCHAIN)?;
             vec![tally.cargo_tool(&cache, &CargoTool::cargo_fuzz())?]
@@ -182,15 +183,18 @@ impl Tally {
     }
 
     /// The wasm build's tools, with `extra` after the two every build needs.
-    fn web_tools(&mut self, cache: &Path, extra: &CargoTool) -> Result<Vec<PathBuf>> {
+    fn web_tools(&mut self, cache: &Path, extra: Option<&CargoTool>) -> Result<Vec<PathBuf>> {
         self.wasm_target()?;
-        Ok(vec![
+        let mut dirs = vec![
             self.cargo_tool(cache, &CargoTool::trunk())?,
             self.cargo_tool(cache, &CargoTool::wasm_bindgen()?)?,
-            self.cargo_tool(cache, extra)?,
-            self.npm_tool(cache, &BINARYEN)?,
-            self.npm_tool(cache, &TERSER)?,
-        ])
+        ];
+        if let Some(extra) = extra {
+            dirs.push(self.cargo_tool(cache, extra)?);
+        }
+        dirs.push(self.npm_tool(cache, &BINARYEN)?);
+        dirs.push(self.npm_tool(cache, &TERSER)?);
+        Ok(dirs)
     }
 
     /// A toolchain besides the pinned one, which only `cargo +<name>` selects.
