@@ -11,8 +11,9 @@ pub struct MockConfig {
     pub listen: SocketAddr,
     /// The only `X-API-Key` the API accepts; never logged nor shown by `Debug`.
     pub api_key: String,
-    /// How long after "payment" the balance is credited, like Stripe's webhook.
-    pub credit_delay: Duration,
+    /// How long after "payment" the balance is credited, like Stripe's webhook; `None` never
+    /// credits it, as when the webhook never reaches the API.
+    pub credit_delay: Option<Duration>,
     /// Every organization's balance until a payment or `set_balance_cents` changes it.
     pub starting_balance_cents: i64,
     /// What the dashboard route signs tenant tokens with; without it that route answers 404.
@@ -20,6 +21,9 @@ pub struct MockConfig {
     /// API requests a minute before the API answers 429; the real API's 300 unless a load
     /// test needs more to reach the faults it injects.
     pub rate_limit: u32,
+    /// For benchmarks: no rate limit (nor its headers), a queued `slow` fault answers at once,
+    /// and no line is logged per request, so an API call costs only the mock's own work.
+    pub bench: bool,
 }
 
 impl MockConfig {
@@ -29,10 +33,11 @@ impl MockConfig {
         Self {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             api_key: api_key.into(),
-            credit_delay: Duration::from_secs(3),
+            credit_delay: Some(Duration::from_secs(3)),
             starting_balance_cents: 15_000,
             tenant_secret: None,
             rate_limit: crate::rate_limit::API_LIMIT,
+            bench: false,
         }
     }
 }
@@ -46,6 +51,7 @@ impl fmt::Debug for MockConfig {
             .field("starting_balance_cents", &self.starting_balance_cents)
             .field("tenant_secret", &self.tenant_secret)
             .field("rate_limit", &self.rate_limit)
+            .field("bench", &self.bench)
             .finish()
     }
 }

@@ -30,15 +30,16 @@ struct Flags {
         default_value = "127.0.0.1:9100"
     )]
     listen: SocketAddr,
-    /// Time from payment to credit, as 500ms, 3s or 1m.
+    /// Time from payment to credit, as 500ms, 3s or 1m, or `never` (a webhook that never
+    /// arrives).
     #[arg(
         long,
         env = "CLOSIENT_MOCK_CREDIT_DELAY",
         value_name = "DURATION",
         default_value = "3s",
-        value_parser = parse_duration
+        value_parser = credit_delay
     )]
-    credit_delay: Duration,
+    credit_delay: CreditDelay,
     /// API requests a minute before it answers 429 (the real API allows 300).
     #[arg(
         long,
@@ -48,6 +49,20 @@ struct Flags {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     rate_limit: u32,
+    /// For benchmarks: no rate limit, `slow` faults answer at once, no log line per request.
+    #[arg(long, env = "CLOSIENT_MOCK_BENCH")]
+    bench: bool,
+}
+
+/// `--credit-delay`: `None` for `never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CreditDelay(Option<Duration>);
+
+fn credit_delay(text: &str) -> Result<CreditDelay, String> {
+    if text.trim() == "never" {
+        return Ok(CreditDelay(None));
+    }
+    parse_duration(text).map(|delay| CreditDelay(Some(delay)))
 }
 
 #[tokio::main]
@@ -75,9 +90,10 @@ async fn main() -> ExitCode {
         .init();
     let config = MockConfig {
         listen: flags.listen,
-        credit_delay: flags.credit_delay,
+        credit_delay: flags.credit_delay.0,
         tenant_secret,
         rate_limit: flags.rate_limit,
+        bench: flags.bench,
         ..MockConfig::new(api_key)
     };
     let mock = match closient_mock::start(config).await {
@@ -106,9 +122,9 @@ mod tests {
     use clap::{CommandFactory, Parser};
     use std::time::Duration;
 
-    fn flags(args: &[&str]) -> Result<(String, Duration), ErrorKind> {
+    fn flags(args: &[&str]) -> Result<(String, Option<Duration>), ErrorKind> {
         Flags::try_parse_from(std::iter::once("closient-mock").chain(args.iter().copied()))
-            .map(|flags| (flags.listen.to_string(), flags.credit_delay))
+            .map(|flags| (flags.listen.to_string(), flags.credit_delay.0))
             .map_err(|error| error.kind())
     }
 
@@ -116,11 +132,15 @@ mod tests {
     fn reads_both_flags_in_either_form() {
         assert_eq!(
             flags(&[]),
-            Ok(("127.0.0.1:9100".to_owned(), Duration::from_secs(3)))
+            Ok(("127.0.0.1:9100".to_owned(), Some(Duration::from_secs(3))))
         );
         assert_eq!(
             flags(&["--listen", "127.0.0.1:0", "--credit-delay=250ms"]),
-            Ok(("127.0.0.1:0".to_owned(), Duration::from_millis(250)))
+            Ok(("127.0.0.1:0".to_owned(), Some(Duration::from_millis(250))))
+        );
+        assert_eq!(
+            flags(&["--credit-delay", "never", "--bench"]),
+            Ok(("127.0.0.1:9100".to_owned(), None))
         );
         assert_eq!(
             flags(&["--credit-delay", "1m", "--help"]),

@@ -62,9 +62,10 @@ struct Inner {
     origin: String,
     api_key: String,
     tenant_secret: Option<TenantSecret>,
-    credit_delay: Duration,
+    credit_delay: Option<Duration>,
     starting_balance_cents: i64,
     rate_limit: u32,
+    bench: bool,
     /// Keyed per process, so the tokens below look random without a random-number crate.
     hasher: RandomState,
     /// Outside `Data` so that ids stay unique across resets.
@@ -129,6 +130,7 @@ impl MockState {
                 credit_delay: config.credit_delay,
                 starting_balance_cents: config.starting_balance_cents,
                 rate_limit: config.rate_limit,
+                bench: config.bench,
                 hasher: RandomState::new(),
                 next_token: AtomicU64::new(0),
                 data: Mutex::new(Data::default()),
@@ -217,6 +219,11 @@ impl MockState {
         }
     }
 
+    /// Started with `MockConfig::bench`.
+    pub(crate) fn bench(&self) -> bool {
+        self.inner.bench
+    }
+
     pub(crate) fn take_quota(&self) -> QuotaReading {
         self.data()
             .quota
@@ -298,9 +305,12 @@ impl MockState {
     }
 
     fn credit_later(&self, generation: u64, organization: OrganizationId, cents: i64) {
+        let Some(delay) = self.inner.credit_delay else {
+            return;
+        };
         let state = self.clone();
         // Timed from the payment, not from whenever the task first runs.
-        let due = Instant::now() + self.inner.credit_delay;
+        let due = Instant::now() + delay;
         tokio::spawn(async move {
             tokio::time::sleep_until(due).await;
             let starting = state.inner.starting_balance_cents;

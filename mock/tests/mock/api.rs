@@ -1,13 +1,13 @@
 //! The fake billing API: key check, validation, answers and rate-limit headers.
 
 use crate::support::{
-    Answer, CANCEL_URL, KEY, ORG, ORIGIN, SUCCESS_URL, balance, checkout, checkout_body, get, mock,
-    open_session, send,
+    Answer, CANCEL_URL, KEY, ORG, ORIGIN, SUCCESS_URL, balance, checkout, checkout_body, config,
+    get, mock, open_session, send,
 };
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use closient_checkout_core::{BalanceResponse, CheckoutSessionId, Money, OrganizationId};
-use closient_mock::SessionStatus;
+use closient_mock::{Fault, MockConfig, MockState, Route, SessionStatus, router};
 use serde_json::json;
 use std::time::Duration;
 
@@ -269,4 +269,27 @@ async fn the_301st_request_in_a_minute_is_refused_until_the_window_resets() {
     let answer = send(&app, balance(ORG, Some(KEY))).await;
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(assert_rate_limit_headers(&answer), 299);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_bench_mock_has_no_rate_limit_and_no_slow_answers() {
+    let state = MockState::new(&MockConfig {
+        bench: true,
+        ..config()
+    });
+    let app = router(state.clone());
+    for _ in 0..400 {
+        let answer = send(&app, balance(ORG, Some(KEY))).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        assert!(answer.headers.get("ratelimit-limit").is_none());
+    }
+    state.push_faults(Route::Checkout, [Fault::Slow(Duration::from_secs(30))]);
+    let started = tokio::time::Instant::now();
+    let answer = send(&app, checkout(checkout_body(2500), Some(KEY))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        started.elapsed(),
+        Duration::ZERO,
+        "the paused clock never moved"
+    );
 }

@@ -110,7 +110,7 @@ async fn wait_for(delay: Duration) {
 #[tokio::test(start_paused = true)]
 async fn paying_credits_the_balance_only_after_the_delay() {
     let config = MockConfig {
-        credit_delay: Duration::from_secs(3),
+        credit_delay: Some(Duration::from_secs(3)),
         ..config()
     };
     let state = MockState::new(&config);
@@ -128,6 +128,19 @@ async fn paying_credits_the_balance_only_after_the_delay() {
     send(&app, post(&format!("/pay/{id}/cancel"), "")).await;
     wait_for(Duration::from_secs(10)).await;
     assert_eq!(balance_of(&app).await, "175.00");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_credit_delay_of_never_never_credits() {
+    let config = MockConfig {
+        credit_delay: None,
+        ..config()
+    };
+    let app = router(MockState::new(&config));
+    let (_, id) = open_session(&app).await;
+    send(&app, post(&format!("/pay/{id}/pay"), "")).await;
+    wait_for(Duration::from_secs(3_600)).await;
+    assert_eq!(balance_of(&app).await, "150.00");
 }
 
 #[tokio::test(start_paused = true)]
