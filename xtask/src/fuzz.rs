@@ -15,7 +15,7 @@ use std::process::Command;
 const DEFAULT_SECONDS: u64 = 60;
 /// An input that runs longer than this is a finding (a hang), reported within the budget.
 const INPUT_TIMEOUT_SECS: u64 = 10;
-/// How much of a failing target's log the report shows.
+/// How much of a failing target's log the report shows when it holds no panic.
 const LOG_TAIL_LINES: usize = 30;
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -210,6 +210,35 @@ fn corpus_size(log: &str) -> Option<u64> {
         .and_then(|count| count.parse().ok())
 }
 
+/// What explains a failure: the panic and its message, libFuzzer's summary and the file it
+/// wrote; without a panic (a sanitizer report, a timeout), the end of the log.
+fn highlights(log: &str) -> Vec<&str> {
+    let lines: Vec<&str> = log.lines().collect();
+    let mut picked = Vec::new();
+    let mut message_lines = 0u8;
+    for line in &lines {
+        if line.contains("panicked at ") {
+            // The panic's line, then an assertion's message and its `left` and `right`.
+            message_lines = 4;
+        } else if line.starts_with("stack backtrace:") {
+            message_lines = 0;
+            continue;
+        } else if message_lines == 0
+            && !line.starts_with("SUMMARY:")
+            && !line.contains("Test unit written to")
+        {
+            continue;
+        }
+        message_lines = message_lines.saturating_sub(1);
+        picked.push(*line);
+    }
+    if picked.iter().any(|line| line.contains("panicked at ")) {
+        picked
+    } else {
+        lines[lines.len().saturating_sub(LOG_TAIL_LINES)..].to_vec()
+    }
+}
+
 fn print_report(reports: &[Report]) {
     let count = |value: Option<u64>| value.map_or_else(|| "-".to_owned(), thousands);
     let width = reports
@@ -240,8 +269,7 @@ fn print_report(reports: &[Report]) {
         println!("\n{}: see {}", report.target, report.log.display());
         let log = fs::read(&report.log).unwrap_or_default();
         let log = String::from_utf8_lossy(&log);
-        let lines: Vec<&str> = log.lines().collect();
-        for line in &lines[lines.len().saturating_sub(LOG_TAIL_LINES)..] {
+        for line in highlights(&log) {
             println!("  {line}");
         }
         for finding in &report.findings {
@@ -276,6 +304,37 @@ stat::average_exec_per_sec:     40011
         assert_eq!(final_stat(LOG, "peak_rss_mb"), None);
         assert_eq!(corpus_size(LOG), Some(152));
         assert_eq!(corpus_size("no status line"), None);
+    }
+
+    #[test]
+    fn a_failure_is_shown_by_its_panic_or_else_the_end_of_the_log() {
+        let crash = "\
+INFO: Seed: 1
+thread '<unnamed>' panicked at fuzz_targets/url_allowlist.rs:40:9:
+assertion `left == right` failed: \"https://a@b/\" read as \"https://a@b\"
+  left: None
+ right: Some(\"https://b\")
+stack backtrace:
+   0: __rustc::rust_begin_unwind
+SUMMARY: libFuzzer: deadly signal
+artifact_prefix='a/'; Test unit written to a/crash-1
+stat::number_of_executed_units: 13
+";
+        assert_eq!(
+            highlights(crash),
+            [
+                "thread '<unnamed>' panicked at fuzz_targets/url_allowlist.rs:40:9:",
+                "assertion `left == right` failed: \"https://a@b/\" read as \"https://a@b\"",
+                "  left: None",
+                " right: Some(\"https://b\")",
+                "SUMMARY: libFuzzer: deadly signal",
+                "artifact_prefix='a/'; Test unit written to a/crash-1",
+            ]
+        );
+        let leak = (0..40).map(|i| format!("line {i}\n")).collect::<String>();
+        let shown = highlights(&leak);
+        assert_eq!(shown.len(), LOG_TAIL_LINES);
+        assert_eq!(shown.last(), Some(&"line 39"));
     }
 
     #[test]
