@@ -1,6 +1,7 @@
 // Headless Chromium for the tests, and `e2eTest`: a test with a fresh browser context whose
 // failure leaves a screenshot, the browser console and the servers' logs in
-// target/e2e/<test name>/.
+// target/e2e/<test name>/, and which fails on any Content-Security-Policy violation the browser
+// reports on any page it loads.
 
 'use strict';
 
@@ -43,18 +44,55 @@ function artifactDir(testName) {
   return path.join(PATHS.artifacts, safe || 'unnamed');
 }
 
+/** Starts each violation line the pages print, so the context's console listener can tell it. */
+const CSP_MARKER = '[csp-violation]';
+
+/**
+ * Collects, into the array it returns, every CSP violation the browser reports in `context`:
+ * each `securitypolicyviolation` event of every page and frame (an init script listens before
+ * any of the page's own scripts run, and prints it with the marker), and Chromium's own
+ * "Refused to ... Content Security Policy" console lines, which also cover refusals that fire no
+ * event in the page that sees them (a `frame-ancestors` block is reported to the parent's
+ * console). Report-only violations count too: they are what the policy would block.
+ */
+async function watchCspViolations(context) {
+  const violations = [];
+  await context.addInitScript((marker) => {
+    document.addEventListener(
+      'securitypolicyviolation',
+      (event) => {
+        const where = `${event.sourceFile || event.documentURI}:${event.lineNumber}`;
+        const blocked = event.blockedURI || 'inline';
+        console.error(`${marker} ${event.disposition} ${event.effectiveDirective}: ${blocked} at ${where}`);
+      },
+      true,
+    );
+  }, CSP_MARKER);
+  context.on('console', (message) => {
+    const text = message.text();
+    const chromium = message.type() === 'error' && /Content Security Policy/.test(text);
+    if (text.startsWith(CSP_MARKER) || chromium) {
+      violations.push(`${message.page()?.url() ?? '(no page)'}: ${text}`);
+    }
+  });
+  return violations;
+}
+
 /**
  * A test that gets `{ page, context, t }` in a fresh context of `fixture.browser`. On failure it
- * writes `screenshot.png`, `console.log` and `servers.log` (from `fixture.logs()`).
- * `options.browser` overrides the browser (for the back-forward cache test).
+ * writes `screenshot.png`, `console.log` and `servers.log` (from `fixture.logs()`). A CSP
+ * violation anywhere in the context fails it, after its body, naming each violation.
+ * `options.browser` overrides the browser (for the back-forward cache test);
+ * `options.context` goes to `browser.newContext` (a viewport, a color scheme).
  */
 function e2eTest(name, fixture, body, options = {}) {
   test(name, { timeout: options.timeout ?? 60000 }, async (t) => {
     const dir = artifactDir(t.name);
     fs.rmSync(dir, { recursive: true, force: true });
     const browser = options.browser ? await options.browser() : fixture.browser;
-    const context = await browser.newContext();
+    const context = await browser.newContext(options.context);
     context.setDefaultTimeout(10000);
+    const violations = await watchCspViolations(context);
     const page = await context.newPage();
     const consoleLines = [];
     const stamp = () => new Date().toISOString().slice(11, 23);
@@ -66,17 +104,27 @@ function e2eTest(name, fixture, body, options = {}) {
       if (frame === page.mainFrame()) consoleLines.push(`${stamp()} [navigated] ${frame.url()}`);
     });
     try {
-      await body({ page, context, t });
-    } catch (error) {
-      fs.mkdirSync(dir, { recursive: true });
-      await page
-        .screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true })
-        .catch((e) => consoleLines.push(`(no screenshot: ${e.message})`));
-      consoleLines.push(`${stamp()} [url at failure] ${page.url()}`);
-      fs.writeFileSync(path.join(dir, 'console.log'), `${consoleLines.join('\n')}\n`);
-      if (fixture.logs) fs.writeFileSync(path.join(dir, 'servers.log'), fixture.logs());
-      error.message += `\n(screenshot and logs in ${path.relative(process.cwd(), dir) || dir})`;
-      throw error;
+      let failure;
+      await body({ page, context, t }).catch((error) => {
+        failure = error;
+      });
+      if (violations.length > 0) {
+        // A violation may be why the body failed: its message says so either way.
+        const report = `the browser reported ${violations.length} CSP violation(s):\n${violations.join('\n')}`;
+        if (failure) failure.message += `\n${report}`;
+        else failure = new Error(report);
+      }
+      if (failure) {
+        fs.mkdirSync(dir, { recursive: true });
+        await page
+          .screenshot({ path: path.join(dir, 'screenshot.png'), fullPage: true })
+          .catch((e) => consoleLines.push(`(no screenshot: ${e.message})`));
+        consoleLines.push(`${stamp()} [url at failure] ${page.url()}`);
+        fs.writeFileSync(path.join(dir, 'console.log'), `${consoleLines.join('\n')}\n`);
+        if (fixture.logs) fs.writeFileSync(path.join(dir, 'servers.log'), fixture.logs());
+        failure.message += `\n(screenshot and logs in ${path.relative(process.cwd(), dir) || dir})`;
+        throw failure;
+      }
     } finally {
       await context.close().catch(() => {});
       if (options.browser) await browser.close().catch(() => {});

@@ -24,16 +24,6 @@ const PROPERTIES = [
   'text-decoration-line', 'white-space', 'direction', 'vertical-align', 'list-style-type',
 ];
 
-/** Records CSP violations from the first moment of every page (init scripts run before any). */
-async function watchViolations(context) {
-  await context.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (event) => {
-      window.__violations.push(`${event.violatedDirective}: ${event.blockedURI || 'inline'} (${event.sourceFile}:${event.lineNumber})`);
-    });
-  });
-}
-
 /** Opens a host page and waits until both its widgets can be used. */
 async function openHost(page, url) {
   await page.goto(url);
@@ -90,8 +80,9 @@ function assertSameStyles(actual, expected, what) {
 describe('host pages', () => {
   const fixture = useStack({ dashboard: true, proxyArgs: DASHBOARD_PROXY_ARGS });
 
-  e2eTest('a strict CSP host page reports no violation, and the widget is styled', fixture, async ({ page, context }) => {
-    await watchViolations(context);
+  // The fixture fails any test on a CSP violation; this one goes through the states that change
+  // styles on the strictest host page.
+  e2eTest('a strict CSP host page reports no violation, and the widget is styled', fixture, async ({ page }) => {
     const errors = [];
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(message.text());
@@ -122,7 +113,6 @@ describe('host pages', () => {
       return { widget: getComputedStyle(submit).backgroundColor, host: getComputedStyle(plain).backgroundColor };
     });
     assert.notEqual(look.widget, look.host, 'the widget’s button has the widget’s own background');
-    assert.deepEqual(await page.evaluate(() => window.__violations), [], 'no securitypolicyviolation');
     assert.deepEqual(errors, [], 'no console error');
   });
 
