@@ -1,0 +1,218 @@
+// An axe-core audit at WCAG 2.2 AA of every state a person can meet: the form (empty, filled,
+// with field errors, with the "correct the fields" notice, in the dark color scheme), the
+// refusals (a 5xx, a 403, a 429 too long to wait out), the countdown, the mock's hosted page,
+// the success view (waiting, then credited), the cancel view, the links of a frame that may not
+// leave, and the widgets on the example dashboard. Each state must have no violation; every
+// page's violations, rules passed and rules axe could not decide are written to
+// target/e2e/a11y.json for the report.
+
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { after, before, describe } = require('node:test');
+const { AxeBuilder } = require('@axe-core/playwright');
+const { DASHBOARD_PROXY_ARGS, ORGANIZATION, PATHS, freePort, organization, startStaticPage } = require('./harness');
+const { e2eTest, useStack } = require('./browser');
+const { CheckoutPage, HostedPage } = require('./pages');
+
+/** WCAG 2.0, 2.1 and 2.2, levels A and AA: axe's rules for each (2.2 adds target size). */
+const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+const REPORT = path.join(PATHS.artifacts, 'a11y.json');
+
+describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
+  const report = [];
+  const host = {};
+  // Before the stack starts: the proxy must be told the framing page's origin.
+  before(async () => {
+    host.port = await freePort();
+    host.origin = `http://localhost:${host.port}`;
+  });
+  // Each test's own organization, bound so the proxy serves its balance (an unbound one is
+  // refused with 403 before any upstream call).
+  const org = Object.fromEntries(['pay', 'refusals', 'cancel', 'framed'].map((label) => [label, organization(`a11y-${label}`)]));
+  const fixture = useStack({
+    dashboard: true,
+    proxyArgs: () => [
+      ...DASHBOARD_PROXY_ARGS,
+      ...Object.values(org).flatMap((id) => ['--organization', id]),
+      '--frame-ancestors',
+      host.origin,
+    ],
+  });
+  after(async () => {
+    await host.page?.stop();
+    fs.mkdirSync(path.dirname(REPORT), { recursive: true });
+    fs.writeFileSync(REPORT, `${JSON.stringify(report, null, 2)}\n`);
+  });
+
+  /**
+   * Audits what `page` shows now as `name`, records it, and returns its violations; the test
+   * asserts on all of its states at its end, so one bad state does not hide the next.
+   */
+  async function audit(t, page, name) {
+    const result = await new AxeBuilder({ page }).withTags(TAGS).analyze();
+    const violations = result.violations.map((rule) => ({
+      rule: rule.id,
+      impact: rule.impact,
+      help: rule.help,
+      nodes: rule.nodes.map((node) => ({ target: node.target, html: node.html, why: node.failureSummary })),
+    }));
+    const entry = {
+      page: name,
+      url: page.url(),
+      violations,
+      passes: result.passes.length,
+      incomplete: result.incomplete.map((rule) => rule.id),
+      axe: result.testEngine.version,
+    };
+    report.push(entry);
+    const undecided = entry.incomplete.length ? `, undecided: ${entry.incomplete.join(' ')}` : '';
+    t.diagnostic(`${name}: ${violations.length} violations, ${entry.passes} rules passed${undecided}`);
+    return entry;
+  }
+
+  function assertNoViolations(audits) {
+    const found = audits.filter((entry) => entry.violations.length > 0);
+    assert.deepEqual(
+      found.map(({ page, violations }) => ({ page, violations })),
+      [],
+      `axe violations:\n${JSON.stringify(found, null, 2)}`,
+    );
+  }
+
+  e2eTest('the form: empty, filled, field errors, the notice, dark', fixture, async ({ page, t }) => {
+    const form = new CheckoutPage(page);
+    await form.open(fixture.stack.url);
+    await form.waitUntilUsable();
+    const audits = [await audit(t, page, 'form, empty')];
+
+    await form.fill({ organization: ORGANIZATION, amount: '25' });
+    await form.root.getByText(/Current balance: \$150\.00/).waitFor();
+    assert.equal(await form.preset('$25.00').getAttribute('aria-pressed'), 'true');
+    audits.push(await audit(t, page, 'form, filled (balance shown, preset pressed)'));
+
+    // Each field's own message, shown once the person has left it.
+    await form.fill({ organization: 'abc0', amount: '25,5' });
+    await form.submit.focus();
+    await form.root.getByText(/is not allowed/).waitFor();
+    await form.root.getByText(/for cents/).waitFor();
+    audits.push(await audit(t, page, 'form, field errors'));
+
+    await form.submit.press('Enter');
+    await form.waitForStatus(/Please correct the highlighted fields/);
+    audits.push(await audit(t, page, 'form, "correct the fields" notice'));
+
+    await page.emulateMedia({ colorScheme: 'dark' });
+    audits.push(await audit(t, page, 'form, notice and field errors, dark color scheme'));
+    assertNoViolations(audits);
+  });
+
+  e2eTest('refusals: a 5xx, a 403 and a 429 too long to wait out', fixture, async ({ page, t }) => {
+    const { mock } = fixture.stack;
+    const form = new CheckoutPage(page);
+    await form.open(fixture.stack.url);
+    await form.fill({ organization: org.refusals, amount: '25' });
+    const audits = [];
+
+    // Three answers of 500: the widget's last retry gives up.
+    await mock.faults({ checkout: ['server_error', 'server_error', 'server_error'] });
+    await form.submit.click();
+    await form.waitForStatus(/not responding/);
+    await form.waitUntilReady(/^Add \$25\.00 to balance$/);
+    audits.push(await audit(t, page, 'form, server 5xx message'));
+
+    await mock.faults({ checkout: ['forbidden'] });
+    await form.submit.click();
+    await form.waitForStatus(/may not add funds/);
+    audits.push(await audit(t, page, 'form, 403 message'));
+
+    await mock.faults({ checkout: ['rate_limited:120'] });
+    await form.submit.click();
+    await form.waitForStatus(/You can try again in 120 seconds/);
+    audits.push(await audit(t, page, 'form, 429 message (too long to wait out)'));
+    assert.equal((await mock.stats()).checkout_requests, 5);
+    assertNoViolations(audits);
+  });
+
+  e2eTest('the countdown, the hosted page, the success view waiting and credited', fixture, async ({ page, t }) => {
+    const { mock } = fixture.stack;
+    const form = new CheckoutPage(page);
+    await form.open(fixture.stack.url);
+    await form.fill({ organization: org.pay, amount: '25' });
+    await form.root.getByText(/Current balance: \$150\.00/).waitFor();
+    const audits = [];
+
+    await mock.faults({ checkout: ['rate_limited:3'] });
+    await form.submit.click();
+    await form.waitForStatus(/Trying again in \d seconds/);
+    audits.push(await audit(t, page, 'form, 429 countdown'));
+
+    // The countdown ends in a retry by itself.
+    const hosted = new HostedPage(page);
+    await hosted.waitUntilShown();
+    audits.push(await audit(t, page, "the mock's hosted checkout page"));
+
+    // The success view's first balance read answers late, so its waiting state lasts that long.
+    await mock.faults({ balance: ['slow:2500'] });
+    await hosted.pay.click();
+    await form.heading('Payment received').waitFor();
+    await form.waitForStatus(/Crediting \$25\.00/);
+    audits.push(await audit(t, page, 'success view, waiting for the credit'));
+    assert.doesNotMatch(await form.statusText(), /credited/, 'still waiting after the audit');
+
+    await form.waitForStatus(/credited/, 30000);
+    audits.push(await audit(t, page, 'success view, credited'));
+    assertNoViolations(audits);
+  });
+
+  e2eTest('the cancel view', fixture, async ({ page, t }) => {
+    const form = new CheckoutPage(page);
+    await form.open(fixture.stack.url);
+    await form.fill({ organization: org.cancel, amount: '25' });
+    await form.submit.click();
+    const hosted = new HostedPage(page);
+    await hosted.waitUntilShown();
+    await hosted.cancel.click();
+    await form.heading('No charge was made').waitFor();
+    await form.waitUntilReady(/^Try again: add \$25\.00 to balance$/);
+    assertNoViolations([await audit(t, page, 'cancel view')]);
+  });
+
+  e2eTest('the links of a frame that may not send the top window to checkout', fixture, async ({ page, t }) => {
+    // A host that sandboxes its frame without allow-top-navigation: the widget cannot leave the
+    // frame, so it shows its "Continue to secure checkout" links.
+    host.page = await startStaticPage(
+      `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Partner dashboard</title></head>
+<body><main><h1>Partner dashboard</h1>
+<iframe src="${fixture.stack.url}" title="Add funds" width="600" height="760"
+  sandbox="allow-scripts allow-same-origin allow-forms allow-popups"></iframe>
+</main></body></html>`,
+      host.port,
+    );
+    await page.goto(`${host.origin}/`);
+    const frame = page.frameLocator('iframe[title="Add funds"]');
+    const form = new CheckoutPage(page, frame);
+    await form.submit.waitFor();
+    await form.fill({ organization: org.framed, amount: '25' });
+    await form.submit.click();
+    await frame.getByRole('link', { name: 'Continue to secure checkout' }).waitFor();
+    await form.waitForStatus(/Use the link below/);
+    assert.equal(new URL(page.url()).origin, host.origin, 'the top window stayed');
+    assertNoViolations([await audit(t, page, 'framed fallback ("Continue to secure checkout" links)')]);
+  });
+
+  e2eTest('the widgets on the example dashboard', fixture, async ({ page, t }) => {
+    await page.goto(`${fixture.stack.url}embed.html`);
+    const element = new CheckoutPage(page, page.locator('#team-billing'));
+    const mounted = new CheckoutPage(page, page.locator('#agency-billing'));
+    await element.waitUntilUsable();
+    await mounted.waitUntilUsable();
+    await element.root.getByText(/Current balance/).waitFor();
+    await mounted.root.getByText(/Current balance/).waitFor();
+    assertNoViolations([await audit(t, page, 'example dashboard (element and mount())')]);
+  });
+});
