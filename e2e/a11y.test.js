@@ -190,7 +190,8 @@ describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
     await form.root.getByText(/Current balance: \$150\.00/).waitFor();
     const audits = [];
 
-    await mock.faults({ checkout: ['rate_limited:3'] });
+    // Long enough for the audit to end before the retry leaves the page.
+    await mock.faults({ checkout: ['rate_limited:5'] });
     await form.submit.click();
     await form.waitForStatus(/Trying again in \d seconds/);
     audits.push(await audit(t, page, 'form, 429 countdown'));
@@ -200,13 +201,19 @@ describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
     await hosted.waitUntilShown();
     audits.push(await audit(t, page, "the mock's hosted checkout page"));
 
-    // The success view's first balance read answers late, so its waiting state lasts that long.
-    await mock.faults({ balance: ['slow:2500'] });
+    // The success view's balance reads wait until its waiting state has been audited: a slow
+    // network, where the real one would answer before the audit ends.
+    let release;
+    const held = new Promise((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/billing/balance/**', (route) => held.then(() => route.continue()));
     await hosted.pay.click();
     await form.heading('Payment received').waitFor();
     await form.waitForStatus(/Crediting \$25\.00/);
     audits.push(await audit(t, page, 'success view, waiting for the credit'));
     assert.doesNotMatch(await form.statusText(), /credited/, 'still waiting after the audit');
+    release();
 
     await form.waitForStatus(/credited/, 30000);
     audits.push(await audit(t, page, 'success view, credited'));
