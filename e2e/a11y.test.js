@@ -24,45 +24,50 @@ const TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const REPORT = path.join(PATHS.artifacts, 'a11y.json');
 
 /**
- * The widget's controls whose boundary (the border, or the fill of a borderless button) has
- * less than 3:1 against the background around the control (WCAG 1.4.11), as sentences.
+ * Runs in a frame: the widget's controls whose boundary (the border, or the fill of a
+ * borderless button) has less than 3:1 against the background around it (WCAG 1.4.11), as
+ * sentences.
  */
-function nonTextContrast(page) {
-  return page.evaluate(() => {
-    const rgba = (color) => {
-      const [r, g, b, a = 1] = color.match(/[\d.]+/g).map(Number);
-      return { r, g, b, a };
-    };
-    const luminance = ({ r, g, b }) => {
-      const linear = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
-      return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
-    };
-    // The first opaque background from `element` outwards, through shadow hosts; the canvas last.
-    const behind = (element) => {
-      for (let at = element; at; at = at.parentElement ?? at.getRootNode().host) {
-        const color = rgba(getComputedStyle(at).backgroundColor);
-        if (color.a === 1) return color;
+function faintControls() {
+  const rgba = (color) => {
+    const [r, g, b, a = 1] = color.match(/[\d.]+/g).map(Number);
+    return { r, g, b, a };
+  };
+  const luminance = ({ r, g, b }) => {
+    const linear = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  // The first opaque background from `element` outwards, through shadow hosts; the canvas last.
+  const behind = (element) => {
+    for (let at = element; at; at = at.parentElement ?? at.getRootNode().host) {
+      const color = rgba(getComputedStyle(at).backgroundColor);
+      if (color.a === 1) return color;
+    }
+    return { r: 255, g: 255, b: 255, a: 1 };
+  };
+  const found = [];
+  const visit = (scope) => {
+    for (const element of scope.querySelectorAll('*')) {
+      if (element.shadowRoot) visit(element.shadowRoot);
+      if (scope === document || !element.matches('input, button')) continue;
+      const style = getComputedStyle(element);
+      const boundary = rgba(parseFloat(style.borderTopWidth) > 0 ? style.borderTopColor : style.backgroundColor);
+      const [light, dark] = [luminance(boundary), luminance(behind(element.parentElement))].sort((x, y) => y - x);
+      const ratio = (light + 0.05) / (dark + 0.05);
+      if (ratio < 3) {
+        const name = element.getAttribute('name') ?? element.textContent.trim();
+        found.push(`<${element.localName}> "${name}": boundary ${ratio.toFixed(2)}:1 against what is around it`);
       }
-      return { r: 255, g: 255, b: 255, a: 1 };
-    };
-    const found = [];
-    const visit = (scope) => {
-      for (const element of scope.querySelectorAll('*')) {
-        if (element.shadowRoot) visit(element.shadowRoot);
-        if (scope === document || !element.matches('input, button')) continue;
-        const style = getComputedStyle(element);
-        const boundary = rgba(parseFloat(style.borderTopWidth) > 0 ? style.borderTopColor : style.backgroundColor);
-        const [light, dark] = [luminance(boundary), luminance(behind(element.parentElement))].sort((x, y) => y - x);
-        const ratio = (light + 0.05) / (dark + 0.05);
-        if (ratio < 3) {
-          const name = element.getAttribute('name') ?? element.textContent.trim();
-          found.push(`<${element.localName}> "${name}": boundary ${ratio.toFixed(2)}:1 against what is around it`);
-        }
-      }
-    };
-    visit(document);
-    return found;
-  });
+    }
+  };
+  visit(document);
+  return found;
+}
+
+/** `faintControls` in every frame of `page` (a framed widget is in its iframe). */
+async function nonTextContrast(page) {
+  const perFrame = await Promise.all(page.frames().map((frame) => frame.evaluate(faintControls)));
+  return perFrame.flat();
 }
 
 describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
@@ -86,13 +91,13 @@ describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
     ],
   });
   after(async () => {
-    await host.page?.stop();
+    await host.server?.stop();
     fs.mkdirSync(path.dirname(REPORT), { recursive: true });
     fs.writeFileSync(REPORT, `${JSON.stringify(report, null, 2)}\n`);
   });
 
   /**
-   * Audits what `page` shows now as `name`, records it, and returns its violations; the test
+   * Audits what `page` shows now as `name`, records it, and returns the record; the test
    * asserts on all of its states at its end, so one bad state does not hide the next.
    */
   async function audit(t, page, name) {
@@ -124,7 +129,7 @@ describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
     assert.deepEqual(
       found.map(({ page, violations }) => ({ page, violations })),
       [],
-      `axe violations:\n${JSON.stringify(found, null, 2)}`,
+      `accessibility violations:\n${JSON.stringify(found, null, 2)}`,
     );
   }
 
@@ -236,7 +241,7 @@ describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
   e2eTest('the links of a frame that may not send the top window to checkout', fixture, async ({ page, t }) => {
     // A host that sandboxes its frame without allow-top-navigation: the widget cannot leave the
     // frame, so it shows its "Continue to secure checkout" links.
-    host.page = await startStaticPage(
+    host.server = await startStaticPage(
       `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Partner dashboard</title></head>
 <body><main><h1>Partner dashboard</h1>
