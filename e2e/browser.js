@@ -50,10 +50,11 @@ const CSP_MARKER = '[csp-violation]';
 /**
  * Collects, into the array it returns, every CSP violation the browser reports in `context`:
  * each `securitypolicyviolation` event of every page and frame (an init script listens before
- * any of the page's own scripts run, and prints it with the marker), and Chromium's own
- * "Refused to ... Content Security Policy" console lines, which also cover refusals that fire no
- * event in the page that sees them (a `frame-ancestors` block is reported to the parent's
- * console). Report-only violations count too: they are what the policy would block.
+ * any of the page's own scripts run, and prints it with the marker), and Chromium's own console
+ * errors that name the Content Security Policy ("... violates the following Content Security
+ * Policy directive ..."), which also cover refusals that fire no event in the page that sees
+ * them (a `frame-ancestors` block is reported to the parent's console). Report-only violations
+ * count too: they are what the policy would block.
  */
 async function watchCspViolations(context) {
   const violations = [];
