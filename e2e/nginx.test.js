@@ -27,7 +27,8 @@ describe('nginx under /billing/topup/', () => {
     const origin = `http://127.0.0.1:${port}`;
     fixture.stack = await startStack({
       // Bound, so the proxy serves the balance the success view reads.
-      proxyArgs: ['--trust-forwarded-for', '--public-origin', origin, '--organization', ORGANIZATION],
+      // nginx connects from loopback: only from there is X-Forwarded-For read.
+      proxyArgs: ['--trusted-proxy', '127.0.0.1/32', '--public-origin', origin, '--organization', ORGANIZATION],
     });
     fixture.csp = printCsp(fixture.stack.site);
     fixture.nginx = await startNginx({

@@ -4,7 +4,9 @@
 //! key's shared quota.
 
 use crate::upstream::with_server_timing;
-use crate::{AppState, client_ip::client_ip, error::AppError, origin_guard, tenant::Route};
+use crate::{
+    AppState, client_ip::ClientKey, error::AppError, origin_guard, recent::RecentMap, tenant::Route,
+};
 use axum::response::{IntoResponse, Response};
 use axum::{
     Json,
@@ -14,7 +16,6 @@ use axum::{
 use closient_checkout_core::{BalanceResponse, OrganizationId};
 use std::sync::OnceLock;
 use std::{
-    collections::HashMap,
     net::SocketAddr,
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -22,6 +23,7 @@ use std::{
 use tokio::sync::OnceCell;
 
 pub const CACHE_FOR: Duration = Duration::from_secs(2);
+/// Organizations cached at most; the least recently asked for is forgotten first.
 const MAX_ENTRIES: usize = 10_000;
 
 type Answer = Result<BalanceResponse, AppError>;
@@ -39,8 +41,14 @@ impl Slot {
     }
 }
 
-#[derive(Debug, Default)]
-pub struct BalanceCache(Mutex<HashMap<OrganizationId, Arc<Slot>>>);
+#[derive(Debug)]
+pub struct BalanceCache(Mutex<RecentMap<OrganizationId, Arc<Slot>>>);
+
+impl Default for BalanceCache {
+    fn default() -> Self {
+        Self(Mutex::new(RecentMap::new(MAX_ENTRIES)))
+    }
+}
 
 impl BalanceCache {
     /// The cached answer, else the one of the call in flight, else `fetch`'s.
@@ -55,17 +63,11 @@ impl BalanceCache {
                 .0
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match slots.get(id) {
-                Some(slot) if slot.is_live(now) => slot.clone(),
-                _ => {
-                    if slots.len() >= MAX_ENTRIES {
-                        slots.retain(|_, slot| slot.is_live(now));
-                    }
-                    let slot = Arc::new(Slot::default());
-                    slots.insert(id.clone(), slot.clone());
-                    slot
-                }
+            let slot = slots.get_or_insert_with(id, Arc::default);
+            if !slot.is_live(now) {
+                *slot = Arc::default();
             }
+            slot.clone()
         };
         // A caller that goes away mid-call leaves the cell empty; the next waiter calls again.
         let (_, answer) = slot
@@ -91,7 +93,7 @@ pub async fn balance(
         }])
     })?;
     grant.authorize(&id, Route::Balance)?;
-    let client = client_ip(peer, &headers, state.config.trust_forwarded_for);
+    let client = ClientKey::from(state.config.trusted_proxies.client_ip(peer, &headers));
     state
         .balance_limiter
         .check(client, Instant::now())
@@ -111,4 +113,46 @@ pub async fn balance(
         Some(&took) => with_server_timing(answer, took),
         None => answer.into_response(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use closient_checkout_core::organization::{ALPHABET, LENGTH};
+
+    /// The `n`th organization id: `n` written in the id alphabet, padded to its length.
+    fn organization(mut n: usize) -> OrganizationId {
+        let alphabet = ALPHABET.as_bytes();
+        let mut id = vec![alphabet[0]; LENGTH];
+        for place in id.iter_mut().rev() {
+            *place = alphabet[n % alphabet.len()];
+            n /= alphabet.len();
+        }
+        OrganizationId::parse(std::str::from_utf8(&id).expect("ASCII")).expect("a valid id")
+    }
+
+    #[tokio::test]
+    async fn a_hundred_thousand_organizations_leave_the_cache_at_its_cap_oldest_forgotten() {
+        let cache = BalanceCache::default();
+        let answer = || async {
+            Ok(BalanceResponse {
+                balance: closient_checkout_core::Money::from_cents(100),
+                currency: "USD".to_owned(),
+            })
+        };
+        for n in 0..100_000 {
+            cache
+                .get_or_fetch(&organization(n), answer())
+                .await
+                .expect("answered");
+        }
+        let slots = cache.0.lock().expect("lock");
+        assert_eq!(slots.len(), MAX_ENTRIES);
+        assert!(
+            !slots.contains_key(&organization(0)),
+            "the oldest is forgotten"
+        );
+        assert!(!slots.contains_key(&organization(100_000 - MAX_ENTRIES - 1)));
+        assert!((100_000 - MAX_ENTRIES..100_000).all(|n| slots.contains_key(&organization(n))));
+    }
 }

@@ -2,7 +2,14 @@
 //! call, then the allowlist on the URL that comes back.
 
 use crate::upstream::with_server_timing;
-use crate::{AppState, client_ip::client_ip, error::AppError, origin_guard, tenant::Route};
+use crate::{
+    AppState,
+    client_ip::ClientKey,
+    error::AppError,
+    json::{self, BodyError},
+    origin_guard,
+    tenant::Route,
+};
 use axum::response::Response;
 use axum::{
     Json,
@@ -11,6 +18,7 @@ use axum::{
     http::{HeaderMap, StatusCode, header},
 };
 use closient_checkout_core::{CheckoutFields, ErrorCode, Field, validate_checkout};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 use std::{net::SocketAddr, time::Instant};
 
@@ -34,15 +42,37 @@ pub async fn create_checkout(
     if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
-        .await
-        .map_err(|_| too_large())?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|_| {
-        AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "The body is not JSON.",
-        )
+    // Its own deadline, apart from the request's: a body sent a byte at a time is cut off
+    // long before the proxy's timeout, which is there for the upstream call.
+    let read = tokio::time::timeout(
+        state.config.body_read_timeout,
+        Limited::new(body, MAX_BODY_BYTES).collect(),
+    )
+    .await;
+    let bytes = match read {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(error)) if error.is::<LengthLimitError>() => return Err(too_large()),
+        Ok(Err(_)) => {
+            return Err(AppError::new(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::BadRequest,
+                "The request body could not be read.",
+            ));
+        }
+        Err(_) => {
+            return Err(AppError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                ErrorCode::BadRequest,
+                "The request body did not arrive in time.",
+            ));
+        }
+    };
+    let value = json::parse(&bytes).map_err(|error| {
+        let message = match error {
+            BodyError::NotJson => "The body is not JSON.",
+            BodyError::DuplicateKey => "The body gives a field more than once.",
+        };
+        AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     })?;
     let Value::Object(object) = &value else {
         return Err(AppError::new(
@@ -69,7 +99,7 @@ pub async fn create_checkout(
     let request = validate_checkout(fields, &grant.limits(), &state.config.public_origins)
         .map_err(AppError::validation)?;
     grant.authorize(&request.organization_id, Route::Checkout)?;
-    let client = client_ip(peer, &headers, state.config.trust_forwarded_for);
+    let client = ClientKey::from(state.config.trusted_proxies.client_ip(peer, &headers));
     state
         .limiter
         .check(client, Instant::now())

@@ -1,9 +1,13 @@
 //! The proxy's configuration: flags with environment variables, checked at start-up so a bad
 //! value stops the process with one clear line instead of failing requests later.
 
-use crate::{secret::ApiKey, tenant::Access};
+use crate::{
+    client_ip::{Cidr, LOOPBACK_PROXIES, TrustedProxies},
+    secret::ApiKey,
+    tenant::Access,
+};
 use clap::{Parser, Subcommand};
-use closient_checkout_core::{OrganizationId, OriginAllowlist};
+use closient_checkout_core::{OrganizationId, Origin, OriginAllowlist};
 use closient_checkout_server_common::{
     duration::parse_positive_duration,
     tenant_token::{TenantSecrets, Verifier},
@@ -13,6 +17,10 @@ use std::{collections::HashSet, net::SocketAddr, path::PathBuf, time::Duration};
 /// The proxy's own deadline is this much longer than the upstream's, so an upstream timeout is
 /// answered as such (timeouts nest: upstream < proxy < widget).
 const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
+/// The longest `--upstream-timeout`: past it the widget, which waits 20 s, has long given up.
+const MAX_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
+/// The longest any other duration flag may be: timers far in the future overflow the clock.
+const MAX_SERVER_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// The flags. The API key and the tenant secrets are deliberately absent: clap would print an
 /// `env` value in `--help`.
@@ -40,6 +48,10 @@ pub struct Args {
         default_value = "https://www.closient.com/billing/api/v1"
     )]
     pub upstream: String,
+    /// Forward proxy for calls to the Closient API (http://host:port). Without it the proxy
+    /// connects directly: HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are ignored.
+    #[arg(long, env = "CHECKOUT_UPSTREAM_PROXY", value_name = "URL")]
+    pub upstream_proxy: Option<String>,
     /// Serve the built widget (dist/) from this folder.
     #[arg(long, env = "CHECKOUT_STATIC_DIR")]
     pub static_dir: Option<PathBuf>,
@@ -66,7 +78,7 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub organizations: Vec<String>,
-    /// How long to wait for the Closient API (500ms, 2s, 1m).
+    /// How long to wait for the Closient API (500ms, 2s, 1m; at most 1m).
     #[arg(long, env = "CHECKOUT_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
     pub upstream_timeout: Duration,
     /// Checkout requests per minute per client; 0 turns the limit off.
@@ -75,9 +87,34 @@ pub struct Args {
     /// Balance requests per minute per client; 0 turns the limit off.
     #[arg(long, env = "CHECKOUT_BALANCE_RATE_LIMIT", default_value_t = 60)]
     pub balance_rate_limit: u32,
-    /// Take the client address from the last X-Forwarded-For entry (only behind a proxy you run).
+    /// Reverse proxy address range (repeatable, 10.0.0.0/8 or ::1): X-Forwarded-For is read
+    /// only from a peer in one, skipping the hops in them from the right.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CHECKOUT_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    pub trusted_proxies: Vec<Cidr>,
+    /// Same as --trusted-proxy 127.0.0.0/8 --trusted-proxy ::1: a reverse proxy on this machine.
     #[arg(long, env = "CHECKOUT_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// Open connections at most; more wait to be accepted.
+    #[arg(long, env = "CHECKOUT_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Requests handled at once (all routes but /healthz); more are answered 503.
+    #[arg(long, env = "CHECKOUT_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
+    pub max_concurrent_requests: usize,
+    /// How long a client may take to send a request's headers (or, idle, its next request).
+    #[arg(long, env = "CHECKOUT_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = parse_positive_duration)]
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a checkout request's body; then 408.
+    #[arg(long, env = "CHECKOUT_BODY_READ_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
+    pub body_read_timeout: Duration,
+    /// After SIGTERM or Ctrl-C, how long requests in flight may take before the process exits
+    /// anyway.
+    #[arg(long, env = "CHECKOUT_SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = parse_positive_duration)]
+    pub shutdown_timeout: Duration,
     /// The CSP frame-ancestors sources: who may frame the widget's pages.
     #[arg(long, env = "CHECKOUT_FRAME_ANCESTORS", default_value = "'self'")]
     pub frame_ancestors: String,
@@ -127,6 +164,9 @@ pub struct MintArgs {
 pub struct Config {
     pub listen: SocketAddr,
     pub upstream: String,
+    /// Whether the upstream is on loopback, the only place it may be plain http.
+    pub upstream_is_loopback: bool,
+    pub upstream_proxy: Option<UpstreamProxy>,
     pub api_key: ApiKey,
     pub static_dir: Option<PathBuf>,
     pub public_origins: OriginAllowlist,
@@ -137,9 +177,77 @@ pub struct Config {
     pub request_timeout: Duration,
     pub rate_limit: u32,
     pub balance_rate_limit: u32,
-    pub trust_forwarded_for: bool,
+    pub trusted_proxies: TrustedProxies,
+    pub max_concurrent_requests: usize,
+    pub body_read_timeout: Duration,
+    pub serving: Serving,
     pub frame_ancestors: String,
     pub connect_origins: OriginAllowlist,
+    /// `CHECKOUT_DEBUG_PANIC_ROUTE=1`, in debug builds only: see `app`.
+    #[cfg(debug_assertions)]
+    pub debug_panic_route: bool,
+}
+
+/// How connections are served (see `server`).
+#[derive(Debug, Clone, Copy)]
+pub struct Serving {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+    pub shutdown_timeout: Duration,
+}
+
+/// `--upstream-proxy`: the URL as given (credentials included, for the HTTP client only) and
+/// as the start-up line shows it, without them.
+#[derive(Clone)]
+pub struct UpstreamProxy {
+    pub url: String,
+    pub shown: String,
+}
+
+impl std::fmt::Debug for UpstreamProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "UpstreamProxy({})", self.shown)
+    }
+}
+
+impl UpstreamProxy {
+    fn parse(text: &str) -> Result<Self, String> {
+        let mut url = reqwest::Url::parse(text.trim())
+            .ok()
+            .filter(|url| {
+                matches!(url.scheme(), "http" | "https")
+                    && url.host_str().is_some()
+                    && matches!(url.path(), "" | "/")
+                    && url.query().is_none()
+            })
+            .ok_or("--upstream-proxy must be a URL like http://proxy.internal:3128")?;
+        let url_text = url.to_string();
+        // Best effort: a URL with a host always takes both.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Ok(Self {
+            url: url_text,
+            shown: url.origin().ascii_serialization(),
+        })
+    }
+}
+
+/// `--frame-ancestors` goes into the CSP header as it is: a list of sources, no other directive.
+pub fn check_frame_ancestors(sources: &str) -> Result<(), String> {
+    let header_safe = sources.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    if sources.trim().is_empty() || !header_safe || sources.contains([';', ',']) {
+        return Err(
+            "--frame-ancestors must be a list of CSP sources separated by spaces".to_owned(),
+        );
+    }
+    Ok(())
+}
+
+fn at_most(flag: &str, value: Duration, max: Duration) -> Result<Duration, String> {
+    if value > max {
+        return Err(format!("{flag} must be at most {}s", max.as_secs()));
+    }
+    Ok(value)
 }
 
 /// `--public-origin`, or on a loopback `--listen` address `http://127.0.0.1:PORT` and
@@ -176,8 +284,48 @@ impl Config {
     pub fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let api_key = ApiKey::from_env(&env)?;
         let upstream = args.upstream.trim_end_matches('/').to_owned();
-        closient_checkout_core::Origin::of_url(&upstream)
+        let upstream_origin =
+            Origin::of_url(&upstream).map_err(|e| format!("--upstream {upstream:?} {e}"))?;
+        // The key travels in a header: over plain http only to this machine.
+        OriginAllowlist::new([upstream_origin.to_string().as_str()])
             .map_err(|e| format!("--upstream {upstream:?} {e}"))?;
+        let upstream_proxy = args
+            .upstream_proxy
+            .as_deref()
+            .map(UpstreamProxy::parse)
+            .transpose()?;
+        let upstream_timeout = at_most(
+            "--upstream-timeout",
+            args.upstream_timeout,
+            MAX_UPSTREAM_TIMEOUT,
+        )?;
+        let serving = Serving {
+            max_connections: args.max_connections,
+            header_read_timeout: at_most(
+                "--header-read-timeout",
+                args.header_read_timeout,
+                MAX_SERVER_TIMEOUT,
+            )?,
+            shutdown_timeout: at_most(
+                "--shutdown-timeout",
+                args.shutdown_timeout,
+                MAX_SERVER_TIMEOUT,
+            )?,
+        };
+        let body_read_timeout = at_most(
+            "--body-read-timeout",
+            args.body_read_timeout,
+            MAX_SERVER_TIMEOUT,
+        )?;
+        if serving.max_connections == 0 || args.max_concurrent_requests == 0 {
+            return Err(
+                "--max-connections and --max-concurrent-requests must be above zero".to_owned(),
+            );
+        }
+        let mut trusted_proxies = args.trusted_proxies;
+        if args.trust_forwarded_for {
+            trusted_proxies.extend(LOOPBACK_PROXIES);
+        }
         let public_origins = public_origins(args.listen, &args.public_origins)?;
         let checkout_origins = OriginAllowlist::new(args.checkout_origins.iter().map(|o| o.trim()))
             .map_err(|e| format!("--checkout-origin {e}"))?;
@@ -210,26 +358,29 @@ impl Config {
         {
             return Err(format!("--static-dir {} has no index.html", dir.display()));
         }
-        if args.frame_ancestors.contains([';', ',', '\n', '\r']) {
-            return Err(
-                "--frame-ancestors must be a list of CSP sources separated by spaces".to_owned(),
-            );
-        }
+        check_frame_ancestors(&args.frame_ancestors)?;
         Ok(Self {
             listen: args.listen,
             upstream,
+            upstream_is_loopback: upstream_origin.is_loopback(),
+            upstream_proxy,
             api_key,
             static_dir: args.static_dir,
             public_origins,
             checkout_origins,
             access,
-            upstream_timeout: args.upstream_timeout,
-            request_timeout: args.upstream_timeout + REQUEST_TIMEOUT_MARGIN,
+            upstream_timeout,
+            request_timeout: upstream_timeout + REQUEST_TIMEOUT_MARGIN,
             rate_limit: args.rate_limit,
             balance_rate_limit: args.balance_rate_limit,
-            trust_forwarded_for: args.trust_forwarded_for,
+            trusted_proxies: TrustedProxies::new(trusted_proxies),
+            max_concurrent_requests: args.max_concurrent_requests,
+            body_read_timeout,
+            serving,
             frame_ancestors: args.frame_ancestors,
             connect_origins,
+            #[cfg(debug_assertions)]
+            debug_panic_route: env("CHECKOUT_DEBUG_PANIC_ROUTE").as_deref() == Some("1"),
         })
     }
 
@@ -244,12 +395,16 @@ impl Config {
                 .join(",")
         };
         format!(
-            "listen={} upstream={} api_key={} static_dir={} public_origins={} checkout_origins={} \
-             {} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
-             balance_rate_limit={}/min trust_forwarded_for={} frame_ancestors={} \
-             connect_origins={}",
+            "listen={} upstream={} upstream_proxy={} api_key={} static_dir={} public_origins={} \
+             checkout_origins={} {} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
+             balance_rate_limit={}/min trusted_proxies={} max_connections={} \
+             max_concurrent_requests={} header_read_timeout={:?} body_read_timeout={:?} \
+             shutdown_timeout={:?} frame_ancestors={} connect_origins={}",
             self.listen,
             self.upstream,
+            self.upstream_proxy
+                .as_ref()
+                .map_or("none", |proxy| proxy.shown.as_str()),
             self.api_key.describe(),
             self.static_dir
                 .as_ref()
@@ -261,7 +416,12 @@ impl Config {
             self.request_timeout,
             self.rate_limit,
             self.balance_rate_limit,
-            self.trust_forwarded_for,
+            self.trusted_proxies,
+            self.serving.max_connections,
+            self.max_concurrent_requests,
+            self.serving.header_read_timeout,
+            self.body_read_timeout,
+            self.serving.shutdown_timeout,
             self.frame_ancestors,
             list(&self.connect_origins),
         )
@@ -384,6 +544,120 @@ mod tests {
             assert!(!message.contains('\n'), "{message:?}");
             assert!(!message.contains(KEY.1));
             assert!(!message.contains(TENANT_SECRET.1) && !message.contains("short-tenant"));
+        }
+    }
+
+    #[test]
+    fn the_upstream_is_https_unless_on_loopback() {
+        let refused = config(&["--upstream", "http://api.example/billing/api/v1"], &[KEY])
+            .expect_err("plain http off this machine");
+        assert!(refused.contains("must use https"), "{refused}");
+        for (base, loopback) in [
+            ("http://127.0.0.1:9100/billing/api/v1", true),
+            ("http://localhost:9100/billing/api/v1", true),
+            ("https://www.closient.com/billing/api/v1", false),
+        ] {
+            let config = config(&["--upstream", base], &[KEY]).expect(base);
+            assert_eq!(config.upstream_is_loopback, loopback, "{base}");
+        }
+        let lookalike = config(&["--upstream", "http://127.evil.example/v1"], &[KEY]);
+        assert!(lookalike.is_err(), "a name is not an address");
+    }
+
+    #[test]
+    fn a_huge_duration_is_refused_not_overflowed() {
+        for flag in [
+            "--upstream-timeout",
+            "--header-read-timeout",
+            "--body-read-timeout",
+            "--shutdown-timeout",
+        ] {
+            let refused =
+                config(&[flag, "18446744073709551615s"], &[KEY]).expect_err("far too long");
+            assert!(
+                refused.contains(flag) && refused.contains("at most"),
+                "{refused}"
+            );
+        }
+        assert!(config(&["--upstream-timeout", "61s"], &[KEY]).is_err());
+        assert!(config(&["--upstream-timeout", "1m"], &[KEY]).is_ok());
+    }
+
+    #[test]
+    fn trusted_proxies_are_ranges_and_the_old_flag_means_loopback() {
+        let ranges = config(
+            &[
+                "--trusted-proxy",
+                "10.0.0.0/8",
+                "--trusted-proxy",
+                "2001:db8::/32",
+            ],
+            &[KEY],
+        )
+        .expect("valid");
+        assert_eq!(
+            ranges.trusted_proxies.to_string(),
+            "10.0.0.0/8,2001:db8::/32"
+        );
+        let alias = config(&["--trust-forwarded-for"], &[KEY]).expect("valid");
+        assert_eq!(alias.trusted_proxies.to_string(), "127.0.0.0/8,::1/128");
+        assert!(
+            alias
+                .summary()
+                .contains("trusted_proxies=127.0.0.0/8,::1/128")
+        );
+        let none = config(&[], &[KEY]).expect("valid");
+        assert!(none.summary().contains("trusted_proxies=none"));
+        let typo = config(&["--trusted-proxy", "10.0.0.1/8"], &[KEY]).expect_err("host bits");
+        assert!(typo.contains("10.0.0.0/8"), "{typo}");
+    }
+
+    #[test]
+    fn an_upstream_proxy_is_shown_without_its_credentials() {
+        let proxied = config(
+            &[
+                "--upstream-proxy",
+                "http://user:proxy-password@proxy.internal:3128",
+            ],
+            &[KEY],
+        )
+        .expect("valid");
+        let summary = proxied.summary();
+        assert!(
+            summary.contains("upstream_proxy=http://proxy.internal:3128 "),
+            "{summary}"
+        );
+        assert!(
+            !summary.contains("proxy-password")
+                && !format!("{proxied:?}").contains("proxy-password")
+        );
+        for bad in [
+            "proxy.internal:3128",
+            "ftp://proxy.internal",
+            "http://proxy.internal/path",
+        ] {
+            assert!(config(&["--upstream-proxy", bad], &[KEY]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn frame_ancestors_are_sources_and_nothing_more() {
+        for good in [
+            "'self'",
+            "'none'",
+            "https://shop.example https://*.shop.example",
+        ] {
+            assert_eq!(check_frame_ancestors(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "'self'; script-src *",
+            "a, b",
+            "a\nb",
+            "",
+            "caf\u{e9}.example",
+            "a\tb",
+        ] {
+            assert!(check_frame_ancestors(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -75,19 +75,17 @@ impl AppError {
                 ErrorCode::ServiceUnavailable,
                 "The server is busy; try again shortly.",
             ),
-            StatusCode::GATEWAY_TIMEOUT | StatusCode::REQUEST_TIMEOUT => {
-                (ErrorCode::UpstreamTimeout, "The request took too long.")
-            }
+            // Only an upstream's own 504 without an envelope gets here: the proxy words its
+            // own deadline itself.
+            StatusCode::GATEWAY_TIMEOUT => (
+                ErrorCode::UpstreamTimeout,
+                "The billing service did not answer in time.",
+            ),
             s if s.is_server_error() => (
                 ErrorCode::InternalError,
                 "Something went wrong on the server.",
             ),
             _ => (ErrorCode::BadRequest, "The request could not be handled."),
-        };
-        let status = if status == StatusCode::REQUEST_TIMEOUT {
-            StatusCode::GATEWAY_TIMEOUT
-        } else {
-            status
         };
         Self::new(status, code, message)
     }

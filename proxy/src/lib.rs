@@ -7,9 +7,12 @@ pub mod checkout;
 pub mod client_ip;
 pub mod config;
 pub mod error;
+mod json;
 pub mod origin_guard;
 pub mod rate_limit;
+mod recent;
 pub mod secret;
+pub mod server;
 pub mod static_files;
 pub mod tenant;
 pub mod upstream;
@@ -20,16 +23,16 @@ use axum::{
     extract::Request,
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
-    response::Response,
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use config::Config;
 use error::AppError;
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use tower::ServiceBuilder;
-
-/// Requests handled at once before new ones are refused with 503.
-const MAX_CONCURRENT_REQUESTS: usize = 512;
 
 /// What every handler shares. Cloned per request; the parts are behind `Arc`.
 #[derive(Debug, Clone)]
@@ -44,11 +47,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config) -> Result<Self, String> {
-        let upstream = upstream::Upstream::new(
-            &config.upstream,
-            config.api_key.clone(),
-            config.upstream_timeout,
-        )?;
+        let upstream = upstream::Upstream::new(&config)?;
         let csp = static_files::content_security_policy(
             config.static_dir.as_deref(),
             &config.frame_ancestors,
@@ -70,22 +69,49 @@ impl AppState {
 
 /// The whole service; tests call it with `oneshot` and no socket.
 pub fn app(state: AppState) -> Router {
-    let mut router = Router::new()
+    let mut limited = Router::new()
         .route("/api/billing/checkout", post(checkout::create_checkout))
         .route(
             "/api/billing/balance/{organization_id}",
             get(balance::balance),
-        )
+        );
+    // Debug builds only, and only when asked: lets the tests show that a panic in a handler
+    // is answered in the envelope and leaks nothing. Release builds have no such route.
+    #[cfg(debug_assertions)]
+    if state.config.debug_panic_route {
+        limited = limited.route("/api/debug/panic", get(panic_on_purpose));
+    }
+    limited = match &state.config.static_dir {
+        Some(dir) => limited.fallback_service(
+            ServiceBuilder::new()
+                .layer(middleware::from_fn(static_files::refuse_dot_segments))
+                .service(static_files::serve_dir(dir)),
+        ),
+        None => limited.fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
+    };
+    // One semaphore for every route: `Router::layer` wraps each route apart, and a layer that
+    // made its own semaphore per route would allow that many requests per route.
+    let concurrency =
+        tower::limit::GlobalConcurrencyLimitLayer::new(state.config.max_concurrent_requests);
+    let limited = limited.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(|_: BoxError| async {
+                StatusCode::SERVICE_UNAVAILABLE
+            }))
+            .layer(tower::load_shed::LoadShedLayer::new())
+            .layer(concurrency)
+            .layer(middleware::from_fn_with_state(
+                state.config.request_timeout,
+                request_deadline,
+            )),
+    );
+    // Probes are answered even when every request slot is taken: a busy proxy is not a dead one.
+    Router::new()
         .route(
             "/healthz",
             get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
-        );
-    router = match &state.config.static_dir {
-        Some(dir) => router.fallback_service(static_files::serve_dir(dir)),
-        None => router.fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
-    };
-    let request_timeout = state.config.request_timeout;
-    router
+        )
+        .merge(limited)
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::from_fn(log_request))
@@ -97,19 +123,43 @@ pub fn app(state: AppState) -> Router {
                 .layer(middleware::from_fn(static_files::cache_headers))
                 // Skips answers that already carry a Content-Encoding: the precompressed twins.
                 .layer(tower_http::compression::CompressionLayer::new())
-                .layer(HandleErrorLayer::new(|_: BoxError| async {
-                    StatusCode::SERVICE_UNAVAILABLE
-                }))
-                .layer(tower::load_shed::LoadShedLayer::new())
-                .layer(tower::limit::ConcurrencyLimitLayer::new(
-                    MAX_CONCURRENT_REQUESTS,
-                ))
-                .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-                    StatusCode::GATEWAY_TIMEOUT,
-                    request_timeout,
+                // A panic costs its request only; the hook installed in main logs it.
+                .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+                    |_panic: Box<dyn std::any::Any + Send>| {
+                        AppError::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+                    },
                 )),
         )
         .with_state(state)
+}
+
+#[cfg(debug_assertions)]
+async fn panic_on_purpose() -> StatusCode {
+    panic!("the panic route was asked for")
+}
+
+/// The proxy's own deadline for a request, longer than the upstream's, so that an upstream
+/// timeout is answered as such and this one only when the proxy itself was slow.
+async fn request_deadline(
+    axum::extract::State(deadline): axum::extract::State<Duration>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                ?deadline,
+                "request took longer than the proxy's own deadline"
+            );
+            AppError::new(
+                StatusCode::GATEWAY_TIMEOUT,
+                closient_checkout_core::ErrorCode::UpstreamTimeout,
+                "The checkout service took too long with this request.",
+            )
+            .into_response()
+        }
+    }
 }
 
 /// One line per request: method, path (never the query or headers), status and latency.

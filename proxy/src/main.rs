@@ -1,9 +1,11 @@
 //! `checkout-proxy`: reads its configuration, starts, and drains in-flight requests on SIGTERM
-//! or Ctrl-C before exiting 0. A bad configuration exits 2 with one line.
+//! or Ctrl-C before exiting 0 (after `--shutdown-timeout` at most). A bad configuration exits 2
+//! with one line.
 
 use checkout_proxy::{
     AppState, app,
     config::{self, Args, Command, Config, MintArgs},
+    server::{self, Stopped},
     tenant::Access,
 };
 use clap::Parser;
@@ -11,7 +13,7 @@ use closient_checkout_core::{
     AmountLimits, OrganizationId, OriginAllowlist, amount::API_MINIMUM_CENTS,
 };
 use closient_checkout_server_common::tenant_token::{self, Claims, TenantSecrets};
-use std::{net::SocketAddr, process::ExitCode};
+use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -51,24 +53,37 @@ async fn main() -> ExitCode {
         Err(e) => return startup_error(&format!("cannot listen on {listen}: {e}")),
     };
     let stop = closient_checkout_server_common::shutdown::signal();
+    std::panic::set_hook(Box::new(log_panic));
     tracing::info!("listening on http://{listen}");
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    match axum::serve(listener, service)
-        .with_graceful_shutdown(async {
-            stop.await;
-            tracing::info!("shutting down: draining in-flight requests");
-        })
-        .await
-    {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            tracing::error!("server error: {e}");
-            ExitCode::FAILURE
-        }
+    let serving = state.config.serving;
+    let stopped = server::serve(listener, app(state), serving, async {
+        stop.await;
+        tracing::info!("shutting down: draining in-flight requests");
+    })
+    .await;
+    match stopped {
+        Stopped::Drained => tracing::info!("stopped"),
+        Stopped::DeadlinePassed { open } => tracing::warn!(
+            open,
+            deadline = ?serving.shutdown_timeout,
+            "stopped with connections still open: the drain deadline passed"
+        ),
     }
+    ExitCode::SUCCESS
+}
+
+/// A panic, as one log line: where it happened, and its message only when that is a literal
+/// (a formatted one could hold any value the code had at hand).
+fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
+    let location = info
+        .location()
+        .map_or_else(String::new, ToString::to_string);
+    let message = info
+        .payload()
+        .downcast_ref::<&'static str>()
+        .copied()
+        .unwrap_or("(a formatted message, not logged)");
+    tracing::error!(location, message, "panicked");
 }
 
 fn print_csp(args: &Args) -> ExitCode {
@@ -76,6 +91,9 @@ fn print_csp(args: &Args) -> ExitCode {
     let Some(static_dir) = args.static_dir.as_deref() else {
         return startup_error("--print-csp needs --static-dir: the policy hashes dist/index.html");
     };
+    if let Err(message) = config::check_frame_ancestors(&args.frame_ancestors) {
+        return startup_error(&message);
+    }
     let connect_origins = match OriginAllowlist::new(args.connect_origins.iter().map(|o| o.trim()))
     {
         Ok(origins) => origins,

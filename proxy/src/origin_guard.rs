@@ -1,11 +1,18 @@
 //! Cross-site request checks: only the widget's own pages may use the API routes.
 
 use crate::error::AppError;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use closient_checkout_core::{ErrorCode, Origin, OriginAllowlist};
 
-/// Refuses `Sec-Fetch-Site: cross-site` and an `Origin` that is not a public origin. A request
-/// with neither header comes from no browser (curl, a server) and is left to the other checks.
+/// Refuses a `Host` that is not a public origin's, `Sec-Fetch-Site: cross-site` or
+/// `same-site`, and an `Origin` that is not a public origin (`null` included).
+///
+/// A request with no `Origin` and no `Sec-Fetch-Site` comes from no browser (curl, a server)
+/// and is left to the other checks; so is one with no `Host`, which every browser sends.
+///
+/// The `Host` check stops DNS rebinding: a page on a name the attacker points at the proxy's
+/// address is same-origin to itself, so its `GET`s carry no `Origin`, but its `Host` is the
+/// attacker's name.
 pub fn check(headers: &HeaderMap, public_origins: &OriginAllowlist) -> Result<(), AppError> {
     let refused = || {
         AppError::new(
@@ -14,15 +21,71 @@ pub fn check(headers: &HeaderMap, public_origins: &OriginAllowlist) -> Result<()
             "This origin may not use this checkout.",
         )
     };
+    if let Some(host) = headers.get(header::HOST) {
+        let public = host
+            .to_str()
+            .is_ok_and(|host| is_public_host(host, public_origins));
+        if !public {
+            return Err(refused());
+        }
+    }
     if headers
         .get("sec-fetch-site")
-        .is_some_and(|v| v.as_bytes() == b"cross-site")
+        .is_some_and(|v| matches!(v.as_bytes(), b"cross-site" | b"same-site"))
     {
         return Err(refused());
     }
-    match headers.get("origin").map(|v| v.to_str().map(Origin::parse)) {
+    match headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().map(Origin::parse))
+    {
         None => Ok(()),
         Some(Ok(Ok(origin))) if public_origins.contains(&origin) => Ok(()),
         Some(_) => Err(refused()),
+    }
+}
+
+/// `host[:port]` as one of the public origins names it. The scheme is not in `Host`: behind a
+/// reverse proxy that ends TLS the request arrives over http for an https origin, so either
+/// scheme's default port is read into a missing one.
+fn is_public_host(host: &str, public_origins: &OriginAllowlist) -> bool {
+    !host.contains(['/', '?', '#'])
+        && ["http", "https"].iter().any(|scheme| {
+            Origin::parse(&format!("{scheme}://{host}"))
+                .is_ok_and(|origin| public_origins.contains(&origin))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn public() -> OriginAllowlist {
+        OriginAllowlist::new(["https://shop.example", "http://127.0.0.1:8080"]).expect("origins")
+    }
+
+    #[test]
+    fn a_host_is_read_with_either_schemes_default_port() {
+        for host in [
+            "shop.example",
+            "SHOP.example",
+            "shop.example:443",
+            "127.0.0.1:8080",
+        ] {
+            assert!(is_public_host(host, &public()), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "shop.example:8443",
+            "shop.example.",
+            "127.0.0.1",
+            "127.0.0.1:8081",
+            "user@shop.example",
+            "shop.example/",
+            "shop.example:443/x",
+            "",
+        ] {
+            assert!(!is_public_host(host, &public()), "{host}");
+        }
     }
 }

@@ -1,20 +1,20 @@
 //! A per-client token bucket for the checkout route. State is per replica and in memory: a
 //! restart forgets it, and N replicas allow N times the rate (documented in the README).
 
+use crate::{client_ip::ClientKey, recent::RecentMap};
 use std::{
-    collections::HashMap,
-    net::IpAddr,
     sync::Mutex,
     time::{Duration, Instant},
 };
 
-/// Buckets kept before full ones are forgotten, so the map stays bounded.
+/// Buckets kept at most. A client whose bucket was forgotten starts again with a full one, so
+/// the least recently seen client is forgotten first: its bucket is the likeliest to be full.
 const MAX_CLIENTS: usize = 10_000;
 
 #[derive(Debug)]
 pub struct RateLimiter {
     per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+    buckets: Mutex<RecentMap<ClientKey, Bucket>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -28,12 +28,12 @@ impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
         Self {
             per_minute,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(RecentMap::new(MAX_CLIENTS)),
         }
     }
 
     /// Takes one request from `client`'s bucket, or says how long until one is free.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+    pub fn check(&self, client: ClientKey, now: Instant) -> Result<(), Duration> {
         if self.per_minute == 0 {
             return Ok(());
         }
@@ -43,10 +43,7 @@ impl RateLimiter {
             .buckets
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if buckets.len() >= MAX_CLIENTS {
-            buckets.retain(|_, b| refilled(*b, now, per_second, capacity) < capacity);
-        }
-        let bucket = buckets.entry(client).or_insert(Bucket {
+        let bucket = buckets.get_or_insert_with(&client, || Bucket {
             tokens: capacity,
             updated: now,
         });
@@ -73,10 +70,7 @@ mod tests {
     #[test]
     fn allows_the_limit_then_says_when_to_come_back() {
         let limiter = RateLimiter::new(30);
-        let (client, other) = (
-            "10.0.0.1".parse().expect("ip"),
-            "10.0.0.2".parse().expect("ip"),
-        );
+        let (client, other) = (key("10.0.0.1"), key("10.0.0.2"));
         let start = Instant::now();
         for _ in 0..30 {
             assert_eq!(limiter.check(client, start), Ok(()));
@@ -101,7 +95,42 @@ mod tests {
     #[test]
     fn zero_turns_it_off() {
         let limiter = RateLimiter::new(0);
-        let client = "10.0.0.1".parse().expect("ip");
+        let client = key("10.0.0.1");
         assert!((0..1_000).all(|_| limiter.check(client, Instant::now()).is_ok()));
+    }
+
+    /// Latency under this load is measured by `cargo xtask soak`, not here.
+    #[test]
+    fn a_hundred_thousand_clients_leave_the_map_at_its_cap_oldest_forgotten() {
+        let limiter = RateLimiter::new(30);
+        let now = Instant::now();
+        let clients: Vec<ClientKey> = (0..100_000u32)
+            .map(|n| ClientKey::from(std::net::IpAddr::from(std::net::Ipv4Addr::from(n))))
+            .collect();
+        // The first client spends its whole bucket: the cap forgets it all the same once it is
+        // the oldest, or a flood of new clients could grow the map past any bound.
+        for _ in 0..30 {
+            assert_eq!(limiter.check(clients[0], now), Ok(()));
+        }
+        for client in &clients[1..] {
+            assert_eq!(limiter.check(*client, now), Ok(()));
+        }
+        let buckets = limiter.buckets.lock().expect("lock");
+        assert_eq!(buckets.len(), MAX_CLIENTS);
+        assert!(
+            !buckets.contains_key(&clients[0]),
+            "the oldest is forgotten"
+        );
+        assert!(!buckets.contains_key(&clients[100_000 - MAX_CLIENTS - 1]));
+        assert!(
+            clients[100_000 - MAX_CLIENTS..]
+                .iter()
+                .all(|client| buckets.contains_key(client)),
+            "the most recent ones are kept"
+        );
+    }
+
+    fn key(text: &str) -> ClientKey {
+        ClientKey::from(text.parse::<std::net::IpAddr>().expect("ip"))
     }
 }

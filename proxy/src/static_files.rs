@@ -3,9 +3,9 @@
 
 use axum::{
     extract::Request,
-    http::{HeaderValue, header},
+    http::{HeaderValue, StatusCode, header},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use base64::Engine;
 use closient_checkout_core::OriginAllowlist;
@@ -24,6 +24,18 @@ pub fn serve_dir(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
         header::VARY,
         HeaderValue::from_static("accept-encoding"),
     )
+}
+
+/// Middleware before `serve_dir`: a path with a segment that starts with a dot, once decoded
+/// as ServeDir decodes it (`%2e`, and `%2f` as a separator), is answered 404 unread. That
+/// keeps out dotfiles such as a stray `.env` copied next to dist/, and any `..`, which
+/// ServeDir refuses as well.
+pub async fn refuse_dot_segments(request: Request, next: Next) -> Response {
+    let decoded = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
+    if decoded.split('/').any(|segment| segment.starts_with('.')) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    next.run(request).await
 }
 
 /// The policy for every response. Trunk writes its loader inline into `index.html`, so each
@@ -76,11 +88,19 @@ pub fn inline_script_hashes(html: &str) -> Vec<String> {
     hashes
 }
 
-/// Middleware: `index.html` is always revalidated; Trunk's hashed assets never change.
+/// Middleware: `index.html` is always revalidated; Trunk's hashed assets never change; `/api/`
+/// answers are never stored.
 pub async fn cache_headers(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
-    if path.starts_with("/api/") || path == "/healthz" || !response.status().is_success() {
+    if path.starts_with("/api/") {
+        // Checkout links and balances are one visitor's, and only for now.
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
+    }
+    if path == "/healthz" || !response.status().is_success() {
         return response;
     }
     let value = if path.ends_with('/') || path.ends_with(".html") {

@@ -1,14 +1,24 @@
 //! Calls to the Closient API: the key attached, no redirects followed, one attempt per request
 //! (retrying is the widget's job), and every failure mapped to the answer the design gives it.
 
-use crate::{error::AppError, secret::ApiKey};
+use crate::{config::Config, error::AppError, secret::ApiKey};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::{
-    BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope, OrganizationId,
+    ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
+    FieldError, OrganizationId,
 };
 use closient_checkout_server_common::rate_limit_headers;
-use std::time::Duration;
+
+/// The most of an upstream answer that is read. The API's answers are a few hundred bytes; a
+/// larger one is not the API's, and reading it whole would let it fill the proxy's memory.
+pub const MAX_UPSTREAM_BODY_BYTES: usize = 64 * 1024;
+/// How much of an upstream error is passed on to the browser: the widget shows the message,
+/// and nothing the API says needs more.
+pub const MAX_RELAYED_MESSAGE_CHARS: usize = 500;
+pub const MAX_RELAYED_DETAILS: usize = 20;
+pub const MAX_RELAYED_FIELD_CHARS: usize = 100;
+pub const MAX_RELAYED_CODE_CHARS: usize = 64;
 
 const SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
@@ -33,18 +43,30 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    pub fn new(base: &str, key: ApiKey, timeout: Duration) -> Result<Self, String> {
-        let client = reqwest::Client::builder()
+    pub fn new(config: &Config) -> Result<Self, String> {
+        let mut client = reqwest::Client::builder()
             // Following a redirect would send the key to wherever it points.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout)
-            .user_agent(concat!("checkout-proxy/", env!("CARGO_PKG_VERSION")))
+            // The base was checked at start-up; this refuses any plain-http URL all the same.
+            .https_only(!config.upstream_is_loopback)
+            .timeout(config.upstream_timeout)
+            .user_agent(concat!("checkout-proxy/", env!("CARGO_PKG_VERSION")));
+        // HTTP(S)_PROXY in the environment would route the key through whoever set it: only a
+        // proxy given on purpose, with --upstream-proxy, is used.
+        client = match &config.upstream_proxy {
+            Some(proxy) => client.proxy(
+                reqwest::Proxy::all(&proxy.url)
+                    .map_err(|_| format!("--upstream-proxy {} is not usable", proxy.shown))?,
+            ),
+            None => client.no_proxy(),
+        };
+        let client = client
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Self {
             client,
-            base: base.to_owned(),
-            key,
+            base: config.upstream.clone(),
+            key: config.api_key.clone(),
         })
     }
 
@@ -81,10 +103,23 @@ impl Upstream {
         &self,
         call: reqwest::RequestBuilder,
     ) -> Result<T, AppError> {
-        let response = call.send().await.map_err(|e| transport_error(&e))?;
+        let mut response = call.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(|e| transport_error(&e))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+            if bytes.len() + chunk.len() > MAX_UPSTREAM_BODY_BYTES {
+                tracing::warn!(
+                    status = status.as_u16(),
+                    limit = MAX_UPSTREAM_BODY_BYTES,
+                    "upstream answer larger than the limit; not read further"
+                );
+                return Err(AppError::upstream_unavailable(
+                    "The billing service gave an answer that could not be read.",
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|_| {
                 tracing::warn!(
@@ -111,11 +146,28 @@ impl Upstream {
                 "The billing service is not available right now.",
             ));
         }
-        Err(forwarded_error(status, &headers, &bytes))
+        let error = forwarded_error(status, &headers, &bytes);
+        if status == StatusCode::FORBIDDEN {
+            // The key is known but may not act here: revoked, or without the BILLING role on
+            // this organization. Every visitor of that organization gets this until it is fixed.
+            tracing::error!(
+                code = error.error.code.as_str(),
+                "upstream refused the proxy's API key for this request (403): check the key's \
+                 role on the organization"
+            );
+        } else {
+            // The code and status only: the message may repeat what the visitor sent.
+            tracing::warn!(
+                status = status.as_u16(),
+                code = error.error.code.as_str(),
+                "upstream answered an error; passed on"
+            );
+        }
+        Err(error)
     }
 }
 
-/// An upstream 4xx/5xx, passed on with its status and envelope.
+/// An upstream 4xx/5xx, passed on with its status and envelope, its texts cut to size.
 fn forwarded_error(
     status: StatusCode,
     headers: &reqwest::header::HeaderMap,
@@ -123,7 +175,7 @@ fn forwarded_error(
 ) -> AppError {
     let mut error = match serde_json::from_slice::<ErrorEnvelope>(body) {
         Ok(envelope) => AppError {
-            error: Box::new(envelope.error),
+            error: Box::new(truncated(envelope.error)),
             headers: Box::default(),
         },
         Err(_) => AppError::for_status(status),
@@ -143,6 +195,34 @@ fn forwarded_error(
     error
 }
 
+/// The error with each text at most its relayed length (a cut one ends in `…`) and at most
+/// `MAX_RELAYED_DETAILS` field errors.
+fn truncated(mut error: ApiError) -> ApiError {
+    if let ErrorCode::Unknown(code) = &mut error.code {
+        cut(code, MAX_RELAYED_CODE_CHARS);
+    }
+    cut(&mut error.message, MAX_RELAYED_MESSAGE_CHARS);
+    if let Some(details) = &mut error.details {
+        details.truncate(MAX_RELAYED_DETAILS);
+        for FieldError { field, message } in details {
+            cut(field, MAX_RELAYED_FIELD_CHARS);
+            cut(message, MAX_RELAYED_MESSAGE_CHARS);
+        }
+    }
+    error
+}
+
+fn cut(text: &mut String, max_chars: usize) {
+    if text.chars().count() > max_chars {
+        let end = text
+            .char_indices()
+            .nth(max_chars.saturating_sub(1))
+            .map_or(0, |(at, _)| at);
+        text.truncate(end);
+        text.push('…');
+    }
+}
+
 fn transport_error(error: &reqwest::Error) -> AppError {
     if error.is_timeout() {
         tracing::warn!("upstream timed out");
@@ -155,5 +235,59 @@ fn transport_error(error: &reqwest::Error) -> AppError {
         // The error's text names the URL only; it never holds headers.
         tracing::warn!(error = %error, "upstream unreachable");
         AppError::upstream_unavailable("The billing service could not be reached.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn forwarded(body: &serde_json::Value) -> ApiError {
+        let body = serde_json::to_vec(body).expect("JSON");
+        *forwarded_error(StatusCode::BAD_REQUEST, &Default::default(), &body).error
+    }
+
+    #[test]
+    fn relayed_texts_are_cut_to_size() {
+        let long = "é".repeat(10_000);
+        let details: Vec<serde_json::Value> = (0..100)
+            .map(|_| serde_json::json!({ "field": long, "message": long }))
+            .collect();
+        let error = forwarded(&serde_json::json!({ "error": {
+            "code": "X".repeat(1_000),
+            "message": long,
+            "status": 400,
+            "details": details,
+        }}));
+        assert_eq!(error.message.chars().count(), MAX_RELAYED_MESSAGE_CHARS);
+        assert!(error.message.ends_with('…'));
+        assert_eq!(error.code.as_str().chars().count(), MAX_RELAYED_CODE_CHARS);
+        let details = error.details.expect("details");
+        assert_eq!(details.len(), MAX_RELAYED_DETAILS);
+        assert!(
+            details
+                .iter()
+                .all(|d| d.field.chars().count() == MAX_RELAYED_FIELD_CHARS
+                    && d.message.chars().count() == MAX_RELAYED_MESSAGE_CHARS)
+        );
+    }
+
+    #[test]
+    fn texts_within_the_limits_are_passed_on_as_they_are() {
+        let error = forwarded(&serde_json::json!({ "error": {
+            "code": "BAD_REQUEST",
+            "message": "m".repeat(MAX_RELAYED_MESSAGE_CHARS),
+            "status": 400,
+            "details": [{ "field": "amount_cents", "message": "is too small" }],
+        }}));
+        assert_eq!(error.message, "m".repeat(MAX_RELAYED_MESSAGE_CHARS));
+        assert_eq!(error.code, ErrorCode::BadRequest);
+        assert_eq!(
+            error.details,
+            Some(vec![FieldError {
+                field: "amount_cents".to_owned(),
+                message: "is too small".to_owned(),
+            }])
+        );
     }
 }

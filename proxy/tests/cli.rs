@@ -4,7 +4,10 @@
 mod support;
 
 use closient_checkout_server_common::tenant_token::{SECRET_FILE_VAR, SECRET_VAR};
-use std::process::Command;
+use std::{
+    io::{BufRead, BufReader, Write},
+    process::{Command, Stdio},
+};
 use support::*;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_checkout-proxy");
@@ -145,6 +148,154 @@ fn mint_token_refuses_what_the_proxy_would_refuse() {
         assert_eq!(error.lines().count(), 1, "{error}");
         assert!(!error.contains(TENANT_SECRET));
     }
+}
+
+#[test]
+fn the_printed_policy_refuses_frame_ancestors_that_are_not_sources() {
+    let dir = std::env::temp_dir().join(format!("checkout-proxy-csp-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("index.html"), "<!doctype html>").expect("index");
+    let output = Command::new(BINARY)
+        .args(["--print-csp", "--static-dir", dir.to_str().expect("utf-8")])
+        .args(["--frame-ancestors", "'self'; script-src *"])
+        .output()
+        .expect("runs");
+    std::fs::remove_dir_all(&dir).expect("cleanup");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "printed a policy");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("--frame-ancestors"), "{stderr}");
+}
+
+/// A forward proxy that answers every request 502 and keeps each request's first line.
+fn forward_proxy() -> (std::net::SocketAddr, std::sync::mpsc::Receiver<String>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let addr = listener.local_addr().expect("bound");
+    let (seen, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let _ = seen.send(line.trim_end().to_owned());
+            let _ = reader
+                .get_mut()
+                .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    (addr, lines)
+}
+
+/// The binary in front of `mock` with `args` and `env`, until dropped.
+struct Running(std::process::Child, std::net::SocketAddr);
+
+impl Running {
+    fn start(mock: &closient_mock::RunningMock, args: &[&str], env: &[(&str, String)]) -> Self {
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port");
+        let mut command = Command::new(BINARY);
+        command
+            .args([
+                "--listen",
+                &addr.to_string(),
+                "--upstream",
+                &mock.base_url(),
+            ])
+            .args(["--checkout-origin", mock.origin()])
+            .args(args)
+            .env("CLOSIENT_API_KEY", KEY)
+            .env_remove("CLOSIENT_API_KEY_FILE")
+            .stdout(Stdio::piped());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().expect("starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        for line in lines.by_ref() {
+            if line.expect("a line").contains("listening on") {
+                break;
+            }
+        }
+        // Read on, so that the proxy's later log lines are not written into a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self(child, addr)
+    }
+
+    /// The status line of a valid checkout through the binary.
+    async fn checkout(&self) -> String {
+        let body = checkout_body(2500).replace(PAGE, &format!("http://{}", self.1));
+        let request = format!(
+            "POST /api/billing/checkout HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.1,
+            body.len()
+        );
+        let (answer, _) = exchange(
+            self.1,
+            request.as_bytes(),
+            std::time::Duration::from_secs(5),
+        )
+        .await;
+        answer.lines().next().unwrap_or_default().to_owned()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn proxy_variables_in_the_environment_are_ignored() {
+    let mock = closient_mock::start(closient_mock::MockConfig::new(KEY))
+        .await
+        .expect("mock starts");
+    let (forward, seen) = forward_proxy();
+    let url = format!("http://{forward}");
+    let env: Vec<(&str, String)> = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ]
+    .into_iter()
+    .map(|name| (name, url.clone()))
+    .collect();
+    let proxy = Running::start(&mock, &[], &env);
+    assert_eq!(proxy.checkout().await, "HTTP/1.1 200 OK");
+    assert!(
+        seen.try_recv().is_err(),
+        "a request went through HTTP(S)_PROXY"
+    );
+    assert_eq!(mock.state().stats().checkout_requests, 1);
+}
+
+#[tokio::test]
+async fn an_upstream_proxy_given_on_purpose_is_used() {
+    let mock = closient_mock::start(closient_mock::MockConfig::new(KEY))
+        .await
+        .expect("mock starts");
+    let (forward, seen) = forward_proxy();
+    let proxy = Running::start(
+        &mock,
+        &["--upstream-proxy", &format!("http://{forward}")],
+        &[],
+    );
+    assert_eq!(proxy.checkout().await, "HTTP/1.1 502 Bad Gateway");
+    let line = seen
+        .recv_timeout(std::time::Duration::from_secs(5))
+        .expect("the forward proxy was asked");
+    assert_eq!(
+        line,
+        format!("POST {}/billing/checkout HTTP/1.1", mock.base_url())
+    );
+    assert_eq!(mock.state().stats().checkout_requests, 0);
 }
 
 #[test]

@@ -11,35 +11,13 @@ use closient_mock::{Fault, Route};
 use std::{
     io::{BufRead, BufReader, Write},
     process::{Command, Stdio},
-    sync::{Arc, Mutex},
 };
 use support::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("capture lock")
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn the_key_is_in_no_trace_and_no_response() {
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = captured.trace();
 
     let h = harness(&[]).await;
     let mut bodies = Vec::new();
@@ -65,8 +43,7 @@ async fn the_key_is_in_no_trace_and_no_response() {
             .body,
     );
 
-    let logs =
-        String::from_utf8(captured.0.lock().expect("capture lock").clone()).expect("utf-8 logs");
+    let logs = captured.text();
     assert!(
         logs.contains("upstream refused the proxy's API key"),
         "the 401 is logged loudly"
@@ -110,12 +87,7 @@ fn tenant_token(secret: &str, exp_from_now: i64) -> String {
 #[tokio::test]
 async fn the_tenant_secrets_and_tokens_are_in_no_trace_and_no_response() {
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = captured.trace();
 
     let h = harness_env(
         &[],
@@ -156,8 +128,7 @@ async fn the_tenant_secrets_and_tokens_are_in_no_trace_and_no_response() {
         "a valid token was accepted: {bodies:?}"
     );
 
-    let logs =
-        String::from_utf8(captured.0.lock().expect("capture lock").clone()).expect("utf-8 logs");
+    let logs = captured.text();
     assert!(logs.contains("tenant token refused"), "refusals are logged");
     for secret in [TENANT_SECRET, PREVIOUS_TENANT_SECRET, KEY] {
         assert!(!logs.contains(secret), "a secret appears in the logs");
@@ -221,6 +192,19 @@ fn a_bad_configuration_exits_2_with_one_line() {
         ),
         (
             vec!["--upstream-timeout", "soon"],
+            vec![("CLOSIENT_API_KEY", KEY)],
+        ),
+        // Overflowed the clock once, a panic instead of this line.
+        (
+            vec!["--upstream-timeout", "18446744073709551615s"],
+            vec![("CLOSIENT_API_KEY", KEY)],
+        ),
+        (
+            vec!["--upstream", "http://api.example/billing/api/v1"],
+            vec![("CLOSIENT_API_KEY", KEY)],
+        ),
+        (
+            vec!["--trusted-proxy", "10.0.0.1/8"],
             vec![("CLOSIENT_API_KEY", KEY)],
         ),
         (

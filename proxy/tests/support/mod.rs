@@ -16,7 +16,12 @@ use checkout_proxy::{
 use clap::Parser;
 use closient_mock::{MockConfig, RunningMock};
 use http_body_util::BodyExt;
-use std::{net::SocketAddr, path::PathBuf};
+use std::{
+    io::Write,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, Mutex},
+};
 use tower::ServiceExt;
 
 pub const KEY: &str = "csb_testkey_0123456789abcdef";
@@ -39,20 +44,8 @@ pub async fn harness_env(extra: &[&str], env: &[(&str, &str)]) -> Harness {
         .await
         .expect("mock starts");
     let base = mock.base_url();
-    let mut args = vec![
-        "checkout-proxy",
-        "--upstream",
-        &base,
-        "--checkout-origin",
-        mock.origin(),
-        "--upstream-timeout",
-        "1s",
-    ];
-    args.extend_from_slice(extra);
-    Harness {
-        router: router_env(&args, env),
-        mock,
-    }
+    let router = router_env(&proxy_args(&mock, &base, extra), env);
+    Harness { router, mock }
 }
 
 pub fn router(args: &[&str]) -> Router {
@@ -60,8 +53,19 @@ pub fn router(args: &[&str]) -> Router {
 }
 
 fn router_env(args: &[&str], env: &[(&str, &str)]) -> Router {
+    app(AppState::new(config_env(args, env)).expect("state")).layer(MockConnectInfo(PEER))
+}
+
+/// The TCP peer of every request through a harness's router: not loopback, not trusted.
+pub const PEER: SocketAddr = SocketAddr::new(
+    std::net::IpAddr::V4(std::net::Ipv4Addr::new(203, 0, 113, 9)),
+    40_000,
+);
+
+/// The checked configuration for `args` (the binary's name first), the key from `KEY`.
+pub fn config_env(args: &[&str], env: &[(&str, &str)]) -> Config {
     let args = Args::try_parse_from(args).expect("valid flags");
-    let config = Config::from_args(args, |name| {
+    Config::from_args(args, |name| {
         if name == "CLOSIENT_API_KEY" {
             return Some(KEY.to_owned());
         }
@@ -69,11 +73,24 @@ fn router_env(args: &[&str], env: &[(&str, &str)]) -> Router {
             .find(|(key, _)| *key == name)
             .map(|(_, value)| (*value).to_owned())
     })
-    .expect("valid config");
-    app(AppState::new(config).expect("state")).layer(MockConnectInfo(SocketAddr::from((
-        [203, 0, 113, 9],
-        40_000,
-    ))))
+    .expect("valid config")
+}
+
+/// The flags of a harness's proxy in front of `mock`, then `extra`; the upstream timeout is
+/// 1 s unless `extra` gives one.
+pub fn proxy_args<'a>(mock: &'a RunningMock, base: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "checkout-proxy",
+        "--upstream",
+        base,
+        "--checkout-origin",
+        mock.origin(),
+    ];
+    if !extra.contains(&"--upstream-timeout") {
+        args.extend(["--upstream-timeout", "1s"]);
+    }
+    args.extend_from_slice(extra);
+    args
 }
 
 pub fn checkout_body(amount_cents: u64) -> String {
@@ -174,4 +191,104 @@ pub async fn call(router: &Router, request: Request<Body>) -> Answer {
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
+}
+
+/// Log output captured in memory, at every level.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    /// Sends this thread's logs here until the guard is dropped: a `#[tokio::test]` runs on one
+    /// thread, so its requests log here and other tests' do not.
+    pub fn trace(&self) -> tracing::subscriber::DefaultGuard {
+        let writer = self.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().expect("capture lock").clone()).expect("utf-8 logs")
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("capture lock")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The proxy served on a loopback port by `server::serve`, in front of its own mock.
+pub struct Served {
+    pub addr: SocketAddr,
+    pub mock: RunningMock,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: tokio::task::JoinHandle<checkout_proxy::server::Stopped>,
+}
+
+pub async fn serve(extra: &[&str]) -> Served {
+    let mock = closient_mock::start(MockConfig::new(KEY))
+        .await
+        .expect("mock starts");
+    let base = mock.base_url();
+    let config = config_env(&proxy_args(&mock, &base, extra), &[]);
+    let serving = config.serving;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let addr = listener.local_addr().expect("bound");
+    let router = app(AppState::new(config).expect("state"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(checkout_proxy::server::serve(
+        listener,
+        router,
+        serving,
+        async {
+            let _ = stopped.await;
+        },
+    ));
+    Served {
+        addr,
+        mock,
+        stop: Some(stop),
+        server,
+    }
+}
+
+impl Served {
+    /// Stops accepting and waits for the drain to end.
+    pub async fn shutdown(&mut self) -> checkout_proxy::server::Stopped {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        (&mut self.server).await.expect("the server task")
+    }
+}
+
+/// Writes `request` on a new connection and reads until the server closes it, or for
+/// `patience` at most: what came back, and whether the server closed the connection.
+pub async fn exchange(
+    addr: SocketAddr,
+    request: &[u8],
+    patience: std::time::Duration,
+) -> (String, bool) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    stream.write_all(request).await.expect("written");
+    let mut answer = Vec::new();
+    let closed = tokio::time::timeout(patience, stream.read_to_end(&mut answer))
+        .await
+        .is_ok();
+    (String::from_utf8_lossy(&answer).into_owned(), closed)
 }

@@ -1,0 +1,266 @@
+//! What keeps one client, or one misbehaving upstream, from taking the proxy or its key's quota
+//! down, through the router: one request cap for every route with `/healthz` outside it, rate
+//! limits keyed by the client a trusted reverse proxy saw, a bounded upstream answer, deadlines
+//! of their own for a request body and for the request, and answers that are never stored.
+
+mod support;
+
+use axum::{
+    body::{Body, Bytes},
+    http::Request,
+};
+use closient_mock::{Fault, Route};
+use futures_util::{StreamExt, stream};
+use std::time::{Duration, Instant};
+use support::*;
+
+fn forwarded_for(mut request: Request<Body>, client: &str) -> Request<Body> {
+    request
+        .headers_mut()
+        .insert("x-forwarded-for", client.parse().expect("header"));
+    request
+}
+
+/// Waits until the mock has seen `count` checkout requests.
+async fn until_upstream_has(h: &Harness, count: u64) {
+    let started = Instant::now();
+    while h.mock.state().stats().checkout_requests < count {
+        assert!(started.elapsed() < Duration::from_secs(5), "never reached");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn one_request_cap_holds_for_every_route_and_healthz_stays_outside_it() {
+    let h = harness(&[
+        "--max-concurrent-requests",
+        "2",
+        "--organization",
+        ORG,
+        "--upstream-timeout",
+        "5s",
+    ])
+    .await;
+    h.mock.state().push_faults(
+        Route::Checkout,
+        [
+            Fault::Slow(Duration::from_millis(1_500)),
+            Fault::Slow(Duration::from_millis(1_500)),
+        ],
+    );
+    let in_flight: Vec<_> = (0..2)
+        .map(|_| {
+            let router = h.router.clone();
+            tokio::spawn(async move { call(&router, post(checkout_body(2500))).await })
+        })
+        .collect();
+    until_upstream_has(&h, 2).await;
+
+    let balance = call(&h.router, get(&format!("/api/billing/balance/{ORG}"))).await;
+    assert_eq!(
+        (balance.status, balance.code().as_str()),
+        (503, "SERVICE_UNAVAILABLE"),
+        "two checkouts in flight take both slots, whatever the route"
+    );
+    let health = call(&h.router, get("/healthz")).await;
+    assert_eq!(health.status, 200, "a busy proxy still answers its probe");
+    for request in in_flight {
+        assert_eq!(request.await.expect("joined").status, 200);
+    }
+    let balance = call(&h.router, get(&format!("/api/billing/balance/{ORG}"))).await;
+    assert_eq!(balance.status, 200, "the slots are free again");
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_from_an_untrusted_peer_gets_no_fresh_bucket() {
+    // The harness's peer, 203.0.113.9, is not on loopback: the alias trusts only loopback.
+    let h = harness(&["--rate-limit", "2", "--trust-forwarded-for"]).await;
+    let statuses: Vec<u16> = futures_statuses(
+        &h,
+        ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+            .map(|client| forwarded_for(post(checkout_body(2500)), client)),
+    )
+    .await;
+    assert_eq!(statuses, [200, 200, 429]);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_bucket() {
+    let h = harness(&["--rate-limit", "1", "--trusted-proxy", "203.0.113.0/24"]).await;
+    let statuses = futures_statuses(
+        &h,
+        [
+            "198.51.100.1",
+            "198.51.100.2",
+            // The client wrote its own entry on the left; only the proxy's is believed.
+            "6.6.6.6, 198.51.100.1",
+            "2001:db8:1:2::1",
+            // The same /64: the same subscriber.
+            "[2001:db8:1:2::99]:4711",
+        ]
+        .map(|client| forwarded_for(post(checkout_body(2500)), client)),
+    )
+    .await;
+    assert_eq!(statuses, [200, 200, 429, 200, 429]);
+}
+
+async fn futures_statuses<const N: usize>(h: &Harness, requests: [Request<Body>; N]) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for request in requests {
+        statuses.push(call(&h.router, request).await.status);
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn an_upstream_answer_over_64_kib_is_502_however_well_formed() {
+    let h = harness(&[]).await;
+    h.mock
+        .state()
+        .push_faults(Route::Checkout, [Fault::Oversized]);
+    let answer = call(&h.router, post(checkout_body(2500))).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (502, "UPSTREAM_UNAVAILABLE"),
+        "{:.200}",
+        answer.body
+    );
+}
+
+#[tokio::test]
+async fn a_body_that_fails_to_arrive_is_400_not_413() {
+    let h = harness(&[]).await;
+    let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+        Ok(Bytes::from_static(b"{\"organization_id\":")),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "reset",
+        )),
+    ];
+    let request = Request::post("/api/billing/checkout")
+        .header("content-type", "application/json")
+        .body(Body::from_stream(stream::iter(chunks)))
+        .expect("request");
+    let answer = call(&h.router, request).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (400, "BAD_REQUEST"),
+        "{}",
+        answer.body
+    );
+}
+
+/// A body that sends its first bytes and then nothing, for ever.
+fn stalled_body() -> Body {
+    let first = stream::iter([Ok::<_, std::io::Error>(Bytes::from_static(b"{"))]);
+    Body::from_stream(first.chain(stream::pending()))
+}
+
+#[tokio::test]
+async fn a_body_sent_too_slowly_is_cut_off_by_its_own_deadline() {
+    let h = harness(&["--body-read-timeout", "300ms"]).await;
+    let request = Request::post("/api/billing/checkout")
+        .header("content-type", "application/json")
+        .body(stalled_body())
+        .expect("request");
+    let started = Instant::now();
+    let answer = call(&h.router, request).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (408, "BAD_REQUEST"),
+        "{}",
+        answer.body
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn the_proxys_own_deadline_is_worded_as_its_own() {
+    // 500 ms for the upstream, so 5.5 s for the request; the body would take a minute.
+    let h = harness(&["--upstream-timeout", "500ms", "--body-read-timeout", "1m"]).await;
+    let request = Request::post("/api/billing/checkout")
+        .header("content-type", "application/json")
+        .body(stalled_body())
+        .expect("request");
+    let answer = call(&h.router, request).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (504, "UPSTREAM_TIMEOUT")
+    );
+    let message = answer.json()["error"]["message"].clone();
+    assert_eq!(
+        message, "The checkout service took too long with this request.",
+        "not the billing service's timeout"
+    );
+
+    h.mock
+        .state()
+        .push_faults(Route::Checkout, [Fault::Slow(Duration::from_secs(2))]);
+    let upstream = call(&h.router, post(checkout_body(2500))).await;
+    assert_eq!(
+        upstream.json()["error"]["message"],
+        "The billing service did not answer in time."
+    );
+}
+
+#[tokio::test]
+async fn api_answers_are_never_stored() {
+    let h = harness(&[]).await;
+    h.mock
+        .state()
+        .push_faults(Route::Checkout, [Fault::ServerError]);
+    for request in [
+        post(checkout_body(2500)),
+        post(checkout_body(2500)),
+        post(checkout_body(1)),
+        get("/api/billing/checkout"),
+        get(&format!("/api/billing/balance/{ORG}")),
+        get("/api/nothing"),
+    ] {
+        let path = request.uri().path().to_owned();
+        let answer = call(&h.router, request).await;
+        assert_eq!(
+            answer.header("cache-control").as_deref(),
+            Some("no-store"),
+            "{path} {}",
+            answer.status
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_upstream_403_and_every_passed_on_error_are_logged() {
+    let captured = Captured::default();
+    let _guard = captured.trace();
+    let h = harness(&[]).await;
+    h.mock
+        .state()
+        .push_faults(Route::Checkout, [Fault::Forbidden, Fault::Unavailable]);
+    let forbidden = call(&h.router, post(checkout_body(2500))).await;
+    assert_eq!(
+        (forbidden.status, forbidden.code().as_str()),
+        (403, "FORBIDDEN")
+    );
+    let unavailable = call(&h.router, post(checkout_body(2500))).await;
+    assert_eq!(unavailable.status, 503);
+
+    let logs = captured.text();
+    let line = |needle: &str| {
+        logs.lines()
+            .find(|line| line.contains(needle))
+            .map(str::to_owned)
+    };
+    let refused = line("upstream refused the proxy's API key for this request (403)")
+        .unwrap_or_else(|| panic!("the 403 is logged: {logs}"));
+    assert!(refused.contains("ERROR"), "{refused}");
+    let passed_on = line("upstream answered an error").unwrap_or_else(|| panic!("{logs}"));
+    assert!(
+        passed_on.contains("503") && passed_on.contains("SERVICE_UNAVAILABLE"),
+        "{passed_on}"
+    );
+    assert!(!logs.contains(KEY));
+}

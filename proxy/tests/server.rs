@@ -1,0 +1,133 @@
+//! The proxy served over real loopback connections: a client that is slow to send its headers
+//! is cut off, open connections are capped, and a shutdown drains for its deadline at most.
+
+mod support;
+
+use checkout_proxy::server::Stopped;
+use closient_mock::{Fault, Route};
+use std::time::{Duration, Instant};
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const HEALTHZ: &[u8] =
+    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\n\r\n";
+
+#[tokio::test]
+async fn headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_deadline() {
+    let mut served = serve(&["--header-read-timeout", "300ms"]).await;
+    let mut stream = TcpStream::connect(served.addr).await.expect("connects");
+    let started = Instant::now();
+    let (mut reader, mut writer) = stream.split();
+    let slow_loris = async {
+        for byte in HEALTHZ.iter().take(40) {
+            if writer.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        std::future::pending::<()>().await;
+    };
+    let mut answer = Vec::new();
+    let closed = tokio::select! {
+        // An end of file or a reset: closed either way.
+        _ = reader.read_to_end(&mut answer) => true,
+        () = slow_loris => false,
+        () = tokio::time::sleep(Duration::from_secs(3)) => false,
+    };
+    let elapsed = started.elapsed();
+    assert!(closed, "the connection was still open after 3 s");
+    assert!(
+        elapsed >= Duration::from_millis(250) && elapsed < Duration::from_millis(1_500),
+        "closed after {elapsed:?}: the deadline does not move with each byte"
+    );
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(served.shutdown().await, Stopped::Drained);
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_until_one_closes() {
+    let mut served = serve(&["--max-connections", "2", "--header-read-timeout", "5s"]).await;
+    let first = TcpStream::connect(served.addr).await.expect("connects");
+    let second = TcpStream::connect(served.addr).await.expect("connects");
+    // Accepted by the kernel, but not by the proxy: its request waits.
+    let mut third = TcpStream::connect(served.addr).await.expect("connects");
+    third.write_all(HEALTHZ).await.expect("written");
+    let mut answer = Vec::new();
+    let early =
+        tokio::time::timeout(Duration::from_millis(500), third.read_to_end(&mut answer)).await;
+    assert!(
+        early.is_err() && answer.is_empty(),
+        "answered while two connections were open: {}",
+        String::from_utf8_lossy(&answer)
+    );
+    drop(first);
+    tokio::time::timeout(Duration::from_secs(2), third.read_to_end(&mut answer))
+        .await
+        .expect("answered once a connection closed")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    drop(second);
+    served.shutdown().await;
+}
+
+/// A valid checkout from the widget's page, closing its connection after the answer.
+fn checkout_request() -> Vec<u8> {
+    let body = checkout_body(2500);
+    format!(
+        "POST /api/billing/checkout HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nOrigin: {PAGE}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+async fn until_upstream_has(served: &Served, count: u64) {
+    let started = Instant::now();
+    while served.mock.state().stats().checkout_requests < count {
+        assert!(started.elapsed() < Duration::from_secs(5), "never reached");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_shutdown_lets_requests_in_flight_finish() {
+    let mut served = serve(&["--shutdown-timeout", "5s", "--upstream-timeout", "5s"]).await;
+    served
+        .mock
+        .state()
+        .push_faults(Route::Checkout, [Fault::Slow(Duration::from_millis(500))]);
+    let addr = served.addr;
+    let in_flight =
+        tokio::spawn(
+            async move { exchange(addr, &checkout_request(), Duration::from_secs(5)).await },
+        );
+    until_upstream_has(&served, 1).await;
+    assert_eq!(served.shutdown().await, Stopped::Drained);
+    let (answer, _) = in_flight.await.expect("joined");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_shutdown_ends_at_its_deadline_whatever_is_still_in_flight() {
+    let mut served = serve(&["--shutdown-timeout", "300ms", "--upstream-timeout", "5s"]).await;
+    served
+        .mock
+        .state()
+        .push_faults(Route::Checkout, [Fault::Slow(Duration::from_secs(4))]);
+    let addr = served.addr;
+    let _in_flight =
+        tokio::spawn(
+            async move { exchange(addr, &checkout_request(), Duration::from_secs(5)).await },
+        );
+    until_upstream_has(&served, 1).await;
+    let started = Instant::now();
+    let stopped = served.shutdown().await;
+    assert_eq!(stopped, Stopped::DeadlinePassed { open: 1 });
+    assert!(
+        started.elapsed() < Duration::from_millis(1_500),
+        "{:?}",
+        started.elapsed()
+    );
+}
