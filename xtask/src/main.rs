@@ -11,6 +11,7 @@ mod e2e;
 mod fuzz;
 mod pipeline;
 mod size;
+mod soak;
 mod tools;
 
 use std::path::Path;
@@ -55,6 +56,10 @@ const COMMANDS: &[(&str, &str)] = &[
         "audit",
         "check Cargo.lock against a local clone of the RustSec advisories (`audit --db <path>`)",
     ),
+    (
+        "soak",
+        "the release proxy under load, faults and slow clients (`soak [SECONDS]`, 60 s); exit 1 on a failure",
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(),
         Some("fuzz") => exit_code(fuzz::run(&rest_of_args())),
         Some("audit") => exit_code(audit::run(&rest_of_args())),
+        Some("soak") => exit_code(soak::run(&rest_of_args())),
         unknown => {
             if let Some(command) = unknown {
                 eprintln!("unknown command `{command}`\n");

@@ -1,0 +1,1069 @@
+//! `cargo xtask soak [SECONDS]`: the release proxy under load and faults, on loopback, for a
+//! bounded time (60 s by default, at most 150) and a bounded number of requests.
+//!
+//! Many concurrent clients send checkouts, balance reads and refused requests through the
+//! proxy, each checkout from a client of its own (`X-Forwarded-For` from a trusted loopback
+//! peer) so that the rate limiter's map fills past its cap, while the mock answers with a mix
+//! of 429s, 5xx, answers slower than the upstream timeout, dropped connections, garbage and
+//! oversized bodies. Alongside, slow-loris clients send their headers a byte at a time, slow
+//! clients stall their bodies, and a probe asks for `/healthz` every 200 ms.
+//!
+//! It fails (exit 1) when the proxy exits or panics, when an answer is neither an allowlisted
+//! `checkout_url` (or a balance) nor a well-formed envelope with a status the README documents
+//! for that request, when a request outlives its timeout plus `MARGIN`, when peak RSS passes
+//! `PEAK_RSS_BOUND_KIB`, when `/healthz` fails to answer in time, or when the shutdown at the
+//! end does not drain the requests in flight within its deadline. It prints the count of each
+//! outcome, the p50 and p99 latencies and the peak RSS.
+
+mod client;
+
+use crate::{Result, repo_root, thousands};
+use client::{Answer, Client};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+const DEFAULT_SECONDS: u64 = 60;
+/// With start-up and the drain, the whole command stays within 3 minutes (once built).
+const MAX_SECONDS: u64 = 150;
+/// Requests at most, whatever the time: a bound on the run and on the fault queue.
+const MAX_REQUESTS: usize = 100_000;
+const WORKERS: usize = 32;
+const SLOW_LORIS_CLIENTS: usize = 12;
+const SLOW_BODY_CLIENTS: usize = 4;
+/// Requests in flight when the proxy is told to stop; each must still be answered.
+const DRAIN_REQUESTS: usize = 8;
+
+/// The proxy's settings for the run: a short upstream timeout, so that the `slow` faults past
+/// it are many, and a body deadline within the proxy's own deadline (the upstream timeout plus
+/// 5 s), which would otherwise answer a stalled body first. The rest are the defaults.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(2);
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(3);
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
+/// How much later than its timeout a request may end, for scheduling on a busy machine.
+const MARGIN: Duration = Duration::from_millis(1_500);
+/// How long `/healthz` may take while all of that goes on.
+const HEALTHZ_DEADLINE: Duration = Duration::from_secs(1);
+/// The proxy's peak resident memory (VmHWM) may not pass this, in KiB. A 60 s run measures
+/// about 15 MiB; the bound leaves room for allocator slack, not for a leak or an upstream
+/// answer read whole.
+const PEAK_RSS_BOUND_KIB: u64 = 32 * 1024;
+
+/// Not a real key: the mock accepts whatever it is started with.
+const KEY: &str = "csb_soak_notasecret";
+const ORGANIZATION: &str = "7dHk2mPqRsTuVwXyZaBcDe";
+
+/// What the mock does to the upstream calls, out of 100; `slow:0` answers normally.
+const FAULT_MIX: &[(&str, usize)] = &[
+    ("slow:0", 55),
+    ("rate_limited:1", 8),
+    ("server_error", 5),
+    ("unavailable", 5),
+    // Past the upstream timeout, and within it.
+    ("slow:3000", 4),
+    ("slow:300", 4),
+    ("drop", 5),
+    ("garbage", 4),
+    ("oversized", 4),
+    ("foreign_url", 3),
+    ("redirect", 2),
+    ("unauthorized", 1),
+];
+
+/// The answers the README documents for a request that reaches the upstream, besides success.
+const UPSTREAM_ERRORS: &[(u16, &str)] = &[
+    (429, "RATE_LIMITED"),
+    (500, "INTERNAL_ERROR"),
+    (502, "UPSTREAM_UNAVAILABLE"),
+    (503, "SERVICE_UNAVAILABLE"),
+    (504, "UPSTREAM_TIMEOUT"),
+];
+
+pub fn run(args: &[String]) -> Result<()> {
+    let seconds = parse_seconds(args)?;
+    build()?;
+    let logs = repo_root().join("target").join("soak");
+    fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+    let mock_addr = free_port()?;
+    let proxy_addr = free_port()?;
+    let mock_origin = format!("http://{mock_addr}");
+    let release = repo_root().join("target").join("release");
+
+    let mut mock = Command::new(release.join("closient-mock"));
+    mock.args(["--listen", &mock_addr.to_string()])
+        // Far past the real API's 300 a minute: the faults below are what the run is about.
+        .args(["--rate-limit", "100000000"])
+        .env("CLOSIENT_API_KEY", KEY);
+    let mut mock = Server::start(mock, "mock", &logs.join("mock.log"))?;
+    wait_healthy(mock_addr, "/__mock/stats", &mut mock)?;
+    queue_faults(mock_addr)?;
+
+    let mut proxy = Command::new(release.join("checkout-proxy"));
+    proxy
+        .args(["--listen", &proxy_addr.to_string()])
+        .args(["--upstream", &format!("{mock_origin}/billing/api/v1")])
+        .args(["--checkout-origin", &mock_origin])
+        .args(["--organization", ORGANIZATION])
+        .args(["--trusted-proxy", "127.0.0.1/32"])
+        .args([
+            "--upstream-timeout",
+            &format!("{}s", UPSTREAM_TIMEOUT.as_secs()),
+        ])
+        .args([
+            "--body-read-timeout",
+            &format!("{}s", BODY_READ_TIMEOUT.as_secs()),
+        ])
+        .env("CLOSIENT_API_KEY", KEY)
+        .env_remove("CLOSIENT_API_KEY_FILE");
+    let mut proxy = Server::start(proxy, "proxy", &logs.join("proxy.log"))?;
+    wait_healthy(proxy_addr, "/healthz", &mut proxy)?;
+    println!(
+        "==> soak: {seconds} s, {WORKERS} clients, {SLOW_LORIS_CLIENTS} slow-loris and \
+         {SLOW_BODY_CLIENTS} slow-body clients; proxy on {proxy_addr}, mock on {mock_addr} \
+         (logs in {})",
+        logs.display()
+    );
+
+    let target = Target {
+        proxy: proxy_addr,
+        mock_origin,
+    };
+    let mut failures = Vec::new();
+    let load = run_load(
+        &target,
+        Duration::from_secs(seconds),
+        &mut proxy,
+        &mut failures,
+    );
+    let drain = drain(&target, mock_addr, &mut proxy, &mut failures);
+    mock.stop();
+    let log = fs::read_to_string(logs.join("proxy.log")).unwrap_or_default();
+    if log.contains("panicked") {
+        failures.push("the proxy's log has a panic (target/soak/proxy.log)".to_owned());
+    }
+    report(&load, drain.as_ref(), &mut failures);
+    if failures.is_empty() {
+        println!("soak: every check passed");
+        Ok(())
+    } else {
+        for failure in &failures {
+            eprintln!("FAILED: {failure}");
+        }
+        Err(format!("soak: {} checks failed", failures.len()))
+    }
+}
+
+/// The optional argument: seconds of load, 1 to `MAX_SECONDS`.
+fn parse_seconds(args: &[String]) -> Result<u64> {
+    match args {
+        [] => Ok(DEFAULT_SECONDS),
+        [seconds] => match seconds.parse() {
+            Ok(seconds) if (1..=MAX_SECONDS).contains(&seconds) => Ok(seconds),
+            _ => Err(format!(
+                "`{seconds}` is not a number of seconds from 1 to {MAX_SECONDS}"
+            )),
+        },
+        _ => Err("usage: cargo xtask soak [SECONDS]".to_owned()),
+    }
+}
+
+fn build() -> Result<()> {
+    let args = [
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "checkout-proxy",
+        "-p",
+        "closient-mock",
+    ];
+    println!("$ cargo {}", args.join(" "));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(repo_root())
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the release build failed ({status})"))
+    }
+}
+
+/// The faults for every upstream call the run can make, in an order that mixes them.
+fn queue_faults(mock: SocketAddr) -> Result<()> {
+    let mix: Vec<&str> = FAULT_MIX
+        .iter()
+        .flat_map(|(fault, share)| std::iter::repeat_n(*fault, *share))
+        .collect();
+    let mut random = Random(0x5eed_50a6);
+    let mut queue = |count: usize, route: &str| -> Result<()> {
+        let mut sent = 0;
+        while sent < count {
+            let batch: Vec<&str> = (0..10_000.min(count - sent))
+                .map(|_| mix[random.below(mix.len())])
+                .collect();
+            let body = serde_json::json!({ route: batch }).to_string();
+            let request = format!(
+                "POST /__mock/faults HTTP/1.1\r\nHost: {mock}\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let answer = Client::new(mock, Duration::from_secs(5))
+                .exchange(request.as_bytes())
+                .map_err(|e| format!("POST /__mock/faults: {e}"))?;
+            if answer.status != 204 {
+                return Err(format!("POST /__mock/faults answered {}", answer.status));
+            }
+            sent += batch.len();
+        }
+        Ok(())
+    };
+    queue(MAX_REQUESTS, "checkout")?;
+    // Balances are cached for 2 s per organization: few calls reach the upstream.
+    queue(1_000, "balance")
+}
+
+/// Where the clients send their requests, and what a valid checkout URL starts with.
+#[derive(Debug, Clone)]
+struct Target {
+    proxy: SocketAddr,
+    mock_origin: String,
+}
+
+impl Target {
+    fn page(&self) -> String {
+        format!("http://{}", self.proxy)
+    }
+
+    fn checkout_body(&self) -> String {
+        let page = self.page();
+        format!(
+            r#"{{"organization_id":"{ORGANIZATION}","amount_cents":2500,"success_url":"{page}/?checkout=success&session_id={{CHECKOUT_SESSION_ID}}","cancel_url":"{page}/?checkout=cancel&amount_cents=2500"}}"#
+        )
+    }
+
+    /// A request as the widget's page sends it, with `extra` header lines.
+    fn request(&self, method: &str, path: &str, extra: &[String], body: &str) -> Vec<u8> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\n");
+        if !extra.iter().any(|line| line.starts_with("Host:")) {
+            head.push_str(&format!("Host: {}\r\n", self.proxy));
+        }
+        for line in extra {
+            head.push_str(line);
+            head.push_str("\r\n");
+        }
+        format!("{head}Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    }
+}
+
+/// The kinds of request the clients send, and the answers each may get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A valid checkout, from a client of its own.
+    Checkout,
+    /// A valid checkout from the worker's one client, which meets the proxy's rate limit.
+    SameClientCheckout,
+    Balance,
+    ForeignOrigin,
+    SameSite,
+    ReboundHost,
+    KeyTwice,
+    InvalidAmount,
+    NotJson,
+    TooLarge,
+    NotFound,
+}
+
+impl Kind {
+    /// Out of 100.
+    const MIX: &[(Kind, usize)] = &[
+        (Kind::Checkout, 68),
+        (Kind::SameClientCheckout, 5),
+        (Kind::Balance, 10),
+        (Kind::ForeignOrigin, 3),
+        (Kind::SameSite, 2),
+        (Kind::ReboundHost, 2),
+        (Kind::KeyTwice, 2),
+        (Kind::InvalidAmount, 3),
+        (Kind::NotJson, 2),
+        (Kind::TooLarge, 2),
+        (Kind::NotFound, 1),
+    ];
+
+    /// The one refusal this request gets, for those that never reach the upstream.
+    fn refusal(self) -> Option<(u16, &'static str)> {
+        match self {
+            Self::Checkout | Self::SameClientCheckout | Self::Balance => None,
+            Self::ForeignOrigin | Self::SameSite | Self::ReboundHost => {
+                Some((403, "FORBIDDEN_ORIGIN"))
+            }
+            Self::KeyTwice => Some((400, "BAD_REQUEST")),
+            Self::InvalidAmount => Some((422, "VALIDATION_ERROR")),
+            Self::NotJson => Some((415, "UNSUPPORTED_MEDIA_TYPE")),
+            Self::TooLarge => Some((413, "PAYLOAD_TOO_LARGE")),
+            Self::NotFound => Some((404, "NOT_FOUND")),
+        }
+    }
+
+    fn request(self, target: &Target, client: &str) -> Vec<u8> {
+        let page = target.page();
+        let from_page = |more: &[&str]| -> Vec<String> {
+            let mut lines = vec![
+                format!("Origin: {page}"),
+                "Sec-Fetch-Site: same-origin".to_owned(),
+                "Content-Type: application/json".to_owned(),
+                format!("X-Forwarded-For: {client}"),
+            ];
+            lines.extend(more.iter().map(|line| (*line).to_owned()));
+            lines
+        };
+        let body = target.checkout_body();
+        let checkout = "/api/billing/checkout";
+        match self {
+            Self::Checkout | Self::SameClientCheckout => {
+                target.request("POST", checkout, &from_page(&[]), &body)
+            }
+            Self::Balance => {
+                let lines = vec![
+                    "Sec-Fetch-Site: same-origin".to_owned(),
+                    format!("X-Forwarded-For: {client}"),
+                ];
+                let path = format!("/api/billing/balance/{ORGANIZATION}");
+                target.request("GET", &path, &lines, "")
+            }
+            Self::ForeignOrigin => {
+                let lines = vec![
+                    "Origin: https://evil.example".to_owned(),
+                    "Content-Type: application/json".to_owned(),
+                ];
+                target.request("POST", checkout, &lines, &body)
+            }
+            Self::SameSite => {
+                let lines = vec!["Sec-Fetch-Site: same-site".to_owned()];
+                target.request("POST", checkout, &lines, &body)
+            }
+            Self::ReboundHost => {
+                let lines = vec!["Host: rebound.evil.example".to_owned()];
+                let path = format!("/api/billing/balance/{ORGANIZATION}");
+                target.request("GET", &path, &lines, "")
+            }
+            Self::KeyTwice => {
+                let twice = body.replacen('{', r#"{"amount_cents":99,"#, 1);
+                target.request("POST", checkout, &from_page(&[]), &twice)
+            }
+            Self::InvalidAmount => {
+                let invalid = body.replace(r#""amount_cents":2500"#, r#""amount_cents":5e2"#);
+                target.request("POST", checkout, &from_page(&[]), &invalid)
+            }
+            Self::NotJson => {
+                let lines = vec![
+                    format!("Origin: {page}"),
+                    "Content-Type: text/plain".to_owned(),
+                ];
+                target.request("POST", checkout, &lines, &body)
+            }
+            Self::TooLarge => {
+                let large =
+                    body.replacen('{', &format!(r#"{{"pad":"{}","#, "x".repeat(17 * 1024)), 1);
+                target.request("POST", checkout, &from_page(&[]), &large)
+            }
+            Self::NotFound => target.request("GET", "/api/nothing", &[], ""),
+        }
+    }
+
+    /// The outcome's label when the answer is one this request may get, else what is wrong.
+    fn judge(self, target: &Target, answer: &Answer) -> std::result::Result<String, String> {
+        if answer.header("cache-control") != Some("no-store") {
+            return Err(format!(
+                "{self:?}: an /api/ answer without Cache-Control: no-store"
+            ));
+        }
+        let json: Value = serde_json::from_slice(&answer.body)
+            .map_err(|_| format!("{self:?}: {} with a body that is not JSON", answer.status))?;
+        if answer.status == 200 {
+            return match self {
+                Self::Checkout | Self::SameClientCheckout => {
+                    let url = json["checkout_url"].as_str().unwrap_or_default();
+                    let allowed = format!("{}/pay/cs_test_", target.mock_origin);
+                    if url.starts_with(&allowed) && !url.contains("cs_test_oversized") {
+                        Ok("200 checkout_url".to_owned())
+                    } else {
+                        Err(format!(
+                            "{self:?}: a checkout_url off the allowlist: {url:.100}"
+                        ))
+                    }
+                }
+                Self::Balance if json["balance"].is_string() && json["currency"] == "USD" => {
+                    Ok("200 balance".to_owned())
+                }
+                _ => Err(format!("{self:?}: 200 {json:.200}")),
+            };
+        }
+        let error = &json["error"];
+        let code = error["code"].as_str().unwrap_or_default();
+        if error["status"] != answer.status
+            || !error["message"].is_string()
+            || answer.header("content-type") != Some("application/json")
+        {
+            return Err(format!("{self:?}: not a well-formed envelope: {json:.200}"));
+        }
+        let documented = match self.refusal() {
+            Some(refusal) => refusal == (answer.status, code),
+            None => UPSTREAM_ERRORS.contains(&(answer.status, code)),
+        };
+        if !documented {
+            return Err(format!(
+                "{self:?}: {} {code}, not a documented answer",
+                answer.status
+            ));
+        }
+        if answer.status == 429 && answer.header("retry-after").is_none() {
+            return Err(format!("{self:?}: 429 without Retry-After"));
+        }
+        Ok(format!("{} {code}", answer.status))
+    }
+}
+
+/// A small, seeded generator: the same run each time, no dependency.
+#[derive(Debug)]
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn kind(&mut self) -> Kind {
+        let mut roll = self.below(100);
+        for (kind, share) in Kind::MIX {
+            if roll < *share {
+                return *kind;
+            }
+            roll -= share;
+        }
+        Kind::Checkout
+    }
+
+    /// One of 200,000 clients, far more than the rate limiter keeps; one in ten on IPv6.
+    fn client(&mut self) -> String {
+        let n = self.below(200_000);
+        if n.is_multiple_of(10) {
+            format!("2001:db8:{:x}:{:x}::1", n >> 16, n & 0xffff)
+        } else {
+            format!("10.{}.{}.{}", n >> 16, (n >> 8) & 0xff, n & 0xff)
+        }
+    }
+}
+
+/// What the load phase saw.
+#[derive(Debug, Default)]
+struct Load {
+    outcomes: BTreeMap<String, u64>,
+    /// Every API request's latency, in ms.
+    latencies_ms: Vec<f64>,
+    slow_loris_cut_off: u64,
+    slowest_cut_off: Duration,
+    slow_bodies_cut_off: u64,
+    healthz_polls: u64,
+    healthz_slowest: Duration,
+    peak_rss_kib: Option<u64>,
+}
+
+fn run_load(
+    target: &Target,
+    duration: Duration,
+    proxy: &mut Server,
+    failures: &mut Vec<String>,
+) -> Load {
+    let stop = AtomicBool::new(false);
+    let sent = AtomicUsize::new(0);
+    let started = Instant::now();
+    let mut load = Load::default();
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|n| {
+                let (stop, sent) = (&stop, &sent);
+                scope.spawn(move || worker(target, n as u64, stop, sent))
+            })
+            .collect();
+        let loris: Vec<_> = (0..SLOW_LORIS_CLIENTS)
+            .map(|_| scope.spawn(|| slow_loris(target, &stop)))
+            .collect();
+        let bodies: Vec<_> = (0..SLOW_BODY_CLIENTS)
+            .map(|_| scope.spawn(|| slow_body(target, &stop)))
+            .collect();
+        let healthz = scope.spawn(|| healthz_probe(target, &stop));
+
+        while started.elapsed() < duration && sent.load(Ordering::Relaxed) < MAX_REQUESTS {
+            if let Some(status) = proxy.exited() {
+                failures.push(format!("the proxy exited during the soak ({status})"));
+                break;
+            }
+            thread::sleep(Duration::from_millis(200));
+        }
+        load.peak_rss_kib = proxy.peak_rss_kib();
+        stop.store(true, Ordering::Relaxed);
+
+        let collect = |outcome: thread::Result<Outcomes>| {
+            outcome.unwrap_or_else(|_| Outcomes {
+                failures: vec!["a client thread panicked".to_owned()],
+                ..Outcomes::default()
+            })
+        };
+        for handle in workers {
+            let outcomes = collect(handle.join());
+            load.latencies_ms.extend(outcomes.latencies_ms);
+            for (label, count) in outcomes.counts {
+                *load.outcomes.entry(label).or_default() += count;
+            }
+            failures.extend(outcomes.failures);
+        }
+        for handle in loris {
+            let outcomes = collect(handle.join());
+            load.slow_loris_cut_off += outcomes.latencies_ms.len() as u64;
+            load.slowest_cut_off = load.slowest_cut_off.max(outcomes.slowest);
+            failures.extend(outcomes.failures);
+        }
+        for handle in bodies {
+            let outcomes = collect(handle.join());
+            load.slow_bodies_cut_off += outcomes.latencies_ms.len() as u64;
+            failures.extend(outcomes.failures);
+        }
+        let outcomes = collect(healthz.join());
+        load.healthz_polls = outcomes.latencies_ms.len() as u64;
+        load.healthz_slowest = outcomes.slowest;
+        failures.extend(outcomes.failures);
+    });
+    load
+}
+
+/// One client thread's record.
+#[derive(Debug, Default)]
+struct Outcomes {
+    counts: BTreeMap<String, u64>,
+    latencies_ms: Vec<f64>,
+    slowest: Duration,
+    failures: Vec<String>,
+}
+
+impl Outcomes {
+    fn record(&mut self, elapsed: Duration) {
+        self.latencies_ms.push(elapsed.as_secs_f64() * 1000.0);
+        self.slowest = self.slowest.max(elapsed);
+    }
+
+    /// Keeps the first few failures of a kind: one broken rule would otherwise print thousands.
+    fn fail(&mut self, failure: String) {
+        if self.failures.len() < 5 {
+            self.failures.push(failure);
+        }
+    }
+}
+
+fn worker(target: &Target, seed: u64, stop: &AtomicBool, sent: &AtomicUsize) -> Outcomes {
+    let mut random = Random(0x9e37_79b9_7f4a_7c15 ^ (seed + 1));
+    let own_client = format!("10.255.0.{seed}");
+    let mut client = Client::new(target.proxy, UPSTREAM_TIMEOUT + MARGIN * 4);
+    let limit = UPSTREAM_TIMEOUT + MARGIN;
+    let mut outcomes = Outcomes::default();
+    while !stop.load(Ordering::Relaxed) && sent.fetch_add(1, Ordering::Relaxed) < MAX_REQUESTS {
+        let kind = random.kind();
+        let from = match kind {
+            Kind::SameClientCheckout => own_client.clone(),
+            _ => random.client(),
+        };
+        let request = kind.request(target, &from);
+        let started = Instant::now();
+        let answer = client.exchange(&request);
+        let elapsed = started.elapsed();
+        outcomes.record(elapsed);
+        if elapsed > limit {
+            outcomes.fail(format!(
+                "{kind:?} took {} ms, over the upstream timeout plus the margin ({} ms)",
+                elapsed.as_millis(),
+                limit.as_millis()
+            ));
+        }
+        match answer {
+            Ok(answer) => match kind.judge(target, &answer) {
+                Ok(label) => *outcomes.counts.entry(label).or_default() += 1,
+                Err(failure) => outcomes.fail(failure),
+            },
+            Err(error) => outcomes.fail(format!("{kind:?}: no answer: {error}")),
+        }
+    }
+    outcomes
+}
+
+/// Connections that send their headers a byte every 200 ms and never finish them: each must be
+/// closed by the proxy, unanswered, by the header deadline.
+fn slow_loris(target: &Target, stop: &AtomicBool) -> Outcomes {
+    let limit = HEADER_READ_TIMEOUT + MARGIN;
+    let mut outcomes = Outcomes::default();
+    while !stop.load(Ordering::Relaxed) {
+        let Ok(mut stream) = client::connect(target.proxy, Duration::from_secs(1)) else {
+            outcomes.fail("a slow-loris client could not connect".to_owned());
+            thread::sleep(Duration::from_millis(200));
+            continue;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+        let head = format!(
+            "GET /healthz HTTP/1.1\r\nHost: {}\r\nX-Slow: ",
+            target.proxy
+        );
+        let mut bytes = head.bytes().chain(std::iter::repeat(b'a'));
+        let started = Instant::now();
+        let closed = loop {
+            if started.elapsed() > limit + Duration::from_secs(5) {
+                break false;
+            }
+            let byte = bytes.next().unwrap_or(b'a');
+            if stream.write_all(&[byte]).is_err() {
+                break true;
+            }
+            let mut answer = [0u8; 64];
+            match stream.read(&mut answer) {
+                Ok(0) => break true,
+                Ok(_) => {
+                    outcomes.fail("a slow-loris client got an answer to half a header".to_owned());
+                    break true;
+                }
+                Err(error) if is_timeout(&error) => {}
+                Err(_) => break true,
+            }
+        };
+        let elapsed = started.elapsed();
+        if !closed || elapsed > limit {
+            outcomes.fail(format!(
+                "a slow-loris connection was open for {} ms, past the header deadline plus the \
+                 margin ({} ms)",
+                elapsed.as_millis(),
+                limit.as_millis()
+            ));
+        }
+        outcomes.record(elapsed);
+    }
+    outcomes
+}
+
+/// Checkouts whose body stops after a few bytes: each must be answered 408 by the body
+/// deadline.
+fn slow_body(target: &Target, stop: &AtomicBool) -> Outcomes {
+    let limit = BODY_READ_TIMEOUT + MARGIN;
+    let mut outcomes = Outcomes::default();
+    while !stop.load(Ordering::Relaxed) {
+        let mut request = Kind::Checkout.request(target, "10.254.0.1");
+        // Content-Length promises the whole body; a tenth of it is sent.
+        request.truncate(request.len() - target.checkout_body().len() * 9 / 10);
+        let started = Instant::now();
+        let answer = client::connect(target.proxy, limit + MARGIN).and_then(|mut stream| {
+            stream.write_all(&request)?;
+            client::read_answer(&mut std::io::BufReader::new(stream))
+        });
+        let elapsed = started.elapsed();
+        match answer {
+            Ok((answer, _)) if answer.status == 408 && elapsed <= limit => {
+                outcomes.record(elapsed);
+            }
+            Ok((answer, _)) => outcomes.fail(format!(
+                "a stalled body got {} after {} ms, not 408 within {} ms",
+                answer.status,
+                elapsed.as_millis(),
+                limit.as_millis()
+            )),
+            Err(error) => outcomes.fail(format!("a stalled body got no answer: {error}")),
+        }
+    }
+    outcomes
+}
+
+fn healthz_probe(target: &Target, stop: &AtomicBool) -> Outcomes {
+    let request = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        target.proxy
+    );
+    let mut outcomes = Outcomes::default();
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let answer = Client::new(target.proxy, HEALTHZ_DEADLINE).exchange(request.as_bytes());
+        let elapsed = started.elapsed();
+        match answer {
+            Ok(answer) if answer.status == 200 && elapsed <= HEALTHZ_DEADLINE => {
+                outcomes.record(elapsed);
+            }
+            Ok(answer) => outcomes.fail(format!(
+                "/healthz answered {} after {} ms",
+                answer.status,
+                elapsed.as_millis()
+            )),
+            Err(error) => outcomes.fail(format!("/healthz did not answer: {error}")),
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+    outcomes
+}
+
+fn is_timeout(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+    )
+}
+
+/// What the shutdown at the end did.
+#[derive(Debug)]
+struct Drain {
+    took: Duration,
+    answered: usize,
+}
+
+/// Stops the proxy with checkouts in flight: each must be answered, and the proxy must exit 0
+/// within its shutdown deadline.
+fn drain(
+    target: &Target,
+    mock: SocketAddr,
+    proxy: &mut Server,
+    failures: &mut Vec<String>,
+) -> Option<Drain> {
+    if proxy.exited().is_some() {
+        return None;
+    }
+    let admin = |method: &str, body: &str| {
+        let request = format!(
+            "{method} /__mock/faults HTTP/1.1\r\nHost: {mock}\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        Client::new(mock, Duration::from_secs(5)).exchange(request.as_bytes())
+    };
+    // Each of these checkouts waits a second upstream, well within the upstream timeout.
+    let queued = admin("DELETE", "").and_then(|_| {
+        let slow = vec!["slow:1000"; DRAIN_REQUESTS];
+        admin("POST", &serde_json::json!({ "checkout": slow }).to_string())
+    });
+    if let Err(error) = queued {
+        failures.push(format!("the drain's faults could not be queued: {error}"));
+        return None;
+    }
+    let (took, answers) = thread::scope(|scope| {
+        let in_flight: Vec<_> = (0..DRAIN_REQUESTS)
+            .map(|n| {
+                scope.spawn(move || {
+                    let request = Kind::Checkout.request(target, &format!("10.253.0.{n}"));
+                    Client::new(target.proxy, SHUTDOWN_TIMEOUT).exchange(&request)
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(500));
+        let took = proxy.terminate(SHUTDOWN_TIMEOUT + MARGIN);
+        let answers: Vec<_> = in_flight
+            .into_iter()
+            .map(|handle| handle.join().ok())
+            .collect();
+        (took, answers)
+    });
+    let answered = answers
+        .iter()
+        .flatten()
+        .filter(|answer| answer.as_ref().is_ok_and(|a| a.status == 200))
+        .count();
+    if answered != DRAIN_REQUESTS {
+        failures.push(format!(
+            "the shutdown answered {answered} of the {DRAIN_REQUESTS} checkouts in flight"
+        ));
+    }
+    match took {
+        Ok(took) => Some(Drain { took, answered }),
+        Err(failure) => {
+            failures.push(failure);
+            None
+        }
+    }
+}
+
+fn report(load: &Load, drain: Option<&Drain>, failures: &mut Vec<String>) {
+    println!("\n==> outcomes");
+    let total: u64 = load.outcomes.values().sum();
+    let mut outcomes: Vec<_> = load.outcomes.iter().collect();
+    outcomes.sort_by(|a, b| b.1.cmp(a.1));
+    for (label, count) in outcomes {
+        println!("{:>9}  {label}", thousands(*count));
+    }
+    println!("{:>9}  answers in all", thousands(total));
+    println!(
+        "{:>9}  slow-loris connections cut off (slowest after {} ms; deadline {} s)",
+        thousands(load.slow_loris_cut_off),
+        load.slowest_cut_off.as_millis(),
+        HEADER_READ_TIMEOUT.as_secs()
+    );
+    println!(
+        "{:>9}  stalled bodies answered 408 (deadline {} s)",
+        thousands(load.slow_bodies_cut_off),
+        BODY_READ_TIMEOUT.as_secs()
+    );
+    println!(
+        "{:>9}  /healthz probes answered (slowest {} ms)",
+        thousands(load.healthz_polls),
+        load.healthz_slowest.as_millis()
+    );
+
+    let mut latencies = load.latencies_ms.clone();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    println!(
+        "\nlatency of the API requests: p50 {:.2} ms, p99 {:.2} ms, max {:.0} ms (limit {} ms)",
+        at(0.5),
+        at(0.99),
+        latencies.last().copied().unwrap_or_default(),
+        (UPSTREAM_TIMEOUT + MARGIN).as_millis()
+    );
+    match load.peak_rss_kib {
+        Some(peak) => {
+            println!(
+                "peak RSS of the proxy: {:.1} MiB (bound {} MiB)",
+                peak as f64 / 1024.0,
+                PEAK_RSS_BOUND_KIB / 1024
+            );
+            if peak > PEAK_RSS_BOUND_KIB {
+                failures.push(format!(
+                    "peak RSS {peak} KiB is over the bound of {PEAK_RSS_BOUND_KIB} KiB"
+                ));
+            }
+        }
+        None => failures.push("the proxy's peak RSS could not be read".to_owned()),
+    }
+    if let Some(drain) = drain {
+        println!(
+            "shutdown: {} checkouts in flight answered, exit 0 after {} ms (deadline {} s)",
+            drain.answered,
+            drain.took.as_millis(),
+            SHUTDOWN_TIMEOUT.as_secs()
+        );
+    }
+    if load.slow_loris_cut_off == 0 || load.slow_bodies_cut_off == 0 || load.healthz_polls == 0 {
+        failures.push("a kind of client never completed a round: the run was too short".to_owned());
+    }
+}
+
+/// A server this command started, with its output in a log file; dropping it kills it.
+#[derive(Debug)]
+struct Server {
+    name: &'static str,
+    child: Child,
+}
+
+impl Server {
+    fn start(mut command: Command, name: &'static str, log: &Path) -> Result<Self> {
+        let file =
+            File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let copy = file
+            .try_clone()
+            .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(file)
+            .stderr(copy)
+            .spawn()
+            .map_err(|e| format!("cannot start the {name}: {e}"))?;
+        Ok(Self { name, child })
+    }
+
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// VmHWM, the peak resident set, from /proc.
+    fn peak_rss_kib(&self) -> Option<u64> {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    /// SIGTERM, then the time until it exited 0, or why that is a failure.
+    fn terminate(&mut self, deadline: Duration) -> std::result::Result<Duration, String> {
+        let started = Instant::now();
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        if !sent.is_ok_and(|status| status.success()) {
+            return Err(format!("cannot send SIGTERM to the {}", self.name));
+        }
+        while started.elapsed() < deadline {
+            if let Some(status) = self.exited() {
+                return if status.success() {
+                    Ok(started.elapsed())
+                } else {
+                    Err(format!("the {} exited with {status} on SIGTERM", self.name))
+                };
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        Err(format!(
+            "the {} had not exited {} s after SIGTERM",
+            self.name,
+            deadline.as_secs()
+        ))
+    }
+
+    fn stop(&mut self) {
+        let _ = self.terminate(Duration::from_secs(10));
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.exited().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// A loopback port that was free a moment ago.
+fn free_port() -> Result<SocketAddr> {
+    TcpListener::bind(("127.0.0.1", 0))
+        .and_then(|listener| listener.local_addr())
+        .map_err(|e| format!("no free loopback port: {e}"))
+}
+
+/// Polls until `path` answers 200, or fails when the server exits or 20 s pass.
+fn wait_healthy(addr: SocketAddr, path: &str, server: &mut Server) -> Result<()> {
+    let started = Instant::now();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    while started.elapsed() < Duration::from_secs(20) {
+        if let Some(status) = server.exited() {
+            return Err(format!(
+                "the {} exited ({status}); see target/soak/",
+                server.name
+            ));
+        }
+        if TcpStream::connect(addr).is_ok()
+            && Client::new(addr, Duration::from_secs(2))
+                .exchange(request.as_bytes())
+                .is_ok_and(|answer| answer.status == 200)
+        {
+            return Ok(());
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!(
+        "nothing answered 200 on http://{addr}{path} within 20 s"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mixes_add_up_to_a_hundred() {
+        assert_eq!(FAULT_MIX.iter().map(|(_, share)| share).sum::<usize>(), 100);
+        assert_eq!(Kind::MIX.iter().map(|(_, share)| share).sum::<usize>(), 100);
+    }
+
+    #[test]
+    fn reads_its_seconds() {
+        assert_eq!(parse_seconds(&[]), Ok(DEFAULT_SECONDS));
+        assert_eq!(parse_seconds(&["5".to_owned()]), Ok(5));
+        for bad in ["0", "151", "soon", "-1"] {
+            assert!(parse_seconds(&[bad.to_owned()]).is_err(), "{bad}");
+        }
+    }
+
+    fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
+        Answer {
+            status,
+            headers: headers
+                .iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+                .collect(),
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn judges_answers_by_what_the_readme_documents() {
+        let target = Target {
+            proxy: "127.0.0.1:8080".parse().expect("addr"),
+            mock_origin: "http://127.0.0.1:9100".to_owned(),
+        };
+        let json = [
+            ("content-type", "application/json"),
+            ("cache-control", "no-store"),
+        ];
+        let ok = answer(
+            200,
+            &json,
+            r#"{"checkout_url":"http://127.0.0.1:9100/pay/cs_test_1#x"}"#,
+        );
+        assert_eq!(
+            Kind::Checkout.judge(&target, &ok),
+            Ok("200 checkout_url".to_owned())
+        );
+        let foreign = answer(
+            200,
+            &json,
+            r#"{"checkout_url":"https://evil.example/pay/cs_test_1"}"#,
+        );
+        assert!(Kind::Checkout.judge(&target, &foreign).is_err());
+        let timeout = answer(
+            504,
+            &json,
+            r#"{"error":{"code":"UPSTREAM_TIMEOUT","message":"m","status":504}}"#,
+        );
+        assert_eq!(
+            Kind::Balance.judge(&target, &timeout),
+            Ok("504 UPSTREAM_TIMEOUT".to_owned())
+        );
+        assert!(
+            Kind::KeyTwice.judge(&target, &timeout).is_err(),
+            "a refusal has one answer"
+        );
+        let mismatched = answer(
+            502,
+            &json,
+            r#"{"error":{"code":"UPSTREAM_UNAVAILABLE","message":"m","status":500}}"#,
+        );
+        assert!(Kind::Checkout.judge(&target, &mismatched).is_err());
+        let stored = answer(
+            502,
+            &[("content-type", "application/json")],
+            r#"{"error":{"code":"UPSTREAM_UNAVAILABLE","message":"m","status":502}}"#,
+        );
+        assert!(Kind::Checkout.judge(&target, &stored).is_err());
+        let limited = answer(
+            429,
+            &json,
+            r#"{"error":{"code":"RATE_LIMITED","message":"m","status":429}}"#,
+        );
+        assert!(
+            Kind::Checkout.judge(&target, &limited).is_err(),
+            "no Retry-After"
+        );
+    }
+}
