@@ -171,8 +171,9 @@ async fn a_body_sent_too_slowly_is_cut_off_by_its_own_deadline() {
         "{}",
         answer.body
     );
+    // Well before the proxy's own deadline, 6 s here.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(4),
         "{:?}",
         started.elapsed()
     );
