@@ -6,7 +6,7 @@ mod dead_classes;
 pub mod npm;
 mod shrink;
 
-pub use compress::{Sizes, precompress};
+pub use compress::{Sizes, precompress, served};
 
 use crate::tools::{self, Needs, Tools};
 use crate::{Result, repo_root, thousands};

@@ -108,10 +108,10 @@ fn modified(file: &Path) -> Result<SystemTime> {
 /// The Debian packages of nginx and of its brotli_static module, installed in one apt call.
 const NGINX_PACKAGES: [&str; 2] = ["nginx-light", "libnginx-mod-http-brotli-static"];
 
-/// nginx with its brotli_static module, for the static-hosting test: found on PATH or in
-/// /usr/sbin (Debian puts it there, off a normal user's PATH); installed with apt as root on
-/// Debian; otherwise the command to run.
-fn nginx() -> Result<PathBuf> {
+/// nginx with its brotli_static module, for the static-hosting test and the benchmark's
+/// baseline proxy: found on PATH or in /usr/sbin (Debian puts it there, off a normal user's
+/// PATH); installed with apt as root on Debian; otherwise the command to run.
+pub(crate) fn nginx() -> Result<PathBuf> {
     if let Some(found) = find_nginx().filter(|nginx| brotli_static_module(nginx).is_some()) {
         println!("nginx: {} (with brotli_static)", found.display());
         return Ok(found);
@@ -120,8 +120,8 @@ fn nginx() -> Result<PathBuf> {
     let started = Instant::now();
     tools::apt::install(
         &NGINX_PACKAGES,
-        "nginx with its brotli_static module is needed for the e2e static-hosting test \
-         (or set NGINX_BIN to an nginx that has it)",
+        "nginx with its brotli_static module is needed for the e2e static-hosting test and \
+         the benchmark (or set NGINX_BIN to an nginx that has it)",
     )?;
     let found = find_nginx().ok_or("nginx-light installed, but nginx still not found")?;
     let module = brotli_static_module(&found).ok_or_else(|| {

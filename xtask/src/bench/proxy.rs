@@ -1,416 +1,731 @@
-//! Proxy overhead: the release mock and proxy on loopback (the proxy with `--rate-limit 0`), and
-//! bounded loops of `POST /api/billing/checkout` through the proxy against the same body sent
-//! straight to the mock with the key (the baseline). A plain HTTP/1.1 client on std's
-//! `TcpStream`, one keep-alive connection per worker.
+//! Proxy against nginx: the same `POST /api/billing/checkout` three ways in one run, each loaded
+//! by wrk on its own core while the servers share the others. Straight to the mock, started
+//! with `--bench` (no rate limit, no delays); through nginx `proxy_pass`, configured as a careful
+//! operator would (HTTP/1.1 to the upstream with a keepalive pool, the key added with
+//! `proxy_set_header`, one worker per core, no access log); and through checkout-proxy
+//! (`--rate-limit 0`, release build). After a warm-up, 10 s at concurrency 32 give the
+//! throughput, and 10 s at concurrency 1 the latency, where no queue hides it. When
+//! checkout-proxy misses a goal, a profiled run says where its time goes.
 
+use super::profile::{self, Profile};
 use super::{
-    Binaries, PROXY_BATCH_DEADLINE, PROXY_CONCURRENCY, PROXY_P50_OVERHEAD_BUDGET_MS,
-    PROXY_REQUESTS, PROXY_WARMUP, Row, ms, quantile, signed, thousands,
+    ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Binaries, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL,
+    at_least, at_most, bench_dir,
 };
-use crate::{Result, repo_root};
+use crate::tools::process::find_on_path;
+use crate::{Result, e2e, thousands};
+use serde_json::{Value, json};
 use std::fs::{self, File};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Not a real key: the mock accepts whatever it is started with, and the proxy sends it.
+/// Not a real key: the mock accepts whatever it is started with, and the proxies send it.
 const KEY: &str = "csb_bench_notasecret";
 const ORGANIZATION: &str = "7dHk2mPqRsTuVwXyZaBcDe";
-const IO_TIMEOUT: Duration = Duration::from_secs(5);
-const START_TIMEOUT: Duration = Duration::from_secs(20);
+/// Opens the connections, the proxies' upstream pools among them, and fills the caches.
+const WARMUP: Duration = Duration::from_secs(2);
+const RUN: Duration = Duration::from_secs(10);
+const CONNECTIONS: u32 = 32;
+/// How long a server may take to answer its first request; valgrind makes start-up slow.
+pub(super) const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a stopped server may take to exit (a profiled one writes its profile first).
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longer than any wrk run here: a wrk that hangs is stopped.
+const WRK_GRACE: Duration = Duration::from_secs(15);
 
-/// One measured batch: each request's latency and the batch's wall time.
+/// One wrk run: what it sent and the latencies it saw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Load {
+    pub(super) requests: u64,
+    seconds: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+
+impl Load {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+}
+
+/// One path's figures: its throughput run and its latency run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Figures {
+    throughput: Load,
+    latency: Load,
+}
+
 #[derive(Debug)]
-struct Batch {
-    latencies_ms: Vec<f64>,
-    wall: Duration,
+pub(super) struct Measured {
+    direct: Figures,
+    nginx: Figures,
+    proxy: Figures,
+    /// Summed over the master and its workers.
+    nginx_rss_mb: f64,
+    nginx_workers: usize,
+    proxy_rss_mb: f64,
+    cores: Cores,
+    /// Only when checkout-proxy missed a goal.
+    profile: Option<Result<Profile>>,
 }
 
-impl Batch {
-    fn p50(&self) -> f64 {
-        quantile(&self.latencies_ms, 0.5)
-    }
-
-    fn p99(&self) -> f64 {
-        quantile(&self.latencies_ms, 0.99)
-    }
-
-    fn per_second(&self) -> f64 {
-        self.latencies_ms.len() as f64 / self.wall.as_secs_f64()
-    }
-}
-
-/// The sequential and the concurrent batches, through the proxy and direct.
-#[derive(Debug)]
-pub(super) struct Batches {
-    sequential: (Batch, Batch),
-    concurrent: (Batch, Batch),
-}
-
-pub(super) fn measure(binaries: &Binaries) -> Result<Batches> {
-    let logs = repo_root().join("target").join("bench");
-    fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
-    let mock_addr = free_port()?;
-    let proxy_addr = free_port()?;
-    let mock_origin = format!("http://{mock_addr}");
-    let mut servers = Servers(Vec::new());
-
-    let mut mock = Command::new(&binaries.mock);
-    mock.args(["--listen", &mock_addr.to_string()])
+pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
+    let wrk = find_on_path("wrk").ok_or("wrk is not on PATH (the tool bootstrap installs it)")?;
+    let nginx = e2e::nginx()?;
+    let cores = Cores::of_this_machine();
+    println!("{}", cores.describe());
+    let mut servers = Servers::default();
+    let mock = free_port()?;
+    let mut command = cores.server(&binaries.mock);
+    command
+        .args(["--listen", &mock.to_string(), "--bench"])
         .env("CLOSIENT_API_KEY", KEY);
-    servers.start(mock, "mock", &logs.join("mock.log"))?;
-    wait_healthy(mock_addr, "/__mock/stats", &mut servers)?;
+    servers.start("mock", command)?;
+    servers.wait_ready(mock, "/__mock/stats")?;
 
-    let mut proxy = Command::new(&binaries.proxy);
-    proxy
-        .args(["--listen", &proxy_addr.to_string()])
-        .args(["--upstream", &format!("{mock_origin}/billing/api/v1")])
-        .args(["--checkout-origin", &mock_origin])
+    let nginx_addr = free_port()?;
+    let nginx_config = NginxConfig {
+        listen: nginx_addr,
+        upstream: mock,
+        workers: cores.servers,
+        master: true,
+    }
+    .write(&bench_dir().join("nginx"))?;
+    let nginx_pid = servers.start("nginx", cores.server_command(&nginx, &nginx_config.args()))?;
+    servers.wait_ready(nginx_addr, "/healthz")?;
+
+    let proxy = free_port()?;
+    let proxy_pid = servers.start("proxy", proxy_command(&cores, &binaries.proxy, proxy, mock))?;
+    servers.wait_ready(proxy, "/healthz")?;
+
+    // Return URLs on checkout-proxy's origin, which it accepts on a loopback address; nginx and
+    // the mock pass them on as they are.
+    let body = checkout_body(proxy);
+    let targets = [
+        Target::new(
+            "direct",
+            format!("http://{mock}/billing/api/v1/billing/checkout"),
+            &body,
+            Some(KEY),
+        )?,
+        Target::new(
+            "nginx",
+            format!("http://{nginx_addr}/api/billing/checkout"),
+            &body,
+            None,
+        )?,
+        Target::new(
+            "checkout-proxy",
+            format!("http://{proxy}/api/billing/checkout"),
+            &body,
+            None,
+        )?,
+    ];
+    let wrk = Wrk { wrk, cores: &cores };
+    for target in &targets {
+        wrk.run(target, CONNECTIONS, WARMUP)?;
+    }
+    // Each run of a kind follows the same run of the other paths, so drift touches all three.
+    let mut throughput = Vec::new();
+    for target in &targets {
+        throughput.push(wrk.run(target, CONNECTIONS, RUN)?);
+    }
+    let mut latency = Vec::new();
+    for target in &targets {
+        latency.push(wrk.run(target, 1, RUN)?);
+    }
+    servers.check_running()?;
+    let workers = children(nginx_pid);
+    let nginx_rss_kb: u64 = std::iter::once(nginx_pid)
+        .chain(workers.iter().copied())
+        .map(peak_rss_kb)
+        .sum::<Result<u64>>()?;
+    let path = |at: usize| Figures {
+        throughput: throughput[at],
+        latency: latency[at],
+    };
+    let mut measured = Measured {
+        direct: path(0),
+        nginx: path(1),
+        proxy: path(2),
+        nginx_rss_mb: nginx_rss_kb as f64 / 1024.0,
+        nginx_workers: workers.len(),
+        proxy_rss_mb: peak_rss_kb(proxy_pid)? as f64 / 1024.0,
+        cores: cores.clone(),
+        profile: None,
+    };
+    if !measured.meets_goals() {
+        println!("checkout-proxy misses a goal: profiling it");
+        measured.profile = Some(profile::run(&mut profile::Setup {
+            wrk: &wrk,
+            cores: &cores,
+            servers: &mut servers,
+            proxy_bin: &binaries.proxy,
+            proxy_pid,
+            proxy,
+            nginx: &nginx,
+            nginx_workers: &workers,
+            nginx_addr,
+            mock,
+        }));
+    }
+    Ok(measured)
+}
+
+impl Measured {
+    fn throughput_ratio(&self) -> f64 {
+        self.proxy.throughput.rps() / self.nginx.throughput.rps()
+    }
+
+    fn added(&self, path: &Figures) -> (f64, f64) {
+        (
+            path.latency.p50_ms - self.direct.latency.p50_ms,
+            path.latency.p99_ms - self.direct.latency.p99_ms,
+        )
+    }
+
+    /// checkout-proxy's added p50 less nginx's.
+    fn added_p50_over_nginx(&self) -> f64 {
+        self.added(&self.proxy).0 - self.added(&self.nginx).0
+    }
+
+    fn meets_goals(&self) -> bool {
+        self.throughput_ratio() >= THROUGHPUT_GOAL
+            && self.added_p50_over_nginx() <= ADDED_P50_GOAL_MS
+    }
+
+    pub(super) fn rows(&self) -> Vec<Row> {
+        let rps = |path: &Figures| format!("{}/s", thousands(path.throughput.rps().round() as u64));
+        let ratio = self.throughput_ratio();
+        let times = |ratio: f64| format!("{ratio:.2}x nginx");
+        let latency =
+            |path: &Figures| format!("{:.3} / {:.3} ms", path.latency.p50_ms, path.latency.p99_ms);
+        let adds = |path: &Figures| {
+            let (p50, p99) = self.added(path);
+            format!("{} (adds {p50:+.3} / {p99:+.3})", latency(path))
+        };
+        let over = self.added_p50_over_nginx();
+        let over_ms = |value: f64| format!("{value:+.3} ms");
+        vec![
+            Row::figure(
+                "proxy, requests/s at concurrency 32, direct",
+                rps(&self.direct),
+            ),
+            Row::figure(
+                "proxy, requests/s at concurrency 32, nginx",
+                rps(&self.nginx),
+            ),
+            Row::figure(
+                "proxy, requests/s at concurrency 32, checkout-proxy",
+                format!("{} ({})", rps(&self.proxy), times(ratio)),
+            )
+            .goal(at_least(
+                ratio,
+                THROUGHPUT_GOAL,
+                format!(">= {}", times(THROUGHPUT_GOAL)),
+                |short| format!("{short:.2}x"),
+            ))
+            .gate(at_least(
+                ratio,
+                THROUGHPUT_GATE,
+                format!(">= {}", times(THROUGHPUT_GATE)),
+                |short| format!("{short:.2}x"),
+            )),
+            Row::figure(
+                "proxy, p50 / p99 at concurrency 1, direct",
+                latency(&self.direct),
+            ),
+            Row::figure(
+                "proxy, p50 / p99 at concurrency 1, nginx",
+                adds(&self.nginx),
+            ),
+            Row::figure(
+                "proxy, p50 / p99 at concurrency 1, checkout-proxy",
+                adds(&self.proxy),
+            ),
+            Row::figure("proxy, added p50, checkout-proxy over nginx", over_ms(over))
+                .goal(at_most(
+                    over,
+                    ADDED_P50_GOAL_MS,
+                    format!("<= {}", over_ms(ADDED_P50_GOAL_MS)),
+                    over_ms,
+                ))
+                .gate(at_most(
+                    over,
+                    ADDED_P50_GATE_MS,
+                    format!("<= {}", over_ms(ADDED_P50_GATE_MS)),
+                    over_ms,
+                )),
+            Row::figure(
+                format!(
+                    "proxy, peak RSS, nginx (master and {} workers)",
+                    self.nginx_workers
+                ),
+                format!("{:.1} MiB", self.nginx_rss_mb),
+            ),
+            Row::figure(
+                "proxy, peak RSS, checkout-proxy",
+                format!("{:.1} MiB", self.proxy_rss_mb),
+            ),
+        ]
+    }
+
+    pub(super) fn notes(&self) -> Vec<String> {
+        let mut notes = vec![format!(
+            "Proxy: wrk with a Lua POST body, {} s of warm-up then {} s per run; {}. nginx's \
+             configuration is in target/bench/nginx/nginx.conf; each server's log is in \
+             target/bench/. Peak RSS is VmHWM after the runs.",
+            WARMUP.as_secs(),
+            RUN.as_secs(),
+            self.cores.describe()
+        )];
+        match &self.profile {
+            Some(Ok(profile)) => notes.push(profile.summary()),
+            Some(Err(error)) => notes.push(format!("Profile: not taken: {error}")),
+            None => {}
+        }
+        notes
+    }
+
+    /// `proxy` of `bench.json`.
+    pub(super) fn json(&self) -> Value {
+        let figures = |path: &Figures| {
+            json!({
+                "rps": path.throughput.rps(),
+                "p50_ms": path.latency.p50_ms,
+                "p99_ms": path.latency.p99_ms,
+            })
+        };
+        let proxied = |path: &Figures, rss_mb: f64| {
+            let mut value = figures(path);
+            let (p50, p99) = self.added(path);
+            value["added_p50_ms"] = json!(p50);
+            value["added_p99_ms"] = json!(p99);
+            value["peak_rss_mb"] = json!(rss_mb);
+            value
+        };
+        json!({
+            "direct": figures(&self.direct),
+            "nginx": proxied(&self.nginx, self.nginx_rss_mb),
+            "checkout_proxy": proxied(&self.proxy, self.proxy_rss_mb),
+        })
+    }
+}
+
+/// `{"organization_id":...}` with return URLs on `origin`.
+pub(super) fn checkout_body(origin: SocketAddr) -> String {
+    format!(
+        r#"{{"organization_id":"{ORGANIZATION}","amount_cents":2500,"success_url":"http://{origin}/?checkout=success&session_id={{CHECKOUT_SESSION_ID}}","cancel_url":"http://{origin}/?checkout=cancel&amount_cents=2500"}}"#
+    )
+}
+
+/// checkout-proxy in front of the mock at `mock`, with its key and no rate limit.
+pub(super) fn proxy_command(
+    cores: &Cores,
+    proxy: &Path,
+    listen: SocketAddr,
+    mock: SocketAddr,
+) -> Command {
+    let mut command = cores.server(proxy);
+    proxy_args(&mut command, listen, mock);
+    command
+}
+
+pub(super) fn proxy_args(command: &mut Command, listen: SocketAddr, mock: SocketAddr) {
+    command
+        .args(["--listen", &listen.to_string()])
+        .args(["--upstream", &format!("http://{mock}/billing/api/v1")])
+        .args(["--checkout-origin", &format!("http://{mock}")])
         .args(["--rate-limit", "0"])
         .env("CLOSIENT_API_KEY", KEY)
-        .env_remove("CLOSIENT_API_KEY_FILE");
-    servers.start(proxy, "proxy", &logs.join("proxy.log"))?;
-    wait_healthy(proxy_addr, "/healthz", &mut servers)?;
-    println!(
-        "mock on {mock_addr}, proxy on {proxy_addr} (logs in {})",
-        logs.display()
-    );
+        .env_remove("CLOSIENT_API_KEY_FILE")
+        .env_remove("CHECKOUT_TENANT_SECRET")
+        .env_remove("CHECKOUT_TENANT_SECRET_FILE");
+}
 
-    // Return URLs on the proxy's own origin, which it accepts on a loopback address.
-    let body = format!(
-        r#"{{"organization_id":"{ORGANIZATION}","amount_cents":2500,"success_url":"http://{proxy_addr}/?checkout=success&session_id={{CHECKOUT_SESSION_ID}}","cancel_url":"http://{proxy_addr}/?checkout=cancel&amount_cents=2500"}}"#
-    );
-    let through_proxy = post(proxy_addr, "/api/billing/checkout", None, &body);
-    let straight = post(
-        mock_addr,
-        "/billing/api/v1/billing/checkout",
-        Some(KEY),
-        &body,
-    );
+/// nginx `proxy_pass` to the mock as an operator who tuned it would write it.
+pub(super) struct NginxConfig {
+    pub(super) listen: SocketAddr,
+    pub(super) upstream: SocketAddr,
+    pub(super) workers: usize,
+    /// Without a master, nginx runs as one process: what a profiler can follow.
+    pub(super) master: bool,
+}
 
-    let pair = |concurrency: usize| -> Result<(Batch, Batch)> {
-        let proxied = run_batch(mock_addr, proxy_addr, &through_proxy, concurrency, "proxy")?;
-        let direct = run_batch(mock_addr, mock_addr, &straight, concurrency, "direct")?;
-        Ok((proxied, direct))
+/// A written configuration: its prefix folder and file.
+pub(super) struct NginxFiles {
+    prefix: PathBuf,
+    conf: PathBuf,
+}
+
+impl NginxFiles {
+    pub(super) fn args(&self) -> Vec<String> {
+        [
+            "-p".to_owned(),
+            self.prefix.display().to_string(),
+            "-c".to_owned(),
+            self.conf.display().to_string(),
+        ]
+        .to_vec()
+    }
+}
+
+impl NginxConfig {
+    fn text(&self, prefix: &Path) -> String {
+        let at = |name: &str| prefix.join(name).display().to_string();
+        format!(
+            "# Written by cargo xtask bench: the baseline proxy, tuned as an operator would.
+daemon off;
+master_process {master};
+worker_processes {workers};
+pid {pid};
+error_log {error_log} warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {temp}/client_body;
+  proxy_temp_path {temp}/proxy;
+  fastcgi_temp_path {temp}/fastcgi;
+  uwsgi_temp_path {temp}/uwsgi;
+  scgi_temp_path {temp}/scgi;
+  upstream closient {{
+    server {upstream};
+    keepalive 64;
+  }}
+  server {{
+    listen {listen};
+    location = /healthz {{ return 200; }}
+    location = /api/billing/checkout {{
+      proxy_pass http://closient/billing/api/v1/billing/checkout;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_set_header X-API-Key \"{KEY}\";
+    }}
+  }}
+}}
+",
+            master = if self.master { "on" } else { "off" },
+            workers = self.workers,
+            pid = at("nginx.pid"),
+            error_log = at("error.log"),
+            temp = prefix.display(),
+            upstream = self.upstream,
+            listen = self.listen,
+        )
+    }
+
+    pub(super) fn write(&self, prefix: &Path) -> Result<NginxFiles> {
+        fs::create_dir_all(prefix)
+            .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+        let conf = prefix.join(if self.master {
+            "nginx.conf"
+        } else {
+            "nginx-profiled.conf"
+        });
+        fs::write(&conf, self.text(prefix))
+            .map_err(|e| format!("cannot write {}: {e}", conf.display()))?;
+        Ok(NginxFiles {
+            prefix: prefix.to_path_buf(),
+            conf,
+        })
+    }
+}
+
+/// Which cores run what: wrk on the last one and the servers on the rest, when `taskset` can
+/// pin them and there are at least two.
+#[derive(Debug, Clone)]
+pub(super) struct Cores {
+    load: Option<String>,
+    servers_list: Option<String>,
+    /// How many cores the servers may use: nginx gets one worker per core.
+    pub(super) servers: usize,
+}
+
+impl Cores {
+    fn of_this_machine() -> Self {
+        let count = thread::available_parallelism().map_or(1, usize::from);
+        if count >= 2 && find_on_path("taskset").is_some() {
+            let last = count - 1;
+            Self {
+                load: Some(last.to_string()),
+                servers_list: Some(if last == 1 {
+                    "0".to_owned()
+                } else {
+                    format!("0-{}", last - 1)
+                }),
+                servers: last,
+            }
+        } else {
+            Self {
+                load: None,
+                servers_list: None,
+                servers: count,
+            }
+        }
+    }
+
+    fn describe(&self) -> String {
+        match (&self.load, &self.servers_list) {
+            (Some(load), Some(servers)) => {
+                format!("wrk pinned to core {load}, the servers to cores {servers} (taskset)")
+            }
+            _ => "nothing pinned (no taskset, or a single core)".to_owned(),
+        }
+    }
+
+    fn pinned(list: Option<&String>, program: &Path) -> Command {
+        match list {
+            Some(list) => {
+                let mut command = Command::new("taskset");
+                command.args(["-c", list]).arg(program);
+                command
+            }
+            None => Command::new(program),
+        }
+    }
+
+    /// `program` on the servers' cores.
+    pub(super) fn server(&self, program: &Path) -> Command {
+        Self::pinned(self.servers_list.as_ref(), program)
+    }
+
+    pub(super) fn server_command(&self, program: &Path, args: &[String]) -> Command {
+        let mut command = self.server(program);
+        command.args(args);
+        command
+    }
+
+    fn load(&self, program: &Path) -> Command {
+        Self::pinned(self.load.as_ref(), program)
+    }
+}
+
+/// A path to load: its URL and the wrk script that sends its POST.
+pub(super) struct Target {
+    name: &'static str,
+    url: String,
+    script: PathBuf,
+}
+
+impl Target {
+    pub(super) fn new(
+        name: &'static str,
+        url: String,
+        body: &str,
+        key: Option<&str>,
+    ) -> Result<Self> {
+        let script = bench_dir().join(format!("wrk-{name}.lua"));
+        fs::write(&script, wrk_script(body, key))
+            .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+        Ok(Self { name, url, script })
+    }
+}
+
+/// A wrk script: the POST, and a summary line that `parse_wrk` reads.
+fn wrk_script(body: &str, key: Option<&str>) -> String {
+    let key = key.map_or(String::new(), |key| {
+        format!("wrk.headers[\"X-API-Key\"] = \"{key}\"\n")
+    });
+    format!(
+        "-- Written by cargo xtask bench.
+wrk.method = \"POST\"
+wrk.body = [[{body}]]
+wrk.headers[\"Content-Type\"] = \"application/json\"
+{key}done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(\"bench requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d non2xx=%d\\n\",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"
+    )
+}
+
+/// wrk, pinned to the load core.
+pub(super) struct Wrk<'a> {
+    wrk: PathBuf,
+    cores: &'a Cores,
+}
+
+impl Wrk<'_> {
+    /// `connections` connections on one thread for `duration`; every answer must be a 2xx.
+    pub(super) fn run(
+        &self,
+        target: &Target,
+        connections: u32,
+        duration: Duration,
+    ) -> Result<Load> {
+        let mut command = self.cores.load(&self.wrk);
+        command
+            .arg("-t1")
+            .arg(format!("-c{connections}"))
+            .arg(format!("-d{}s", duration.as_secs()))
+            .args(["--timeout", "5s", "-s"])
+            .arg(&target.script)
+            .arg(&target.url)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start wrk: {e}"))?;
+        let output = wait_output(child, duration + WRK_GRACE)?;
+        let load = parse_wrk(&output).map_err(|e| format!("wrk against {}: {e}", target.name))?;
+        println!(
+            "{:<14} c={connections:<2} {:>3} s: {:>9}/s, p50 {:.3} ms, p99 {:.3} ms",
+            target.name,
+            duration.as_secs(),
+            thousands(load.rps().round() as u64),
+            load.p50_ms,
+            load.p99_ms
+        );
+        Ok(load)
+    }
+}
+
+/// A child's stdout, or an error once `limit` has passed (the child is then stopped).
+fn wait_output(mut child: Child, limit: Duration) -> Result<String> {
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut stderr = child.stderr.take().ok_or("no stderr")?;
+    let out = thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let err = thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).map(|_| text)
+    });
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
+            Ok(None) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "still running after {} s; stopped",
+                    limit.as_secs()
+                ));
+            }
+            Err(e) => return Err(format!("cannot wait: {e}")),
+        }
     };
-    let sequential = pair(1)?;
-    let concurrent = pair(PROXY_CONCURRENCY)?;
-    servers.check_running()?;
-    Ok(Batches {
-        sequential,
-        concurrent,
+    let text = |reader: thread::JoinHandle<std::io::Result<String>>| {
+        reader
+            .join()
+            .map_err(|_| "an output reader panicked".to_owned())?
+            .map_err(|e| format!("cannot read the output: {e}"))
+    };
+    let (out, err) = (text(out)?, text(err)?);
+    if status.success() {
+        Ok(out)
+    } else {
+        Err(format!("failed ({status}): {}{}", out.trim(), err.trim()))
+    }
+}
+
+/// The summary line of `wrk_script`; any error or non-2xx answer fails the run.
+fn parse_wrk(output: &str) -> Result<Load> {
+    let line = output
+        .lines()
+        .find_map(|line| line.strip_prefix("bench "))
+        .ok_or_else(|| format!("no summary line in its output: {}", output.trim()))?;
+    let field = |name: &str| -> Result<u64> {
+        line.split_whitespace()
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|value| value.parse().ok())
+            .ok_or_else(|| format!("no {name} in {line:?}"))
+    };
+    let (errors, non_2xx) = (field("errors")?, field("non2xx")?);
+    if errors > 0 || non_2xx > 0 {
+        return Err(format!(
+            "{errors} socket errors and {non_2xx} answers that were not 2xx (see the servers' \
+             logs in target/bench/)"
+        ));
+    }
+    let requests = field("requests")?;
+    if requests == 0 {
+        return Err("no request was answered".to_owned());
+    }
+    Ok(Load {
+        requests,
+        seconds: field("duration_us")? as f64 / 1e6,
+        p50_ms: field("p50_us")? as f64 / 1000.0,
+        p99_ms: field("p99_us")? as f64 / 1000.0,
     })
 }
 
-impl Batches {
-    pub(super) fn rows(&self) -> Vec<Row> {
-        let (proxied, direct) = &self.sequential;
-        let overhead = proxied.p50() - direct.p50();
-        let mut rows = vec![Row::gated(
-            "proxy p50, sequential",
-            ms(proxied.p50(), 2),
-            direct_ms(direct.p50(), overhead),
-            format!("overhead <= {PROXY_P50_OVERHEAD_BUDGET_MS} ms"),
-            overhead <= PROXY_P50_OVERHEAD_BUDGET_MS,
-        )];
-        rows.extend(latency_rows("sequential", &self.sequential, false));
-        rows.extend(latency_rows(
-            &format!("{PROXY_CONCURRENCY} concurrent"),
-            &self.concurrent,
-            true,
-        ));
-        rows
-    }
-}
-
-/// The p99 and the rate of a pair, and its p50 when it is not the gated one.
-fn latency_rows(label: &str, (proxied, direct): &(Batch, Batch), with_p50: bool) -> Vec<Row> {
-    let mut rows = Vec::new();
-    if with_p50 {
-        rows.push(Row::figure(
-            &format!("proxy p50, {label}"),
-            ms(proxied.p50(), 2),
-            direct_ms(direct.p50(), proxied.p50() - direct.p50()),
-        ));
-    }
-    rows.push(Row::figure(
-        &format!("proxy p99, {label}"),
-        ms(proxied.p99(), 2),
-        direct_ms(direct.p99(), proxied.p99() - direct.p99()),
-    ));
-    rows.push(Row::figure(
-        &format!("proxy requests/s, {label}"),
-        format!("{}/s", thousands(proxied.per_second().round() as u64)),
-        format!(
-            "direct {}/s ({})",
-            thousands(direct.per_second().round() as u64),
-            signed(proxied.per_second() - direct.per_second())
-        ),
-    ));
-    rows
-}
-
-fn direct_ms(direct: f64, difference: f64) -> String {
-    format!("direct {} ({difference:+.2})", ms(direct, 2))
-}
-
-/// A warm-up batch, then the measured one, each after a mock reset: the mock allows only 300
-/// API requests a minute, and the reset opens a fresh window.
-fn run_batch(
-    mock: SocketAddr,
-    target: SocketAddr,
-    request: &[u8],
-    concurrency: usize,
-    label: &str,
-) -> Result<Batch> {
-    reset_mock(mock)?;
-    load(target, request, PROXY_WARMUP, concurrency)?;
-    reset_mock(mock)?;
-    let batch = load(target, request, PROXY_REQUESTS, concurrency)?;
-    println!(
-        "{label:<6} x{concurrency}: {} requests in {:.2} s, p50 {}, p99 {}",
-        batch.latencies_ms.len(),
-        batch.wall.as_secs_f64(),
-        ms(batch.p50(), 2),
-        ms(batch.p99(), 2)
-    );
-    Ok(batch)
-}
-
-/// `total` requests on `concurrency` keep-alive connections; every answer must be a 200.
-fn load(target: SocketAddr, request: &[u8], total: usize, concurrency: usize) -> Result<Batch> {
-    let next = AtomicUsize::new(0);
-    let started = Instant::now();
-    let outcomes: Vec<Result<Vec<f64>>> = thread::scope(|scope| {
-        let workers: Vec<_> = (0..concurrency)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut client = Client::new(target);
-                    let mut latencies = Vec::new();
-                    while next.fetch_add(1, Ordering::Relaxed) < total {
-                        if started.elapsed() > PROXY_BATCH_DEADLINE {
-                            return Err(format!(
-                                "a batch of {total} requests took over {} s",
-                                PROXY_BATCH_DEADLINE.as_secs()
-                            ));
-                        }
-                        let sent = Instant::now();
-                        let (status, body) = client.exchange(request)?;
-                        let elapsed = sent.elapsed();
-                        if status != 200 {
-                            return Err(format!(
-                                "http://{target} answered {status}: {}",
-                                String::from_utf8_lossy(&body)
-                            ));
-                        }
-                        latencies.push(elapsed.as_secs_f64() * 1000.0);
-                    }
-                    Ok(latencies)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|_| Err("a load worker panicked".to_owned()))
-            })
-            .collect()
-    });
-    let wall = started.elapsed();
-    let mut latencies_ms = Vec::with_capacity(total);
-    for outcome in outcomes {
-        latencies_ms.extend(outcome?);
-    }
-    Ok(Batch { latencies_ms, wall })
-}
-
-fn reset_mock(mock: SocketAddr) -> Result<()> {
-    let request = format!(
-        "POST /__mock/reset HTTP/1.1\r\nHost: {mock}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    let (status, _) = Client::new(mock).exchange(request.as_bytes())?;
-    if (200..300).contains(&status) {
-        Ok(())
-    } else {
-        Err(format!("POST /__mock/reset answered {status}"))
-    }
-}
-
-/// A whole `POST` with a JSON body, ready to write.
-fn post(addr: SocketAddr, path: &str, key: Option<&str>, body: &str) -> Vec<u8> {
-    let key = key.map_or(String::new(), |key| format!("X-API-Key: {key}\r\n"));
-    format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\n{key}\r\n{body}",
-        body.len()
-    )
-    .into_bytes()
-}
-
-/// An HTTP/1.1 client for one server: keeps its connection open across requests and opens a
-/// new one when the server closed it.
-#[derive(Debug)]
-struct Client {
-    addr: SocketAddr,
-    connection: Option<BufReader<TcpStream>>,
-}
-
-impl Client {
-    fn new(addr: SocketAddr) -> Self {
-        Self {
-            addr,
-            connection: None,
-        }
-    }
-
-    /// Writes a whole request and reads the whole answer: its status and body.
-    fn exchange(&mut self, request: &[u8]) -> Result<(u16, Vec<u8>)> {
-        let addr = self.addr;
-        let failed = |e: io::Error| format!("http://{addr}: {e}");
-        let connection = match &mut self.connection {
-            Some(connection) => connection,
-            None => self.connection.insert(connect(addr).map_err(failed)?),
-        };
-        connection.get_mut().write_all(request).map_err(failed)?;
-        let answer = read_response(connection).map_err(failed);
-        match answer {
-            Ok((status, body, keep_alive)) => {
-                if !keep_alive {
-                    self.connection = None;
-                }
-                Ok((status, body))
-            }
-            Err(message) => {
-                self.connection = None;
-                Err(message)
-            }
-        }
-    }
-}
-
-fn connect(addr: SocketAddr) -> io::Result<BufReader<TcpStream>> {
-    let stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
-    stream.set_nodelay(true)?;
-    stream.set_read_timeout(Some(IO_TIMEOUT))?;
-    stream.set_write_timeout(Some(IO_TIMEOUT))?;
-    Ok(BufReader::new(stream))
-}
-
-/// Status, body, and whether the connection stays open. Bodies come with `Content-Length`,
-/// chunked, or until the server closes.
-fn read_response(reader: &mut impl BufRead) -> io::Result<(u16, Vec<u8>, bool)> {
-    let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_owned());
-    let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
-    }
-    let status = line
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .and_then(|code| code.parse::<u16>().ok())
-        .ok_or_else(|| bad("not an HTTP/1.1 status line"))?;
-    let (mut length, mut chunked, mut keep_alive) = (None, false, true);
-    loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
-            return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
-        }
-        let header = line.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let Some((name, value)) = header.split_once(':') else {
-            return Err(bad("a header line without a colon"));
-        };
-        let value = value.trim();
-        match name.to_ascii_lowercase().as_str() {
-            "content-length" => {
-                length = Some(
-                    value
-                        .parse::<usize>()
-                        .map_err(|_| bad("bad Content-Length"))?,
-                );
-            }
-            "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
-            "connection" => keep_alive = !value.eq_ignore_ascii_case("close"),
-            _ => {}
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            line.clear();
-            reader.read_line(&mut line)?;
-            let size = line.trim_end().split(';').next().unwrap_or_default();
-            let size = usize::from_str_radix(size.trim(), 16).map_err(|_| bad("bad chunk size"))?;
-            if size == 0 {
-                // Trailers, then the blank line.
-                loop {
-                    line.clear();
-                    if reader.read_line(&mut line)? == 0 || line.trim_end().is_empty() {
-                        break;
-                    }
-                }
-                break;
-            }
-            let start = body.len();
-            body.resize(start + size, 0);
-            reader.read_exact(&mut body[start..])?;
-            let mut crlf = [0; 2];
-            reader.read_exact(&mut crlf)?;
-        }
-    } else if let Some(length) = length {
-        body.resize(length, 0);
-        reader.read_exact(&mut body)?;
-    } else if status != 204 && status != 304 {
-        reader.read_to_end(&mut body)?;
-        keep_alive = false;
-    }
-    Ok((status, body, keep_alive))
-}
-
 /// A loopback port that was free a moment ago.
-fn free_port() -> Result<SocketAddr> {
+pub(super) fn free_port() -> Result<SocketAddr> {
     TcpListener::bind(("127.0.0.1", 0))
         .and_then(|listener| listener.local_addr())
         .map_err(|e| format!("no free loopback port: {e}"))
 }
 
-/// Polls until `path` answers 200, or fails when a server exits or time runs out.
-fn wait_healthy(addr: SocketAddr, path: &str, servers: &mut Servers) -> Result<()> {
-    let started = Instant::now();
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").into_bytes();
-    while started.elapsed() < START_TIMEOUT {
-        servers.check_running()?;
-        if Client::new(addr)
-            .exchange(&request)
-            .is_ok_and(|(status, _)| status == 200)
-        {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!(
-        "nothing answered 200 on http://{addr}{path} within {} s",
-        START_TIMEOUT.as_secs()
-    ))
+/// The status of `GET path`, if something answers HTTP there.
+fn status(addr: SocketAddr, path: &str) -> Option<u16> {
+    let timeout = Duration::from_secs(2);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head)
+        .ok()?
+        .strip_prefix("HTTP/1.1 ")?
+        .parse()
+        .ok()
 }
 
-/// The servers this measurement started; dropping this stops them.
-#[derive(Debug)]
-struct Servers(Vec<(String, Child)>);
+/// Peak resident memory of a process: VmHWM, in KiB.
+fn peak_rss_kb(pid: u32) -> Result<u64> {
+    let file = format!("/proc/{pid}/status");
+    let status = fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("no VmHWM in {file}"))
+}
+
+/// The processes whose parent is `pid`: nginx's workers.
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            // `pid (name) state ppid ...`: the name may hold spaces and parentheses.
+            fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(pid)
+            })
+        })
+        .collect()
+}
+
+/// The servers of this measurement, each logging to `target/bench/<name>.log`; dropping this
+/// stops them.
+#[derive(Debug, Default)]
+pub(super) struct Servers(Vec<(String, Child)>);
 
 impl Servers {
-    /// Starts a server with its output in `log`.
-    fn start(&mut self, mut command: Command, name: &str, log: &std::path::Path) -> Result<()> {
+    /// Starts a server; returns its process id.
+    pub(super) fn start(&mut self, name: &str, mut command: Command) -> Result<u32> {
+        let log = bench_dir().join(format!("{name}.log"));
         let file =
-            File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+            File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
         let copy = file
             .try_clone()
             .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
@@ -420,63 +735,144 @@ impl Servers {
             .stderr(copy)
             .spawn()
             .map_err(|e| format!("cannot start the {name}: {e}"))?;
+        let pid = child.id();
         self.0.push((name.to_owned(), child));
-        Ok(())
+        Ok(pid)
     }
 
-    fn check_running(&mut self) -> Result<()> {
+    /// Polls until `path` answers 200, or fails when a server exits or time runs out.
+    pub(super) fn wait_ready(&mut self, addr: SocketAddr, path: &str) -> Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < START_TIMEOUT {
+            self.check_running()?;
+            if status(addr, path) == Some(200) {
+                return Ok(());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!(
+            "nothing answered 200 on http://{addr}{path} within {} s",
+            START_TIMEOUT.as_secs()
+        ))
+    }
+
+    pub(super) fn check_running(&mut self) -> Result<()> {
         for (name, child) in &mut self.0 {
             if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!("the {name} exited ({status}); see target/bench/"));
+                return Err(format!(
+                    "the {name} exited ({status}); see target/bench/{name}.log"
+                ));
             }
         }
         Ok(())
     }
+
+    /// Stops the server `name` the way an operator would (SIGTERM), and waits for it.
+    pub(super) fn stop(&mut self, name: &str) -> Result<()> {
+        let at = self
+            .0
+            .iter()
+            .position(|(started, _)| started == name)
+            .ok_or_else(|| format!("no server {name}"))?;
+        let (_, mut child) = self.0.remove(at);
+        if terminate(&mut child) {
+            Ok(())
+        } else {
+            Err(format!(
+                "the {name} did not stop within {} s",
+                STOP_TIMEOUT.as_secs()
+            ))
+        }
+    }
+}
+
+/// SIGTERM, then SIGKILL if the process has not exited in time; whether it exited by itself.
+/// nginx's master stops its workers on SIGTERM; killed, it would leave them serving.
+pub(super) fn terminate(child: &mut Child) -> bool {
+    if matches!(child.try_wait(), Ok(Some(_))) {
+        return true;
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    false
 }
 
 impl Drop for Servers {
     fn drop(&mut self) {
         for (_, child) in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
+            terminate(child);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::read_response;
-    use std::io::Cursor;
+    use super::{NginxConfig, parse_wrk, wrk_script};
+    use std::net::SocketAddr;
+    use std::path::Path;
 
     #[test]
-    fn reads_a_sized_answer_and_keeps_the_connection() {
-        let text =
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}NEXT";
-        let mut reader = Cursor::new(text.as_bytes());
-        let (status, body, keep_alive) = read_response(&mut reader).expect("a valid answer");
-        assert_eq!(
-            (status, body.as_slice(), keep_alive),
-            (200, &b"{}"[..], true)
+    fn reads_the_summary_of_a_clean_run() {
+        let output = "Running 10s test @ http://127.0.0.1:1/\nbench requests=120000 duration_us=10000000 p50_us=52 p99_us=310 errors=0 non2xx=0\n";
+        let load = parse_wrk(output).expect("a clean run");
+        assert_eq!(load.requests, 120_000);
+        assert!((load.rps() - 12_000.0).abs() < 1e-6);
+        assert!((load.p50_ms - 0.052).abs() < 1e-9);
+        assert!((load.p99_ms - 0.31).abs() < 1e-9);
+    }
+
+    #[test]
+    fn refuses_a_run_with_errors_or_without_a_summary() {
+        let failed = "bench requests=10 duration_us=1000000 p50_us=1 p99_us=2 errors=0 non2xx=10\n";
+        assert!(parse_wrk(failed).expect_err("non-2xx").contains("not 2xx"));
+        let dropped = "bench requests=10 duration_us=1000000 p50_us=1 p99_us=2 errors=3 non2xx=0\n";
+        assert!(parse_wrk(dropped).is_err());
+        assert!(parse_wrk("unable to connect to 127.0.0.1:1 Connection refused").is_err());
+    }
+
+    #[test]
+    fn the_script_posts_the_body_with_the_key_only_when_given() {
+        let body = r#"{"amount_cents":2500}"#;
+        let direct = wrk_script(body, Some("k"));
+        assert!(
+            direct.contains("wrk.body = [[{\"amount_cents\":2500}]]"),
+            "{direct}"
         );
-        assert_eq!(reader.position() as usize, text.len() - 4);
+        assert!(direct.contains("wrk.headers[\"X-API-Key\"] = \"k\""));
+        assert!(!wrk_script(body, None).contains("X-API-Key"));
     }
 
     #[test]
-    fn reads_a_chunked_answer_and_a_closing_one() {
-        let chunked = "HTTP/1.1 422 Unprocessable\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\n";
-        let (status, body, _) =
-            read_response(&mut Cursor::new(chunked.as_bytes())).expect("a chunked answer");
-        assert_eq!((status, body.as_slice()), (422, &b"abcde"[..]));
-
-        let closing = "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nrest";
-        let (_, body, keep_alive) =
-            read_response(&mut Cursor::new(closing.as_bytes())).expect("a closing answer");
-        assert_eq!((body.as_slice(), keep_alive), (&b"rest"[..], false));
-    }
-
-    #[test]
-    fn rejects_what_is_not_http() {
-        assert!(read_response(&mut Cursor::new(&b"SSH-2.0-OpenSSH\r\n"[..])).is_err());
-        assert!(read_response(&mut Cursor::new(&b""[..])).is_err());
+    fn nginx_is_configured_as_the_issue_asks() {
+        let addr = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        let config = NginxConfig {
+            listen: addr(8081),
+            upstream: addr(9100),
+            workers: 3,
+            master: true,
+        }
+        .text(Path::new("/tmp/x"));
+        for line in [
+            "worker_processes 3;",
+            "access_log off;",
+            "keepalive 64;",
+            "server 127.0.0.1:9100;",
+            "proxy_http_version 1.1;",
+            "proxy_set_header Connection \"\";",
+            "proxy_set_header X-API-Key \"csb_bench_notasecret\";",
+            "listen 127.0.0.1:8081;",
+        ] {
+            assert!(config.contains(line), "{line} in\n{config}");
+        }
     }
 }

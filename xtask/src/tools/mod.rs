@@ -37,6 +37,8 @@ pub enum Needs {
     Fuzz,
     /// cargo-deny alone, for `cargo xtask audit`.
     Audit,
+    /// The release build, the browser and wrk, for `cargo xtask bench`.
+    Bench,
 }
 
 /// The bootstrapped tools: commands started through `run` find them first on PATH.
@@ -99,11 +101,11 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
 
     // The browser goes first: when it cannot be installed the run stops before minutes of builds.
     let chromedriver = match needs {
-        Needs::BuildAndTest => Some(tally.browser()?),
+        Needs::BuildAndTest | Needs::Bench => Some(tally.browser()?),
         Needs::Build | Needs::Size | Needs::Fuzz | Needs::Audit => None,
     };
     let mut dirs = match needs {
-        Needs::Build => tally.web_tools(&cache, None)?,
+        Needs::Build | Needs::Bench => tally.web_tools(&cache, None)?,
         // The browser tests run a second time through wasm-pack.
         Needs::BuildAndTest => tally.web_tools(&cache, Some(&CargoTool::wasm_pack()))?,
         Needs::Size => tally.web_tools(&cache, Some(&CargoTool::twiggy()))?,
@@ -113,6 +115,9 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
         }
         Needs::Audit => Vec::new(),
     };
+    if needs == Needs::Bench {
+        tally.wrk()?;
+    }
     // A check of the test run, and all that the advisory audit needs.
     if matches!(needs, Needs::BuildAndTest | Needs::Audit) {
         dirs.push(tally.cargo_tool(&cache, &CargoTool::cargo_deny())?);
@@ -226,6 +231,16 @@ impl Tally {
                 ]))
                 .map(drop)
             },
+        )
+    }
+
+    /// The benchmark's load generator, from Debian's packages.
+    fn wrk(&mut self) -> Result<()> {
+        self.provide(
+            "wrk",
+            "seconds",
+            || Ok(process::find_on_path("wrk").is_some()),
+            || apt::install(&["wrk"], "wrk is the load generator of cargo xtask bench"),
         )
     }
 
