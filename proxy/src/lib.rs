@@ -34,11 +34,12 @@ use std::{
 };
 use tower::ServiceBuilder;
 
-/// What every handler shares. Cloned per request; the parts are behind `Arc`.
+/// What every handler shares. Cloned per request, a dozen times with the service stack: the
+/// parts are behind `Arc`, so a clone allocates nothing.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub upstream: upstream::Upstream,
+    pub upstream: Arc<upstream::Upstream>,
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub balance_limiter: Arc<rate_limit::RateLimiter>,
     pub balances: Arc<balance::BalanceCache>,
@@ -47,7 +48,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config) -> Result<Self, String> {
-        let upstream = upstream::Upstream::new(&config)?;
+        let upstream = Arc::new(upstream::Upstream::new(&config)?);
         let csp = static_files::content_security_policy(
             config.static_dir.as_deref(),
             &config.frame_ancestors,
