@@ -268,7 +268,8 @@ async function timeToForm(browser, stack, left) {
         }
       }
     }
-    log(`time to form, ${conditionName}: ${Object.keys(pages).map((name) => `${name} ${result[name][conditionName].map(Math.round).join(' ')}`).join('; ')}`);
+    const line = Object.keys(pages).map((name) => `${name} ${result[name][conditionName].map(Math.round).join(' ')}`);
+    log(`time to form, ${conditionName}: ${line.join('; ')}`);
   }
   return result;
 }
@@ -381,7 +382,8 @@ async function polling(browser, lagS) {
     // Nothing may follow the end of the round.
     await sleep(2000);
     const upstreamRequests = (await stack.mock.stats()).balance_requests - before;
-    log(`polling, webhook ${lagS === null ? 'never' : `after ${lagS} s`}: ${widgetRequests} sent, ${upstreamRequests} upstream`);
+    const lag = lagS === null ? 'never' : `after ${lagS} s`;
+    log(`polling, webhook ${lag}: ${widgetRequests} sent, ${upstreamRequests} upstream`);
     return { lag_s: lagS, widget_requests: widgetRequests, upstream_requests: upstreamRequests };
   } finally {
     await context.close().catch(() => {});
@@ -406,7 +408,10 @@ async function main() {
 
     const tti = await timeToForm(browser, stack, left);
     // The vanilla form, measured the same way, shows what the browser itself costs.
-    const forms = { widget: [stack.url, submitWidget], vanilla: [`${stack.proxy.origin}/bench-vanilla.html`, submitVanilla] };
+    const forms = {
+      widget: [stack.url, submitWidget],
+      vanilla: [`${stack.proxy.origin}/bench-vanilla.html`, submitVanilla],
+    };
     const clicks = { widget: [], vanilla: [] };
     for (let run = 0; run < WARMUP + CLICKS; run += 1) {
       if (left() < WAIT_MS) throw new Error('no time left for another click');

@@ -197,6 +197,13 @@ fn quantile(values: &[f64], q: f64) -> f64 {
     low + (high - low) * (position - below as f64)
 }
 
+/// `value` to `decimals` places, as `bench.json` gives figures: no more precision than was
+/// measured, and no binary noise such as `0.012000000000000004`.
+fn rounded(value: f64, decimals: i32) -> f64 {
+    let scale = 10_f64.powi(decimals);
+    (value * scale).round() / scale
+}
+
 /// A figure held to "at most `limit`": met, or missed by how much.
 fn at_most(value: f64, limit: f64, text: String, gap: impl Fn(f64) -> String) -> Check {
     Check::new(text, value <= limit, gap(value - limit))
@@ -209,7 +216,7 @@ fn at_least(value: f64, limit: f64, text: String, gap: impl Fn(f64) -> String) -
 
 #[cfg(test)]
 mod tests {
-    use super::{at_least, at_most, ms, quantile, signed_thousands};
+    use super::{at_least, at_most, ms, quantile, rounded, signed_thousands};
 
     #[test]
     fn quantiles_interpolate_between_ranks() {
@@ -218,6 +225,13 @@ mod tests {
         assert!((quantile(&ten, 0.9) - 9.1).abs() < 1e-9);
         assert!((quantile(&[7.0], 0.99) - 7.0).abs() < 1e-9);
         assert!(quantile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn json_figures_are_rounded_to_what_was_measured() {
+        assert_eq!(rounded(0.048 - 0.036, 3).to_string(), "0.012");
+        assert_eq!(rounded(10_893.305_2, 1), 10_893.3);
+        assert_eq!(rounded(28.487_000_000_000_002, 2), 28.49);
     }
 
     #[test]

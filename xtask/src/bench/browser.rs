@@ -4,7 +4,7 @@
 
 use super::{
     Binaries, CLICK_TO_NAVIGATION_GOAL_MS, OVER_VANILLA_GOAL_MS, Row, SLOW_BLOCKING_GOAL_MS,
-    SLOW_MEDIAN_GOAL_MS, at_most, bench_dir, ms, quantile,
+    SLOW_MEDIAN_GOAL_MS, at_most, bench_dir, ms, quantile, rounded,
 };
 use crate::{Result, repo_root};
 use serde_json::{Value, json};
@@ -320,12 +320,25 @@ impl Measured {
         ]
     }
 
-    /// `tti`, `click_to_navigation` and `polling` of `bench.json`.
+    /// `tti`, `click_to_navigation` and `polling` of `bench.json`, in ms to 0.1 (0.01 for the
+    /// click, which is that short).
     pub(super) fn json(&self) -> (Value, Value, Value) {
-        let stats = |values: &[f64]| json!({ "median_ms": quantile(values, 0.5), "p90_ms": quantile(values, 0.9) });
-        let page = |loads: &Loads| json!({ "unthrottled": stats(&loads.unthrottled), "slow": stats(&loads.slow) });
+        let median = |values: &[f64], decimals| rounded(quantile(values, 0.5), decimals);
+        let stats = |values: &[f64]| {
+            json!({
+                "median_ms": median(values, 1),
+                "p90_ms": rounded(quantile(values, 0.9), 1),
+            })
+        };
+        let page = |loads: &Loads| {
+            json!({
+                "unthrottled": stats(&loads.unthrottled),
+                "slow": stats(&loads.slow),
+            })
+        };
         let mut widget = page(&self.widget);
-        widget["slow"]["blocking_ms"] = json!(quantile(&self.blocking, 0.5));
+        widget["slow"]["blocking_ms"] = json!(median(&self.blocking, 1));
+        let clicks: Vec<f64> = self.click.iter().map(|click| click.ms).collect();
         let polling = self
             .polling
             .iter()
@@ -343,7 +356,7 @@ impl Measured {
                 "vanilla": page(&self.vanilla),
                 "static": page(&self.static_page),
             }),
-            json!({ "median_ms": quantile(&self.click.iter().map(|click| click.ms).collect::<Vec<_>>(), 0.5) }),
+            json!({ "median_ms": median(&clicks, 2) }),
             Value::Array(polling),
         )
     }
@@ -381,7 +394,9 @@ mod tests {
             json!({ "html": 320.0, "js": 480.0, "wasm": 610.0, "longest_task": 62.0 });
             LOADS
         ]);
-        let click = json!({ "ms": 4.0, "upstreamMs": 0.3, "beforeMs": 1.0, "requestMs": 2.0, "afterMs": 1.0 });
+        let click = json!({
+            "ms": 4.0, "upstreamMs": 0.3, "beforeMs": 1.0, "requestMs": 2.0, "afterMs": 1.0,
+        });
         json!({
             "tti": { "widget": widget, "vanilla": loads(30.0), "static": loads(20.0) },
             "clicks": { "widget": vec![click.clone(); CLICKS], "vanilla": vec![click; CLICKS] },

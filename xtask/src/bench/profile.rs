@@ -383,7 +383,7 @@ Ir                   file:function
 --------------------------------------------------------------------------------
 300 (30.00%)  ./malloc/./malloc/malloc.c:_int_free [/usr/lib/x86_64-linux-gnu/libc.so.6]
 200 (20.00%)  ./malloc/./malloc/arena.c:free
-150 (15.00%)  ???:<hyper::proto::h1::role::Server as hyper::proto::h1::Http1Transaction>::parse [/x/checkout-proxy]
+150 (15.00%)  ???:<hyper::proto::h1::role::Server as hyper::Http1Transaction>::parse [/x/proxy]
 100 (10.00%)  ???:core::fmt::write [/x/checkout-proxy]
  50 ( 5.00%)  ???:closient_checkout_core::url::split_origin [/x/checkout-proxy]
 ";

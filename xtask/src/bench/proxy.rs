@@ -823,7 +823,8 @@ mod tests {
 
     #[test]
     fn reads_the_summary_of_a_clean_run() {
-        let output = "Running 10s test @ http://127.0.0.1:1/\nbench requests=120000 duration_us=10000000 p50_us=52 p99_us=310 errors=0 non2xx=0\n";
+        let output = "Running 10s test @ http://127.0.0.1:1/\n\
+            bench requests=120000 duration_us=10000000 p50_us=52 p99_us=310 errors=0 non2xx=0\n";
         let load = parse_wrk(output).expect("a clean run");
         assert_eq!(load.requests, 120_000);
         assert!((load.rps() - 12_000.0).abs() < 1e-6);
