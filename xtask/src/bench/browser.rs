@@ -317,6 +317,10 @@ impl Measured {
                 split(&self.click),
                 split(&self.vanilla_click)
             ),
+            "Balance polls: sent is what the success view asked the proxy for from the payment \
+             on, upstream what reached the mock; a poll that finds an answer in the proxy's 2 s \
+             cache goes no further (the first one follows the form's own read of the balance)."
+                .to_owned(),
         ]
     }
 

@@ -118,7 +118,7 @@ fn perf(setup: &mut Setup) -> Result<Profile> {
     let (proxy_total, proxy_entries) = read_perf_report(&proxy_report)?;
     let (nginx_total, _) = read_perf_report(&nginx_report)?;
     Ok(Profile {
-        tool: "perf, instructions",
+        tool: "perf, instructions in user and kernel space",
         proxy_requests: proxy_load.requests,
         proxy_per_request: proxy_total / proxy_load.requests as f64,
         nginx_per_request: nginx_total / nginx_load.requests as f64,

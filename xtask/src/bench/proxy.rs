@@ -262,8 +262,9 @@ impl Measured {
                 )),
             Row::figure(
                 format!(
-                    "proxy, peak RSS, nginx (master and {} workers)",
-                    self.nginx_workers
+                    "proxy, peak RSS, nginx (master and {} worker{})",
+                    self.nginx_workers,
+                    if self.nginx_workers == 1 { "" } else { "s" }
                 ),
                 format!("{:.1} MiB", self.nginx_rss_mb),
             ),
