@@ -10,7 +10,7 @@
 use super::profile::{self, Profile};
 use super::{
     ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Binaries, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL,
-    at_least, at_most, bench_dir,
+    at_least, at_most, bench_dir, rounded,
 };
 use crate::tools::process::find_on_path;
 use crate::{Result, e2e, thousands};
@@ -292,21 +292,21 @@ impl Measured {
         notes
     }
 
-    /// `proxy` of `bench.json`.
+    /// `proxy` of `bench.json`: wrk's latencies are whole microseconds.
     pub(super) fn json(&self) -> Value {
         let figures = |path: &Figures| {
             json!({
-                "rps": path.throughput.rps(),
-                "p50_ms": path.latency.p50_ms,
-                "p99_ms": path.latency.p99_ms,
+                "rps": rounded(path.throughput.rps(), 1),
+                "p50_ms": rounded(path.latency.p50_ms, 3),
+                "p99_ms": rounded(path.latency.p99_ms, 3),
             })
         };
         let proxied = |path: &Figures, rss_mb: f64| {
             let mut value = figures(path);
             let (p50, p99) = self.added(path);
-            value["added_p50_ms"] = json!(p50);
-            value["added_p99_ms"] = json!(p99);
-            value["peak_rss_mb"] = json!(rss_mb);
+            value["added_p50_ms"] = json!(rounded(p50, 3));
+            value["added_p99_ms"] = json!(rounded(p99, 3));
+            value["peak_rss_mb"] = json!(rounded(rss_mb, 2));
             value
         };
         json!({
@@ -818,7 +818,7 @@ impl Drop for Servers {
 
 #[cfg(test)]
 mod tests {
-    use super::{NginxConfig, parse_wrk, wrk_script};
+    use super::{Cores, Figures, Load, Measured, NginxConfig, parse_wrk, wrk_script};
     use std::net::SocketAddr;
     use std::path::Path;
 
@@ -852,6 +852,66 @@ mod tests {
         );
         assert!(direct.contains("wrk.headers[\"X-API-Key\"] = \"k\""));
         assert!(!wrk_script(body, None).contains("X-API-Key"));
+    }
+
+    #[test]
+    fn the_json_has_the_issues_shape_and_rounded_figures() {
+        let figures = |rps: u64, p50_ms: f64, p99_ms: f64| Figures {
+            throughput: Load {
+                requests: rps * 10,
+                seconds: 10.0,
+                p50_ms: 1.0,
+                p99_ms: 2.0,
+            },
+            latency: Load {
+                requests: 1,
+                seconds: 10.0,
+                p50_ms,
+                p99_ms,
+            },
+        };
+        let measured = Measured {
+            direct: figures(59_264, 0.033, 0.059),
+            nginx: figures(31_694, 0.046, 0.092),
+            proxy: figures(9_336, 0.103, 0.284),
+            nginx_rss_mb: 11.476_562_5,
+            nginx_workers: 1,
+            proxy_rss_mb: 9.777,
+            cores: Cores {
+                load: None,
+                servers_list: None,
+                servers: 2,
+            },
+            profile: None,
+        };
+        let json = measured.json();
+        let keys = |value: &serde_json::Value| {
+            let mut keys: Vec<String> = value
+                .as_object()
+                .expect("an object")
+                .keys()
+                .cloned()
+                .collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(keys(&json), ["checkout_proxy", "direct", "nginx"]);
+        assert_eq!(keys(&json["direct"]), ["p50_ms", "p99_ms", "rps"]);
+        assert_eq!(
+            keys(&json["nginx"]),
+            [
+                "added_p50_ms",
+                "added_p99_ms",
+                "p50_ms",
+                "p99_ms",
+                "peak_rss_mb",
+                "rps"
+            ]
+        );
+        assert_eq!(json["nginx"]["added_p50_ms"].to_string(), "0.013");
+        assert_eq!(json["checkout_proxy"]["added_p99_ms"].to_string(), "0.225");
+        assert_eq!(json["nginx"]["peak_rss_mb"].to_string(), "11.48");
+        assert_eq!(json["direct"]["rps"].to_string(), "59264.0");
     }
 
     #[test]
