@@ -2,10 +2,9 @@
 //! mock of the Closient API with its fake hosted checkout page, all on loopback.
 
 use crate::tools::{self, Needs};
-use crate::{Result, dist, repo_root};
+use crate::{Result, dist, repo_root, servers};
 use std::fs;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -65,10 +64,8 @@ pub fn run() -> Result<()> {
         proxy.env_remove(name);
     }
     let mut servers = Servers(Vec::new());
-    servers.0.push(spawn(mock, "mock")?);
-    wait_healthy(mock_addr, "/__mock/stats")?;
-    servers.0.push(spawn(proxy, "proxy")?);
-    wait_healthy(proxy_addr, "/healthz")?;
+    servers.start(mock, "mock", mock_addr, "/__mock/stats")?;
+    servers.start(proxy, "proxy", proxy_addr, "/healthz")?;
 
     println!();
     println!("Open http://{proxy_addr}/");
@@ -170,39 +167,35 @@ fn free_loopback(preferred: u16, name: &str) -> Result<SocketAddr> {
         .map_err(|e| format!("no free loopback port: {e}"))
 }
 
-fn spawn(mut command: Command, name: &str) -> Result<Child> {
-    command
-        .spawn()
-        .map_err(|e| format!("cannot start the {name}: {e}"))
-}
-
-/// Polls until `path` answers 200, so the URL printed next works at once.
-fn wait_healthy(addr: SocketAddr, path: &str) -> Result<()> {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(20) {
-        let answer = TcpStream::connect(addr).and_then(|mut stream| {
-            write!(
-                stream,
-                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-            )?;
-            let mut text = String::new();
-            stream.read_to_string(&mut text)?;
-            Ok(text)
-        });
-        if answer.is_ok_and(|text| text.starts_with("HTTP/1.1 200")) {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Err(format!(
-        "nothing answered on http://{addr}{path} within 20 s"
-    ))
-}
-
 /// The running servers; dropping this stops any that are still up.
 struct Servers(Vec<Child>);
 
 impl Servers {
+    /// Starts a server with its output on this terminal, and returns once `path` answers 200,
+    /// so the URL printed next works at once.
+    fn start(
+        &mut self,
+        mut command: Command,
+        name: &str,
+        addr: SocketAddr,
+        path: &str,
+    ) -> Result<()> {
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start the {name}: {e}"))?;
+        self.0.push(child);
+        servers::wait_for_200(addr, path, Duration::from_secs(20), || {
+            match self
+                .0
+                .last_mut()
+                .and_then(|child| child.try_wait().ok().flatten())
+            {
+                Some(status) => Err(format!("the {name} exited ({status}); see its lines above")),
+                None => Ok(()),
+            }
+        })
+    }
+
     /// Returns when a server exits, or when this process is interrupted or terminated, in
     /// which case the servers are asked to drain and stop first.
     fn wait(&mut self) -> Result<()> {
@@ -231,15 +224,11 @@ impl Servers {
     /// SIGTERM each server (both drain in-flight requests and exit 0), then wait for them.
     fn stop(&mut self) {
         for child in &self.0 {
-            let _ = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status();
+            servers::sigterm(child);
         }
         let deadline = Instant::now() + Duration::from_secs(10);
         for child in &mut self.0 {
-            while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            servers::wait_exit(child, deadline.saturating_duration_since(Instant::now()));
         }
     }
 }

@@ -10,6 +10,7 @@ mod dist;
 mod e2e;
 mod fuzz;
 mod pipeline;
+mod servers;
 mod size;
 mod soak;
 mod tools;

@@ -17,15 +17,16 @@
 
 mod client;
 
+use crate::servers::{self, free_port};
 use crate::{Result, repo_root, thousands};
 use client::{Answer, Client};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -876,18 +877,8 @@ struct Server {
 }
 
 impl Server {
-    fn start(mut command: Command, name: &'static str, log: &Path) -> Result<Self> {
-        let file =
-            File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let copy = file
-            .try_clone()
-            .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(file)
-            .stderr(copy)
-            .spawn()
-            .map_err(|e| format!("cannot start the {name}: {e}"))?;
+    fn start(command: Command, name: &'static str, log: &Path) -> Result<Self> {
+        let child = servers::spawn_logged(command, name, log)?;
         Ok(Self { name, child })
     }
 
@@ -895,39 +886,25 @@ impl Server {
         self.child.try_wait().ok().flatten()
     }
 
-    /// VmHWM, the peak resident set, from /proc.
     fn peak_rss_kib(&self) -> Option<u64> {
-        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        servers::peak_rss_kib(self.child.id()).ok()
     }
 
     /// SIGTERM, then the time until it exited 0, or why that is a failure.
     fn terminate(&mut self, deadline: Duration) -> std::result::Result<Duration, String> {
         let started = Instant::now();
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        if !sent.is_ok_and(|status| status.success()) {
+        if !servers::sigterm(&self.child) {
             return Err(format!("cannot send SIGTERM to the {}", self.name));
         }
-        while started.elapsed() < deadline {
-            if let Some(status) = self.exited() {
-                return if status.success() {
-                    Ok(started.elapsed())
-                } else {
-                    Err(format!("the {} exited with {status} on SIGTERM", self.name))
-                };
-            }
-            thread::sleep(Duration::from_millis(20));
+        match servers::wait_exit(&mut self.child, deadline) {
+            Some(status) if status.success() => Ok(started.elapsed()),
+            Some(status) => Err(format!("the {} exited with {status} on SIGTERM", self.name)),
+            None => Err(format!(
+                "the {} had not exited {} s after SIGTERM",
+                self.name,
+                deadline.as_secs()
+            )),
         }
-        Err(format!(
-            "the {} had not exited {} s after SIGTERM",
-            self.name,
-            deadline.as_secs()
-        ))
     }
 
     fn stop(&mut self) {
@@ -944,36 +921,17 @@ impl Drop for Server {
     }
 }
 
-/// A loopback port that was free a moment ago.
-fn free_port() -> Result<SocketAddr> {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|listener| listener.local_addr())
-        .map_err(|e| format!("no free loopback port: {e}"))
-}
-
 /// Polls until `path` answers 200, or fails when the server exits or 20 s pass.
 fn wait_healthy(addr: SocketAddr, path: &str, server: &mut Server) -> Result<()> {
-    let started = Instant::now();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    while started.elapsed() < Duration::from_secs(20) {
-        if let Some(status) = server.exited() {
-            return Err(format!(
+    servers::wait_for_200(addr, path, Duration::from_secs(20), || {
+        match server.exited() {
+            Some(status) => Err(format!(
                 "the {} exited ({status}); see target/soak/",
                 server.name
-            ));
+            )),
+            None => Ok(()),
         }
-        if TcpStream::connect(addr).is_ok()
-            && Client::new(addr, Duration::from_secs(2))
-                .exchange(request.as_bytes())
-                .is_ok_and(|answer| answer.status == 200)
-        {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!(
-        "nothing answered 200 on http://{addr}{path} within 20 s"
-    ))
+    })
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 //! request of each, and checkout-proxy's by where they run (self cost, by crate or library).
 
 use super::bench_dir;
-use super::proxy::{self, Cores, Load, NginxConfig, Servers, Target, Wrk, free_port, proxy_args};
+use super::proxy::{self, Cores, Load, NginxConfig, Servers, Target, Wrk, proxy_args};
+use crate::servers::free_port;
 use crate::tools::process::{capture, find_on_path};
 use crate::{Result, thousands};
 use std::collections::HashMap;

@@ -12,12 +12,13 @@ use super::{
     ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Binaries, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL,
     at_least, at_most, bench_dir, rounded,
 };
+use crate::servers::{self, free_port};
 use crate::tools::process::find_on_path;
 use crate::{Result, e2e, thousands};
 use serde_json::{Value, json};
-use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::fs;
+use std::io::Read;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
@@ -142,7 +143,7 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
     let workers = children(nginx_pid);
     let nginx_rss_kb: u64 = std::iter::once(nginx_pid)
         .chain(workers.iter().copied())
-        .map(peak_rss_kb)
+        .map(servers::peak_rss_kib)
         .sum::<Result<u64>>()?;
     let path = |at: usize| Figures {
         throughput: throughput[at],
@@ -154,7 +155,7 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         proxy: path(2),
         nginx_rss_mb: nginx_rss_kb as f64 / 1024.0,
         nginx_workers: workers.len(),
-        proxy_rss_mb: peak_rss_kb(proxy_pid)? as f64 / 1024.0,
+        proxy_rss_mb: servers::peak_rss_kib(proxy_pid)? as f64 / 1024.0,
         cores: cores.clone(),
         profile: None,
     };
@@ -661,43 +662,6 @@ fn parse_wrk(output: &str) -> Result<Load> {
     })
 }
 
-/// A loopback port that was free a moment ago.
-pub(super) fn free_port() -> Result<SocketAddr> {
-    TcpListener::bind(("127.0.0.1", 0))
-        .and_then(|listener| listener.local_addr())
-        .map_err(|e| format!("no free loopback port: {e}"))
-}
-
-/// The status of `GET path`, if something answers HTTP there.
-fn status(addr: SocketAddr, path: &str) -> Option<u16> {
-    let timeout = Duration::from_secs(2);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut head = [0; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head)
-        .ok()?
-        .strip_prefix("HTTP/1.1 ")?
-        .parse()
-        .ok()
-}
-
-/// Peak resident memory of a process: VmHWM, in KiB.
-fn peak_rss_kb(pid: u32) -> Result<u64> {
-    let file = format!("/proc/{pid}/status");
-    let status = fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| format!("no VmHWM in {file}"))
-}
-
 /// The processes whose parent is `pid`: nginx's workers.
 fn children(pid: u32) -> Vec<u32> {
     let Ok(entries) = fs::read_dir("/proc") else {
@@ -723,19 +687,9 @@ pub(super) struct Servers(Vec<(String, Child)>);
 
 impl Servers {
     /// Starts a server; returns its process id.
-    pub(super) fn start(&mut self, name: &str, mut command: Command) -> Result<u32> {
+    pub(super) fn start(&mut self, name: &str, command: Command) -> Result<u32> {
         let log = bench_dir().join(format!("{name}.log"));
-        let file =
-            File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-        let copy = file
-            .try_clone()
-            .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(file)
-            .stderr(copy)
-            .spawn()
-            .map_err(|e| format!("cannot start the {name}: {e}"))?;
+        let child = servers::spawn_logged(command, name, &log)?;
         let pid = child.id();
         self.0.push((name.to_owned(), child));
         Ok(pid)
@@ -743,18 +697,7 @@ impl Servers {
 
     /// Polls until `path` answers 200, or fails when a server exits or time runs out.
     pub(super) fn wait_ready(&mut self, addr: SocketAddr, path: &str) -> Result<()> {
-        let started = Instant::now();
-        while started.elapsed() < START_TIMEOUT {
-            self.check_running()?;
-            if status(addr, path) == Some(200) {
-                return Ok(());
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
-        Err(format!(
-            "nothing answered 200 on http://{addr}{path} within {} s",
-            START_TIMEOUT.as_secs()
-        ))
+        servers::wait_for_200(addr, path, START_TIMEOUT, || self.check_running())
     }
 
     pub(super) fn check_running(&mut self) -> Result<()> {
@@ -793,15 +736,9 @@ pub(super) fn terminate(child: &mut Child) -> bool {
     if matches!(child.try_wait(), Ok(Some(_))) {
         return true;
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let deadline = Instant::now() + STOP_TIMEOUT;
-    while Instant::now() < deadline {
-        if matches!(child.try_wait(), Ok(Some(_))) {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(50));
+    servers::sigterm(child);
+    if servers::wait_exit(child, STOP_TIMEOUT).is_some() {
+        return true;
     }
     let _ = child.kill();
     let _ = child.wait();
