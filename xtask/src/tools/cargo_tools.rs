@@ -30,7 +30,7 @@ impl CargoTool {
             version: TRUNK_VERSION.to_owned(),
             binary: "trunk",
             locked: true,
-            estimate: "about 7 min",
+            estimate: "about 8 min",
         }
     }
 
@@ -67,7 +67,7 @@ impl CargoTool {
             version: WASM_PACK_VERSION.to_owned(),
             binary: "wasm-pack",
             locked: true,
-            estimate: "about 2 min",
+            estimate: "about 3 min",
         }
     }
 
@@ -77,7 +77,7 @@ impl CargoTool {
             version: CARGO_DENY_VERSION.to_owned(),
             binary: "cargo-deny",
             locked: true,
-            estimate: "about 4 min",
+            estimate: "about 3 min",
         }
     }
 
