@@ -10,8 +10,7 @@
 mod support;
 
 use closient_checkout_server_common::tenant_token::{
-    self, Audience, Claims, PREVIOUS_SECRET_FILE_VAR, PREVIOUS_SECRET_VAR, SECRET_FILE_VAR,
-    SECRET_VAR, TenantSecret,
+    Audience, Claims, PREVIOUS_SECRET_FILE_VAR, PREVIOUS_SECRET_VAR, SECRET_FILE_VAR, SECRET_VAR,
 };
 use closient_mock::{Fault, MockConfig, Route};
 use std::{
@@ -19,7 +18,7 @@ use std::{
     net::SocketAddr,
     process::{Command, Stdio},
     sync::mpsc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 use support::exchange;
 
@@ -32,17 +31,7 @@ const OTHER_ORG: &str = "22222222222222222222ab";
 const BINARY: &str = env!("CARGO_BIN_EXE_checkout-proxy");
 
 fn token(secret: &str, organization: &str, audience: &str, lifetime: i64) -> String {
-    let secret = TenantSecret::from_env(
-        &|name| (name == SECRET_VAR).then(|| secret.to_owned()),
-        SECRET_VAR,
-        SECRET_FILE_VAR,
-    )
-    .expect("valid")
-    .expect("set");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
+    let now = support::now();
     let claims = Claims {
         sub: organization.to_owned(),
         iat: now - 60,
@@ -50,7 +39,7 @@ fn token(secret: &str, organization: &str, audience: &str, lifetime: i64) -> Str
         aud: Audience::One(audience.to_owned()),
         max_cents: Some(100_000),
     };
-    tenant_token::mint(&secret, &claims).expect("minted")
+    support::signed(secret, &claims)
 }
 
 /// Every line the process writes, on both streams, as it writes them.

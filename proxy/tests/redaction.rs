@@ -5,7 +5,7 @@
 mod support;
 
 use closient_checkout_server_common::tenant_token::{
-    self, Audience, Claims, PREVIOUS_SECRET_VAR, SECRET_FILE_VAR, SECRET_VAR, TenantSecret,
+    self, Audience, Claims, PREVIOUS_SECRET_VAR, SECRET_FILE_VAR, SECRET_VAR,
 };
 use closient_mock::{Fault, Route};
 use std::{
@@ -63,17 +63,7 @@ const TENANT_SECRET: &str = "tenant-secret-never-shown-0123456789";
 const PREVIOUS_TENANT_SECRET: &str = "tenant-secret-previous-never-shown-01";
 
 fn tenant_token(secret: &str, exp_from_now: i64) -> String {
-    let secret = TenantSecret::from_env(
-        &|name| (name == SECRET_VAR).then(|| secret.to_owned()),
-        SECRET_VAR,
-        SECRET_FILE_VAR,
-    )
-    .expect("valid")
-    .expect("set");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
+    let now = now();
     let claims = Claims {
         sub: ORG.to_owned(),
         iat: now - 600,
@@ -81,7 +71,7 @@ fn tenant_token(secret: &str, exp_from_now: i64) -> String {
         aud: Audience::One(PAGE.to_owned()),
         max_cents: Some(1000),
     };
-    tenant_token::mint(&secret, &claims).expect("minted")
+    signed(secret, &claims)
 }
 
 #[tokio::test]

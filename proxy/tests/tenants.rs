@@ -6,21 +6,14 @@ mod support;
 
 use axum::{body::Body, http::Request};
 use base64::Engine;
-use closient_checkout_server_common::tenant_token::{self, Audience, Claims, TenantSecret};
+use closient_checkout_server_common::tenant_token::{self, Audience, Claims};
 use closient_mock::{Fault, Route};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use support::*;
 
 const SECRET: &str = "tenant-secret-current-0123456789abcdef";
 const PREVIOUS: &str = "tenant-secret-previous-0123456789abcdef";
 const OTHER: &str = "22222222222222222222ab";
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs()
-}
 
 /// Claims for `ORG` on the harness's page, issued now, living 15 minutes.
 fn claims() -> Claims {
@@ -31,17 +24,6 @@ fn claims() -> Claims {
         aud: Audience::One(PAGE.to_owned()),
         max_cents: None,
     }
-}
-
-fn signed(secret: &str, claims: &Claims) -> String {
-    let secret = TenantSecret::from_env(
-        &|name| (name == tenant_token::SECRET_VAR).then(|| secret.to_owned()),
-        tenant_token::SECRET_VAR,
-        tenant_token::SECRET_FILE_VAR,
-    )
-    .expect("valid secret")
-    .expect("set");
-    tenant_token::mint(&secret, claims).expect("minted")
 }
 
 fn token(claims: &Claims) -> String {

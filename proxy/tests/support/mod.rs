@@ -14,6 +14,7 @@ use checkout_proxy::{
     config::{Args, Config},
 };
 use clap::Parser;
+use closient_checkout_server_common::tenant_token::{self, Claims, TenantSecret};
 use closient_mock::{MockConfig, RunningMock};
 use http_body_util::BodyExt;
 use std::{
@@ -21,6 +22,7 @@ use std::{
     net::SocketAddr,
     path::PathBuf,
     sync::{Arc, Mutex},
+    time::{SystemTime, UNIX_EPOCH},
 };
 use tower::ServiceExt;
 
@@ -291,4 +293,24 @@ pub async fn exchange(
         .await
         .is_ok();
     (String::from_utf8_lossy(&answer).into_owned(), closed)
+}
+
+/// Seconds since the epoch, as tokens count time.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+/// `claims` signed with `secret`, as a dashboard's back end would mint them.
+pub fn signed(secret: &str, claims: &Claims) -> String {
+    let secret = TenantSecret::from_env(
+        &|name| (name == tenant_token::SECRET_VAR).then(|| secret.to_owned()),
+        tenant_token::SECRET_VAR,
+        tenant_token::SECRET_FILE_VAR,
+    )
+    .expect("valid secret")
+    .expect("set");
+    tenant_token::mint(&secret, claims).expect("minted")
 }
