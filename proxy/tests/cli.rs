@@ -127,6 +127,15 @@ async fn mint_token_prints_a_token_the_proxy_accepts() {
 }
 
 #[test]
+fn mint_token_takes_the_longest_lifetime_as_the_help_writes_it() {
+    for ttl in ["1h", "60m", "3600s"] {
+        mint(&["--organization", ORG, "--ttl", ttl]).expect(ttl);
+    }
+    let error = mint(&["--organization", ORG, "--ttl", "2h"]).expect_err("refused");
+    assert!(error.contains("at most 60 minutes"), "{error}");
+}
+
+#[test]
 fn mint_token_refuses_what_the_proxy_would_refuse() {
     for (args, says) in [
         (&["--organization", "nope"][..], "--organization"),

@@ -1,11 +1,11 @@
-//! The servers' duration flags: a whole number and a unit, `500ms`, `2s` or `1m`.
+//! The servers' duration flags: a whole number and a unit, `500ms`, `2s`, `1m` or `1h`.
 
 use std::time::Duration;
 
-/// Reads `500ms`, `2s` or `1m`, ignoring spaces around it (an environment variable may have them).
+/// Reads `500ms`, `2s`, `1m` or `1h`, ignoring spaces around it (an environment variable may have them).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let error = || format!("{text:?} is not a duration like 500ms, 2s or 1m");
+    let error = || format!("{text:?} is not a duration like 500ms, 2s, 1m or 1h");
     let split = text
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(text.len());
@@ -16,6 +16,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "s" => Ok(Duration::from_secs(number)),
         "m" => number
             .checked_mul(60)
+            .map(Duration::from_secs)
+            .ok_or_else(error),
+        "h" => number
+            .checked_mul(3600)
             .map(Duration::from_secs)
             .ok_or_else(error),
         _ => Err(error()),
@@ -36,11 +40,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_durations_in_three_units() {
+    fn reads_durations_in_four_units() {
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_duration(" 3s\n"), Ok(Duration::from_secs(3)));
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
         for bad in [
             "",
@@ -50,8 +55,9 @@ mod tests {
             "3 s",
             "-1s",
             "1.5s",
-            "2h",
+            "2d",
             "307445734561825861m",
+            "5124095576030432h",
         ] {
             assert!(parse_duration(bad).is_err(), "{bad:?}");
         }
@@ -64,6 +70,6 @@ mod tests {
             parse_positive_duration("0ms"),
             Err("a duration must be above zero".to_owned())
         );
-        assert!(parse_positive_duration("2h").is_err());
+        assert!(parse_positive_duration("2d").is_err());
     }
 }
