@@ -54,7 +54,16 @@ impl AppState {
             &config.frame_ancestors,
             &config.connect_origins,
         )
-        .map_err(|e| format!("cannot read index.html for its script hashes: {e}"))?;
+        .map_err(|e| {
+            let page = config
+                .static_dir
+                .as_deref()
+                .map(|dir| dir.join("index.html"));
+            let page = page
+                .as_deref()
+                .unwrap_or(std::path::Path::new("index.html"));
+            format!("cannot read {} for its script hashes: {e}", page.display())
+        })?;
         let csp = HeaderValue::from_str(&csp)
             .map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
         Ok(Self {

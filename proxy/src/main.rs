@@ -112,7 +112,10 @@ fn print_csp(args: &Args) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => startup_error(&format!("cannot read index.html from --static-dir: {e}")),
+        Err(e) => startup_error(&format!(
+            "cannot read {}: {e}",
+            static_dir.join("index.html").display()
+        )),
     }
 }
 
