@@ -75,7 +75,7 @@ pub fn run() -> Result<()> {
          http://{proxy_addr}/embed.html"
     );
     println!(
-        "The fake hosted checkout page is at {mock_origin}; Pay credits the balance a few seconds later."
+        "Checkouts go to the fake hosted checkout on {mock_origin} (its pages are /pay/<session>); Pay there credits the balance a few seconds later."
     );
     println!("Press Ctrl-C to stop.");
     servers.wait()

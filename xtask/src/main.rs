@@ -74,6 +74,10 @@ fn main() -> ExitCode {
         Some("fuzz") => exit_code(fuzz::run(&rest_of_args())),
         Some("audit") => exit_code(audit::run(&rest_of_args())),
         Some("soak") => exit_code(soak::run(&rest_of_args())),
+        Some("help" | "--help" | "-h") => {
+            print_usage();
+            ExitCode::SUCCESS
+        }
         unknown => {
             if let Some(command) = unknown {
                 eprintln!("unknown command `{command}`\n");
