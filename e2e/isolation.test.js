@@ -24,13 +24,20 @@ const PROPERTIES = [
   'text-decoration-line', 'white-space', 'direction', 'vertical-align', 'list-style-type',
 ];
 
-/** Opens a host page and waits until both its widgets can be used. */
+/**
+ * Opens a host page and waits until both its widgets can be used and show their organization's
+ * balance: a balance that arrives later adds elements, and the styles are compared element by
+ * element.
+ */
 async function openHost(page, url) {
   await page.goto(url);
   const element = new CheckoutPage(page, page.locator('#element-widget'));
   const mounted = new CheckoutPage(page, page.locator('#mounted-widget'));
   await element.waitUntilUsable();
   await mounted.waitUntilUsable();
+  for (const id of ['#element-widget', '#mounted-widget']) {
+    await page.locator(`${id} .cc-balance`).waitFor({ state: 'visible', timeout: 10000 });
+  }
   return { element, mounted };
 }
 
