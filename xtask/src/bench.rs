@@ -14,6 +14,7 @@ mod proxy;
 mod report;
 mod sizes;
 
+use crate::servers;
 use crate::tools::{self, Needs};
 use crate::{Result, dist, e2e, repo_root};
 use report::{Check, Row};
@@ -101,19 +102,7 @@ fn measure() -> Result<Results> {
     println!("\n==> the release build (dist/ and the npm package)");
     dist::build(&tools)?;
     println!("\n==> the servers, release build");
-    tools.run(
-        "cargo",
-        &[
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "checkout-proxy",
-            "-p",
-            "closient-mock",
-        ],
-    )?;
-    let binaries = Binaries::release()?;
+    let binaries = servers::build_release()?;
     fs::create_dir_all(bench_dir())
         .map_err(|e| format!("cannot create {}: {e}", bench_dir().display()))?;
 
@@ -140,31 +129,6 @@ fn measure() -> Result<Results> {
 /// `target/bench/`: the table, the servers' logs and the profiles.
 fn bench_dir() -> PathBuf {
     repo_root().join("target").join("bench")
-}
-
-/// The release server binaries.
-#[derive(Debug)]
-struct Binaries {
-    proxy: PathBuf,
-    mock: PathBuf,
-}
-
-impl Binaries {
-    fn release() -> Result<Self> {
-        let dir = repo_root().join("target").join("release");
-        let found = |name: &str| {
-            let path = dir.join(name);
-            if path.is_file() {
-                Ok(path)
-            } else {
-                Err(format!("{} is missing after the build", path.display()))
-            }
-        };
-        Ok(Self {
-            proxy: found("checkout-proxy")?,
-            mock: found("closient-mock")?,
-        })
-    }
 }
 
 /// Milliseconds: whole ones grouped by thousands from 100 on, else with `decimals`.

@@ -2,14 +2,57 @@
 //! the output in a log file, the wait for a first answer, a stop as an operator does it
 //! (SIGTERM, so that a server drains), and the peak memory it used.
 
-use crate::Result;
+use crate::{Result, repo_root};
 use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
+
+/// The release builds of the two servers, as an operator runs them.
+#[derive(Debug)]
+pub struct Binaries {
+    pub proxy: PathBuf,
+    pub mock: PathBuf,
+}
+
+/// Builds the proxy and the mock in release mode; returns where they are.
+pub fn build_release() -> Result<Binaries> {
+    let args = [
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "checkout-proxy",
+        "-p",
+        "closient-mock",
+    ];
+    println!("$ cargo {}", args.join(" "));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(repo_root())
+        .status()
+        .map_err(|e| format!("cannot start cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("the release build failed ({status})"));
+    }
+    let dir = repo_root().join("target").join("release");
+    let found = |name: &str| {
+        let path = dir.join(name);
+        if path.is_file() {
+            Ok(path)
+        } else {
+            Err(format!("{} is missing after the build", path.display()))
+        }
+    };
+    Ok(Binaries {
+        proxy: found("checkout-proxy")?,
+        mock: found("closient-mock")?,
+    })
+}
 
 /// A loopback port that was free a moment ago.
 pub fn free_port() -> Result<SocketAddr> {

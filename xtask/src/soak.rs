@@ -90,15 +90,13 @@ const UPSTREAM_ERRORS: &[(u16, &str)] = &[
 
 pub fn run(args: &[String]) -> Result<()> {
     let seconds = parse_seconds(args)?;
-    build()?;
+    let binaries = servers::build_release()?;
     let logs = repo_root().join("target").join("soak");
     fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
     let mock_addr = free_port()?;
     let proxy_addr = free_port()?;
     let mock_origin = format!("http://{mock_addr}");
-    let release = repo_root().join("target").join("release");
-
-    let mut mock = Command::new(release.join("closient-mock"));
+    let mut mock = Command::new(&binaries.mock);
     mock.args(["--listen", &mock_addr.to_string()])
         // Far past the real API's 300 a minute: the faults below are what the run is about.
         .args(["--rate-limit", "100000000"])
@@ -107,7 +105,7 @@ pub fn run(args: &[String]) -> Result<()> {
     wait_healthy(mock_addr, "/__mock/stats", &mut mock)?;
     queue_faults(mock_addr)?;
 
-    let mut proxy = Command::new(release.join("checkout-proxy"));
+    let mut proxy = Command::new(&binaries.proxy);
     proxy
         .args(["--listen", &proxy_addr.to_string()])
         .args(["--upstream", &format!("{mock_origin}/billing/api/v1")])
@@ -173,30 +171,6 @@ fn parse_seconds(args: &[String]) -> Result<u64> {
             )),
         },
         _ => Err("usage: cargo xtask soak [SECONDS]".to_owned()),
-    }
-}
-
-fn build() -> Result<()> {
-    let args = [
-        "build",
-        "--release",
-        "--quiet",
-        "-p",
-        "checkout-proxy",
-        "-p",
-        "closient-mock",
-    ];
-    println!("$ cargo {}", args.join(" "));
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let status = Command::new(cargo)
-        .args(args)
-        .current_dir(repo_root())
-        .status()
-        .map_err(|e| format!("cannot start cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("the release build failed ({status})"))
     }
 }
 

@@ -3,9 +3,10 @@
 //! as one JSON document; this reads it and holds it to the goals.
 
 use super::{
-    Binaries, CLICK_TO_NAVIGATION_GOAL_MS, OVER_VANILLA_GOAL_MS, Row, SLOW_BLOCKING_GOAL_MS,
+    CLICK_TO_NAVIGATION_GOAL_MS, OVER_VANILLA_GOAL_MS, Row, SLOW_BLOCKING_GOAL_MS,
     SLOW_MEDIAN_GOAL_MS, at_most, bench_dir, ms, quantile, rounded,
 };
+use crate::servers::Binaries;
 use crate::{Result, repo_root};
 use serde_json::{Value, json};
 use std::io::Read;

@@ -9,10 +9,10 @@
 
 use super::profile::{self, Profile};
 use super::{
-    ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Binaries, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL,
-    at_least, at_most, bench_dir, rounded,
+    ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL, at_least, at_most,
+    bench_dir, rounded,
 };
-use crate::servers::{self, free_port};
+use crate::servers::{self, Binaries, free_port};
 use crate::tools::process::find_on_path;
 use crate::{Result, e2e, thousands};
 use serde_json::{Value, json};
