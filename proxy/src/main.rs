@@ -6,12 +6,10 @@ use checkout_proxy::{
     AppState, app,
     config::{self, Args, Command, Config, MintArgs},
     server::{self, Stopped},
-    tenant::Access,
+    tenant::{self, Access},
 };
 use clap::Parser;
-use closient_checkout_core::{
-    AmountLimits, OrganizationId, OriginAllowlist, amount::API_MINIMUM_CENTS,
-};
+use closient_checkout_core::{OrganizationId, OriginAllowlist, amount::API_MINIMUM_CENTS};
 use closient_checkout_server_common::tenant_token::{self, Claims, TenantSecrets};
 use std::process::ExitCode;
 
@@ -132,10 +130,8 @@ fn mint_token(args: &Args, mint: &MintArgs) -> ExitCode {
             })?;
         let organization = OrganizationId::parse_exact(&mint.organization)
             .map_err(|e| format!("--organization {:?} {e}", mint.organization))?;
-        if let Some(max) = mint.max_cents {
-            AmountLimits::new(API_MINIMUM_CENTS, max)
-                .map_err(|_| format!("--max-cents must be at least {API_MINIMUM_CENTS}"))?;
-        }
+        tenant::token_limits(mint.max_cents)
+            .ok_or_else(|| format!("--max-cents must be at least {API_MINIMUM_CENTS}"))?;
         let audiences = if mint.audiences.is_empty() {
             config::public_origins(args.listen, &args.public_origins)
         } else {

@@ -145,13 +145,17 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// The claims that the token format leaves open, read with the rules of the API.
 fn tenant(claims: &Claims) -> Result<(OrganizationId, AmountLimits), Refusal> {
     let organization = OrganizationId::parse_exact(&claims.sub).map_err(|_| Refusal::Malformed)?;
-    let limits = match claims.max_cents {
-        None => AmountLimits::default(),
-        // Under the API's minimum no top-up could ever be started: the token is no good.
-        Some(max) => AmountLimits::new(API_MINIMUM_CENTS, max.min(DEFAULT_MAXIMUM_CENTS))
-            .map_err(|_| Refusal::Malformed)?,
-    };
+    let limits = token_limits(claims.max_cents).ok_or(Refusal::Malformed)?;
     Ok((organization, limits))
+}
+
+/// The amounts a token with this `max_cents` allows: the API's, with the maximum lowered.
+/// `None` for a maximum under the API's minimum, where no top-up could ever be started.
+pub fn token_limits(max_cents: Option<u64>) -> Option<AmountLimits> {
+    match max_cents {
+        None => Some(AmountLimits::default()),
+        Some(max) => AmountLimits::new(API_MINIMUM_CENTS, max.min(DEFAULT_MAXIMUM_CENTS)).ok(),
+    }
 }
 
 fn unauthenticated(challenge: &'static str) -> AppError {
