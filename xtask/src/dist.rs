@@ -4,6 +4,7 @@
 mod compress;
 mod dead_classes;
 pub mod npm;
+pub mod reproducible;
 mod shrink;
 
 pub use compress::{Sizes, precompress, served};
@@ -24,9 +25,15 @@ pub fn run() -> Result<()> {
 pub const SERVED_WASM_JS_BROTLI_GATE: u64 = 100_000;
 
 /// Builds `dist/` with Trunk, shrinks and precompresses it, and prints the sizes a visitor
-/// downloads; then the npm package (`npm::build`).
+/// downloads; then the npm package (`npm::build`). Both builds remap their source paths
+/// (`reproducible`), so the same commit gives the same bytes on any machine.
 pub fn build(tools: &Tools) -> Result<()> {
-    tools.run("trunk", &["build", "--release"])?;
+    let rustflags = reproducible::remap_rustflags(tools)?;
+    tools.run_with_env(
+        "trunk",
+        &["build", "--release"],
+        &[("CARGO_ENCODED_RUSTFLAGS", &rustflags)],
+    )?;
     let dist = repo_root().join("dist");
     let bundle = Bundle::read(&dist)?;
     shrink::run(
@@ -44,7 +51,12 @@ pub fn build(tools: &Tools) -> Result<()> {
     print_sizes("dist/", &rows);
     println!("{}", bundle.served_code()?.verdict());
     println!();
-    npm::build(tools)
+    npm::build(tools, &rustflags)
+}
+
+/// The test run's check that what ships names no folder of the machine that built it.
+pub fn check_machine_paths() -> Result<()> {
+    reproducible::check_no_machine_paths(&repo_root().join("dist"), &npm::tarball()?)
 }
 
 /// The size gate of `cargo xtask test`: the built wasm and JS as served, from `dist/` and from

@@ -14,6 +14,7 @@ mod servers;
 mod size;
 mod soak;
 mod tools;
+mod verify_build;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -58,6 +59,10 @@ const COMMANDS: &[(&str, &str)] = &[
         "check Cargo.lock against a local clone of the RustSec advisories (`audit --db <path>`)",
     ),
     (
+        "verify-build",
+        "build the release twice, here and in a fresh clone elsewhere; exit 1 unless every shipped file is identical",
+    ),
+    (
         "soak",
         "the release proxy under load, faults and slow clients (`soak [SECONDS]`, 60 s); exit 1 on a failure",
     ),
@@ -74,6 +79,7 @@ fn main() -> ExitCode {
         Some("fuzz") => exit_code(fuzz::run(&rest_of_args())),
         Some("audit") => exit_code(audit::run(&rest_of_args())),
         Some("soak") => exit_code(soak::run(&rest_of_args())),
+        Some("verify-build") => exit_code(verify_build::run()),
         Some("help" | "--help" | "-h") => {
             print_usage();
             ExitCode::SUCCESS
@@ -96,7 +102,7 @@ fn rest_of_args() -> Vec<String> {
 fn print_usage() {
     eprintln!("usage: cargo xtask <command>\n\ncommands:");
     for (name, description) in COMMANDS {
-        eprintln!("  {name:<6} {description}");
+        eprintln!("  {name:<12} {description}");
     }
 }
 

@@ -98,6 +98,8 @@ fn steps(tools: &Tools) -> Vec<(&'static str, Action<'_>)> {
         ("dist", Box::new(|| dist::build(tools))),
         // Sizes are deterministic for the pinned toolchain and tools, so this gate cannot flake.
         ("size gate", Box::new(dist::check_size)),
+        // `cargo xtask verify-build` compares two whole builds; this is its cheap half.
+        ("no machine paths", Box::new(dist::check_machine_paths)),
         ("e2e", Box::new(|| e2e::run(tools))),
         // The license, ban and source rules of deny.toml; advisories are `cargo xtask audit`'s.
         (

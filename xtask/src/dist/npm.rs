@@ -32,12 +32,46 @@ pub fn dir() -> PathBuf {
     repo_root().join("target").join("npm")
 }
 
-/// Builds `target/npm/` and prints its sizes.
-pub fn build(tools: &Tools) -> Result<()> {
+/// `target/npm-pack/`, where `npm pack` writes the package's tarball.
+fn pack_dir() -> PathBuf {
+    repo_root().join("target").join("npm-pack")
+}
+
+/// The tarball of the last build: the one file in `target/npm-pack/`.
+pub fn tarball() -> Result<PathBuf> {
+    let dir = pack_dir();
+    let entries = fs::read_dir(&dir).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (cargo xtask dist writes it)",
+            dir.display()
+        )
+    })?;
+    let mut tarballs = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .path();
+        if path.extension().is_some_and(|ext| ext == "tgz") {
+            tarballs.push(path);
+        }
+    }
+    match tarballs.as_slice() {
+        [tarball] => Ok(tarball.clone()),
+        _ => Err(format!(
+            "{} must hold exactly one .tgz, found {}",
+            dir.display(),
+            tarballs.len()
+        )),
+    }
+}
+
+/// Builds `target/npm/` with the release `rustflags`, prints its sizes, and packs it into
+/// `target/npm-pack/`.
+pub fn build(tools: &Tools, rustflags: &str) -> Result<()> {
     let root = repo_root();
     let out = dir();
     let staging = root.join(BINDGEN_OUT);
-    for stale in [&staging, &out] {
+    for stale in [&staging, &out, &pack_dir()] {
         if stale.exists() {
             fs::remove_dir_all(stale)
                 .map_err(|e| format!("cannot remove {}: {e}", stale.display()))?;
@@ -50,7 +84,7 @@ pub fn build(tools: &Tools) -> Result<()> {
     // built as a cdylib only. So this does wasm-pack's two steps itself: `cargo rustc` with the
     // crate type, then the wasm-bindgen CLI (the bootstrapped one, matching Cargo.lock) for the
     // web, as `wasm-pack build --target web --no-typescript` does.
-    tools.run(
+    tools.run_with_env(
         "cargo",
         &[
             "rustc",
@@ -64,6 +98,7 @@ pub fn build(tools: &Tools) -> Result<()> {
             "--target",
             "wasm32-unknown-unknown",
         ],
+        &[("CARGO_ENCODED_RUSTFLAGS", rustflags)],
     )?;
     let built = krate
         .target_directory
@@ -110,7 +145,41 @@ pub fn build(tools: &Tools) -> Result<()> {
     }
     print_sizes("target/npm/", &rows);
     println!("npm package: {}", served_code(&out)?.verdict());
-    Ok(())
+    pack(tools, &out)
+}
+
+/// `npm pack` of `dir` into `target/npm-pack/`. npm writes its entries sorted, owned by 0 and
+/// dated 1985-10-26, but keeps each file's mode, which the builder's umask chose: every file
+/// is made 0644 first, so the tarball is the same bytes on any machine.
+fn pack(tools: &Tools, dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    for file in super::reproducible::files_under(dir)? {
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644))
+            .map_err(|e| format!("cannot set the mode of {}: {e}", file.display()))?;
+    }
+    let into = pack_dir();
+    fs::create_dir_all(&into).map_err(|e| format!("cannot create {}: {e}", into.display()))?;
+    let printed = tools.output(
+        "npm",
+        &[
+            "pack",
+            utf8(dir)?,
+            "--pack-destination",
+            utf8(&into)?,
+            "--json",
+            "--ignore-scripts",
+        ],
+    )?;
+    let json: serde_json::Value = serde_json::from_str(&printed)
+        .map_err(|e| format!("cannot read what npm pack printed: {e}"))?;
+    let packed = &json[0];
+    println!(
+        "npm package: {} ({} files, {} B)",
+        packed["filename"].as_str().unwrap_or("?"),
+        packed["entryCount"],
+        packed["size"]
+    );
+    tarball().map(drop)
 }
 
 /// The package's code as its precompressed twins stand in `dir`.

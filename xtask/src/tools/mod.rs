@@ -65,6 +65,11 @@ impl Tools {
 
     /// Runs a program with the terminal attached, echoing the command line first.
     pub fn run(&self, program: &str, args: &[&str]) -> Result<()> {
+        self.run_with_env(program, args, &[])
+    }
+
+    /// Runs a program like `run`, with `vars` added to the tools' environment.
+    pub fn run_with_env(&self, program: &str, args: &[&str], vars: &[(&str, &str)]) -> Result<()> {
         let line = std::iter::once(program)
             .chain(args.iter().copied())
             .collect::<Vec<_>>()
@@ -73,6 +78,7 @@ impl Tools {
         let status = self
             .command(program)
             .args(args)
+            .envs(vars.iter().copied())
             .status()
             .map_err(|e| format!("cannot start `{program}`: {e}"))?;
         if status.success() {
