@@ -461,6 +461,39 @@ async fn german_reads_a_comma_for_cents_and_speaks_german() {
     handle.unmount();
 }
 
+#[wasm_bindgen_test]
+async fn a_limit_the_server_holds_is_worded_in_the_pages_language() {
+    // A tenant's token allows at most $100.00: the proxy refuses more with core's code and
+    // limit, and only an English message.
+    let _fetch = FakeFetch::install(
+        "new Response(JSON.stringify({ error: { code: 'VALIDATION_ERROR', \
+           message: 'The request has invalid fields.', status: 422, details: [{ \
+             field: 'amount_cents', code: 'ABOVE_MAXIMUM', limit: 10000, \
+             message: 'amount_cents must be at most 10000 cents' }] } }), { status: 422 })",
+    );
+    let host = attached_div();
+    let handle = mount(
+        &host,
+        &format!(r#"{{"locale":"de-DE","organizationId":"{ORGANIZATION}"}}"#),
+    );
+    settle().await;
+    let widget = screen(&host);
+    let amount = widget.field("Eigener Betrag");
+    type_into(&amount, "200");
+    widget.submit_button().click();
+    until(2_000, "the server's field error", || {
+        widget.error_of(&amount).is_some()
+    })
+    .await;
+    assert_eq!(
+        widget.error_of(&amount).as_deref(),
+        Some("Der Höchstbetrag ist 100,00\u{a0}$."),
+        "worded as the widget's own check of the maximum would be"
+    );
+    assert_eq!(amount.value(), "200", "what was typed stays");
+    handle.unmount();
+}
+
 /// Counts the window listeners and pending timers the page has, by wrapping the browser's
 /// functions, so a test can see that nothing of an unmounted widget is left running.
 struct Leaks {

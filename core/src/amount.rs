@@ -109,6 +109,28 @@ impl AmountError {
             Self::AboveMaximum { .. } => "ABOVE_MAXIMUM",
         }
     }
+
+    /// The bound a limit rule names, in cents: what a server sends beside the code.
+    pub fn limit(&self) -> Option<u64> {
+        match self {
+            Self::BelowMinimum { min } => Some(min.0),
+            Self::AboveMaximum { max } => Some(max.0),
+            _ => None,
+        }
+    }
+
+    /// The limit rule that `code` and `limit` name, as `code` and `limit` give them.
+    pub fn from_limit_code(code: &str, limit: u64) -> Option<Self> {
+        match code {
+            "BELOW_MINIMUM" => Some(Self::BelowMinimum {
+                min: AmountCents(limit),
+            }),
+            "ABOVE_MAXIMUM" => Some(Self::AboveMaximum {
+                max: AmountCents(limit),
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Separators {

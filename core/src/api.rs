@@ -4,7 +4,7 @@
 pub mod fixtures;
 mod lenient;
 
-use crate::{AmountCents, Money, OrganizationId};
+use crate::{AmountCents, AmountError, Money, OrganizationId};
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
 
@@ -123,7 +123,44 @@ impl<'de> Deserialize<'de> for ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
+    /// In English, for logs and for a client that knows no better.
     pub message: String,
+    /// The rule the value broke, as this crate names it (`ABOVE_MAXIMUM`, `LENGTH`, ...), so
+    /// that a client words the problem in its visitor's language. Only the proxy's and the
+    /// mock's own checks set it: the API's field errors carry a message alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The bound that rule names, in the field's unit (cents for an amount), where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+}
+
+impl FieldError {
+    /// A problem known only by its message, as the API reports one.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+            code: None,
+            limit: None,
+        }
+    }
+
+    /// A rule of this crate's that the value of `field` broke, with its code and limit; the
+    /// message names the field first: "amount_cents must be at least 500 cents".
+    pub fn broken(field: &str, code: &str, rule: &impl fmt::Display, limit: Option<u64>) -> Self {
+        Self {
+            code: Some(code.to_owned()),
+            limit,
+            ..Self::new(field, format!("{field} {rule}"))
+        }
+    }
+
+    /// The amount rule a server found broken, when the code and limit say which: what a client
+    /// shows as it shows its own check of the same rule.
+    pub fn amount_error(&self) -> Option<AmountError> {
+        AmountError::from_limit_code(self.code.as_deref()?, self.limit?)
+    }
 }
 
 /// `{"error": {...}}`: every error answer of the API and of the proxy.

@@ -187,6 +187,18 @@ impl OriginAllowlist {
     }
 }
 
+impl UrlError {
+    /// A stable name for the rule broken, for programs (a field error's `code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed => "MALFORMED_URL",
+            Self::Insecure => "INSECURE_URL",
+            Self::NotAnOrigin => "NOT_AN_ORIGIN",
+            Self::NotAllowed { .. } => "ORIGIN_NOT_ALLOWED",
+        }
+    }
+}
+
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

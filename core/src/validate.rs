@@ -29,45 +29,33 @@ pub fn validate_checkout(
     limits: &AmountLimits,
     return_origins: &OriginAllowlist,
 ) -> Result<CheckoutRequest, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let mut check = |name: &str, result: Result<(), String>| {
-        if let Err(message) = result {
-            errors.push(FieldError {
-                field: name.to_owned(),
-                message: format!("{name} {message}"),
-            });
-        }
-    };
-    let organization = present(fields.organization_id, "a string")
-        .and_then(|id| OrganizationId::parse_exact(id).map_err(|e| e.to_string()));
-    let amount = present(fields.amount_cents, "a whole number of cents")
-        .and_then(|cents| limits.check(cents).map_err(|e| e.to_string()));
+    let organization = present(fields.organization_id, "a string").and_then(|id| {
+        OrganizationId::parse_exact(id).map_err(|e| Broken::new(e.code(), &e, None))
+    });
+    let amount = present(fields.amount_cents, "a whole number of cents").and_then(|cents| {
+        limits
+            .check(cents)
+            .map_err(|e| Broken::new(e.code(), &e, e.limit()))
+    });
     let url = |value: Field<&str>| {
         present(value, "a string").and_then(|url| {
             return_origins
                 .check_url(url)
                 .map(|()| url.to_owned())
-                .map_err(|e| e.to_string())
+                .map_err(|e| Broken::new(e.code(), &e, None))
         })
     };
     let success_url = url(fields.success_url);
     let cancel_url = url(fields.cancel_url);
-    check(
-        field::ORGANIZATION_ID,
-        organization.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    check(
-        field::AMOUNT_CENTS,
-        amount.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    check(
-        field::SUCCESS_URL,
-        success_url.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
-    check(
-        field::CANCEL_URL,
-        cancel_url.as_ref().map(|_| ()).map_err(Clone::clone),
-    );
+    let errors: Vec<FieldError> = [
+        (field::ORGANIZATION_ID, organization.as_ref().err()),
+        (field::AMOUNT_CENTS, amount.as_ref().err()),
+        (field::SUCCESS_URL, success_url.as_ref().err()),
+        (field::CANCEL_URL, cancel_url.as_ref().err()),
+    ]
+    .into_iter()
+    .filter_map(|(name, broken)| Some(broken?.on(name)))
+    .collect();
     match (organization, amount, success_url, cancel_url) {
         (Ok(organization_id), Ok(amount_cents), Ok(success_url), Ok(cancel_url)) => {
             Ok(CheckoutRequest {
@@ -81,10 +69,33 @@ pub fn validate_checkout(
     }
 }
 
-fn present<T>(field: Field<T>, kind: &str) -> Result<T, String> {
+/// A field's broken rule, before it is put on its field.
+#[derive(Debug)]
+struct Broken {
+    code: &'static str,
+    /// Worded to follow the field's name: "must be at least 500 cents".
+    message: String,
+    limit: Option<u64>,
+}
+
+impl Broken {
+    fn new(code: &'static str, message: &impl std::fmt::Display, limit: Option<u64>) -> Self {
+        Self {
+            code,
+            message: message.to_string(),
+            limit,
+        }
+    }
+
+    fn on(&self, name: &str) -> FieldError {
+        FieldError::broken(name, self.code, &self.message, self.limit)
+    }
+}
+
+fn present<T>(field: Field<T>, kind: &str) -> Result<T, Broken> {
     match field {
-        Field::Missing => Err("is required".to_owned()),
-        Field::WrongType => Err(format!("must be {kind}")),
+        Field::Missing => Err(Broken::new("MISSING", &"is required", None)),
+        Field::WrongType => Err(Broken::new("WRONG_TYPE", &format!("must be {kind}"), None)),
         Field::Value(value) => Ok(value),
     }
 }
@@ -147,6 +158,26 @@ mod tests {
             ]
         );
         assert_eq!(errors[1].message, "amount_cents must be at least 500 cents");
+        let codes: Vec<(Option<&str>, Option<u64>)> = errors
+            .iter()
+            .map(|e| (e.code.as_deref(), e.limit))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (Some("LENGTH"), None),
+                (Some("BELOW_MINIMUM"), Some(500)),
+                (Some("MISSING"), None),
+                (Some("ORIGIN_NOT_ALLOWED"), None),
+            ]
+        );
+        assert_eq!(
+            errors[1].amount_error(),
+            Some(crate::AmountError::BelowMinimum {
+                min: AmountLimits::default().min()
+            }),
+            "a client reads back the rule it would have checked itself"
+        );
         assert_eq!(errors[2].message, "success_url is required");
         assert_eq!(
             errors[3].message,
@@ -169,6 +200,7 @@ mod tests {
             errors[1].message,
             "amount_cents must be a whole number of cents"
         );
+        assert_eq!(errors[1].code.as_deref(), Some("WRONG_TYPE"));
         assert_eq!(errors.len(), 3);
     }
 }

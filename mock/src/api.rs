@@ -127,12 +127,8 @@ async fn create_checkout(State(state): State<MockState>, body: Bytes) -> Respons
         (field::CANCEL_URL, cancel_url.as_ref().err()),
     ]
     .into_iter()
-    .filter_map(|(name, error)| {
-        error.map(|message| FieldError {
-            field: name.to_owned(),
-            message: message.clone(),
-        })
-    })
+    // As the API answers: a message alone, no code.
+    .filter_map(|(name, error)| error.map(|message| FieldError::new(name, message.clone())))
     .collect();
     let (Ok(organization), Ok(amount), Ok(success_url), Ok(cancel_url)) =
         (organization, amount, success_url, cancel_url)
@@ -167,10 +163,10 @@ async fn read_balance(
     let organization = match OrganizationId::try_from(organization_id) {
         Ok(organization) => organization,
         Err(error) => {
-            return envelope::response(ApiError::validation(vec![FieldError {
-                field: field::ORGANIZATION_ID.to_owned(),
-                message: error.to_string(),
-            }]));
+            return envelope::response(ApiError::validation(vec![FieldError::new(
+                field::ORGANIZATION_ID,
+                error.to_string(),
+            )]));
         }
     };
     Json(BalanceBody {

@@ -87,10 +87,12 @@ pub async fn balance(
     origin_guard::check(&headers, &state.config.public_origins)?;
     let grant = state.config.access.authenticate(&headers)?;
     let id = OrganizationId::parse_exact(&raw_id).map_err(|e| {
-        AppError::validation(vec![closient_checkout_core::FieldError {
-            field: closient_checkout_core::field::ORGANIZATION_ID.to_owned(),
-            message: format!("{} {e}", closient_checkout_core::field::ORGANIZATION_ID),
-        }])
+        AppError::validation(vec![closient_checkout_core::FieldError::broken(
+            closient_checkout_core::field::ORGANIZATION_ID,
+            e.code(),
+            &e,
+            None,
+        )])
     })?;
     grant.authorize(&id, Route::Balance)?;
     let client = ClientKey::from(state.config.trusted_proxies.client_ip(peer, &headers));

@@ -221,9 +221,12 @@ fn truncated(mut error: ApiError) -> ApiError {
     cut(&mut error.message, MAX_RELAYED_MESSAGE_CHARS);
     if let Some(details) = &mut error.details {
         details.truncate(MAX_RELAYED_DETAILS);
-        for FieldError { field, message } in details {
-            cut(field, MAX_RELAYED_FIELD_CHARS);
-            cut(message, MAX_RELAYED_MESSAGE_CHARS);
+        for detail in details.iter_mut() {
+            cut(&mut detail.field, MAX_RELAYED_FIELD_CHARS);
+            cut(&mut detail.message, MAX_RELAYED_MESSAGE_CHARS);
+            // Codes name this project's rules, which the API's answers never carry: a code
+            // from upstream would be words the widget does not know.
+            (detail.code, detail.limit) = (None, None);
         }
     }
     error
@@ -289,22 +292,24 @@ mod tests {
         );
     }
 
+    /// Texts within the limits are passed on as they are; a field error's code and limit, which
+    /// only this project's own checks write, are not.
     #[test]
     fn texts_within_the_limits_are_passed_on_as_they_are() {
         let error = forwarded(&serde_json::json!({ "error": {
             "code": "BAD_REQUEST",
             "message": "m".repeat(MAX_RELAYED_MESSAGE_CHARS),
             "status": 400,
-            "details": [{ "field": "amount_cents", "message": "is too small" }],
+            "details": [{
+                "field": "amount_cents", "message": "is too small",
+                "code": "ABOVE_MAXIMUM", "limit": 5,
+            }],
         }}));
         assert_eq!(error.message, "m".repeat(MAX_RELAYED_MESSAGE_CHARS));
         assert_eq!(error.code, ErrorCode::BadRequest);
         assert_eq!(
             error.details,
-            Some(vec![FieldError {
-                field: "amount_cents".to_owned(),
-                message: "is too small".to_owned(),
-            }])
+            Some(vec![FieldError::new("amount_cents", "is too small")])
         );
     }
 }

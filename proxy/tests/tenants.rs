@@ -423,6 +423,15 @@ async fn max_cents_caps_the_amount_as_a_validation_error() {
             .is_some_and(|m| m.contains("3000")),
         "{details}"
     );
+    // What the widget needs to word the refusal in its visitor's language.
+    assert_eq!(
+        (&details[0]["code"], &details[0]["limit"]),
+        (
+            &serde_json::json!("ABOVE_MAXIMUM"),
+            &serde_json::json!(3000)
+        ),
+        "{details}"
+    );
     assert_eq!(h.mock.state().stats().checkout_requests, 0);
     for amount in [3000, 2500] {
         let answer = call(&h.router, with_token(post(checkout_body(amount)), &token)).await;

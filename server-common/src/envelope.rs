@@ -54,10 +54,7 @@ mod tests {
             (429, "Slow down.")
         );
 
-        let details = vec![FieldError {
-            field: "amount_cents".to_owned(),
-            message: "is required".to_owned(),
-        }];
+        let details = vec![FieldError::new("amount_cents", "is required")];
         let (status, _, envelope) = read(response(ApiError::validation(details.clone()))).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(envelope.error.details, Some(details));

@@ -214,10 +214,7 @@ mod tests {
 
     #[test]
     fn field_errors_go_to_their_fields() {
-        let details = vec![FieldError {
-            field: "amount_cents".into(),
-            message: "too small".into(),
-        }];
+        let details = vec![FieldError::new("amount_cents", "too small")];
         let body = ReplyBody::Error(ApiError::validation(details.clone()));
         assert_eq!(
             read(reply(422, body)),

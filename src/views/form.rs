@@ -334,12 +334,7 @@ pub fn CheckoutForm(
 fn show_problem(state: &mut FormState, refusal: &Refusal, text: Text) {
     let problem = &refusal.problem;
     if let Problem::Fields(errors) = problem {
-        let server_error = |name: &str| {
-            errors
-                .iter()
-                .find(|e| e.field == name)
-                .map(|e| e.message.clone())
-        };
+        let server_error = |name: &str| errors.iter().find(|e| e.field == name).cloned();
         state.organization.server_error = server_error(field::ORGANIZATION_ID);
         state.amount.server_error = server_error(field::AMOUNT_CENTS);
     }

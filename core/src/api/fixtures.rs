@@ -42,10 +42,7 @@ impl ExpectedError {
             details: self.details.map(|pairs| {
                 pairs
                     .iter()
-                    .map(|(field, message)| FieldError {
-                        field: (*field).to_owned(),
-                        message: (*message).to_owned(),
-                    })
+                    .map(|(field, message)| FieldError::new(*field, *message))
                     .collect()
             }),
         }

@@ -14,7 +14,8 @@ pub fn details<'de, D: Deserializer<'de>>(
     Maybe::<Vec<FieldError>>::deserialize(deserializer).map(|maybe| maybe.0)
 }
 
-/// A value of this shape, read from a list, a map or a string; every other value is `None`.
+/// A value of this shape, read from a list, a map, a string or a whole number; every other
+/// value is `None`.
 trait Shape: Sized {
     fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Option<Self>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
@@ -27,6 +28,10 @@ trait Shape: Sized {
     }
 
     fn from_str(_: &str) -> Option<Self> {
+        None
+    }
+
+    fn from_u64(_: u64) -> Option<Self> {
         None
     }
 }
@@ -45,26 +50,39 @@ impl Shape for Vec<FieldError> {
     }
 }
 
-/// `{"field": "...", "message": "..."}`, other keys ignored.
+/// `{"field": "...", "message": "..."}` with an optional string `code` and whole-number
+/// `limit`; other keys, and a `code` or `limit` of another shape, ignored.
 impl Shape for FieldError {
     fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Option<Self>, A::Error> {
-        let (mut field, mut message) = (None, None);
+        let (mut field, mut message, mut code, mut limit) = (None, None, None, None);
         while let Some(Maybe(key)) = map.next_key::<Maybe<String>>()? {
             match key.as_deref() {
                 Some("field") => field = map.next_value::<Maybe<String>>()?.0,
                 Some("message") => message = map.next_value::<Maybe<String>>()?.0,
+                Some("code") => code = map.next_value::<Maybe<String>>()?.0,
+                Some("limit") => limit = map.next_value::<Maybe<u64>>()?.0,
                 _ => drop(map.next_value::<IgnoredAny>()?),
             }
         }
-        Ok(field
-            .zip(message)
-            .map(|(field, message)| Self { field, message }))
+        Ok(field.zip(message).map(|(field, message)| Self {
+            field,
+            message,
+            code,
+            limit,
+        }))
     }
 }
 
 impl Shape for String {
     fn from_str(text: &str) -> Option<Self> {
         Some(text.to_owned())
+    }
+}
+
+/// A whole number: what JSON's integers read as, and nothing else.
+impl Shape for u64 {
+    fn from_u64(number: u64) -> Option<Self> {
+        Some(number)
     }
 }
 
@@ -92,12 +110,14 @@ impl<'de, T: Shape> Visitor<'de> for ShapeVisitor<T> {
         Ok(None)
     }
 
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
+    /// serde-wasm-bindgen gives every safe integer as an `i64`, serde_json a positive one as
+    /// a `u64`.
+    fn visit_i64<E: de::Error>(self, number: i64) -> Result<Self::Value, E> {
+        Ok(u64::try_from(number).ok().and_then(T::from_u64))
     }
 
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_u64<E: de::Error>(self, number: u64) -> Result<Self::Value, E> {
+        Ok(T::from_u64(number))
     }
 
     fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {

@@ -7,7 +7,7 @@ use crate::{
     views::{messages, text::Text},
 };
 use closient_checkout_core::{
-    AmountCents, AmountError, AmountLimits, Money, OrganizationId, OrganizationIdError,
+    AmountCents, AmountError, AmountLimits, FieldError, Money, OrganizationId, OrganizationIdError,
 };
 
 #[derive(Debug, Clone)]
@@ -32,8 +32,8 @@ pub enum FormField {
 pub struct FieldState {
     pub text: String,
     pub touched: bool,
-    /// The server's message for this field from the last attempt, until the field is edited.
-    pub server_error: Option<String>,
+    /// What the server said of this field in the last attempt, until the field is edited.
+    pub server_error: Option<FieldError>,
 }
 
 /// The embedder's settings that the fields' checks and messages depend on besides what is
@@ -92,10 +92,16 @@ impl FormState {
         };
         match own {
             Some(message) if field.touched => Some(message),
-            _ => field
-                .server_error
-                .as_deref()
-                .map(|message| messages::server_field_error(message, settings.text)),
+            _ => field.server_error.as_ref().map(|error| {
+                // A limit the server holds (a tenant's maximum, say) is worded as the
+                // widget's own check of it would be; anything else in the server's words.
+                match error.amount_error() {
+                    Some(rule) if which == FormField::Amount => {
+                        messages::amount_error(&rule, settings.text)
+                    }
+                    _ => messages::server_field_error(&error.message, settings.text),
+                }
+            }),
         }
     }
 }
