@@ -28,6 +28,7 @@ use axum::{
     routing::{get, post},
 };
 use client_ip::ClientKey;
+use closient_checkout_server_common::log_value::clipped;
 use config::Config;
 use error::AppError;
 use std::{
@@ -132,8 +133,7 @@ pub fn app(state: AppState) -> Router {
         Some(dir) => Router::new().fallback_service(
             ServiceBuilder::new()
                 .layer(capacity(files))
-                .layer(middleware::from_fn(static_files::refuse_dot_segments))
-                .service(static_files::serve_dir(dir)),
+                .service(static_files::service(dir)),
         ),
         None => Router::new().fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
     };
@@ -239,11 +239,12 @@ async fn request_deadline(
     }
 }
 
-/// One line per request: method, path (never the query or headers), status and latency.
+/// One line per request: method, path (never the query or headers, both cut to a few hundred
+/// bytes), status and latency.
 async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let method = clipped(request.method().as_str()).to_owned();
+    let path = clipped(request.uri().path()).to_owned();
     let response = next.run(request).await;
     tracing::info!(
         %method,
