@@ -449,3 +449,36 @@ async fn a_precompressed_twin_without_its_original_is_404() {
         assert_eq!(answer.status, 404, "{path}: {:?}", answer.headers);
     }
 }
+
+#[tokio::test]
+async fn host_origin_or_sec_fetch_site_given_twice_is_400_whichever_comes_first() {
+    let h = harness(&["--organization", ORG]).await;
+    for (name, good, evil) in [
+        ("host", "127.0.0.1:8080", "evil.example"),
+        ("origin", PAGE, "https://evil.example"),
+        ("sec-fetch-site", "same-origin", "cross-site"),
+        ("origin", PAGE, PAGE),
+    ] {
+        for (first, second) in [(good, evil), (evil, good)] {
+            for mut request in [
+                post(checkout_body(2500)),
+                get(&format!("/api/billing/balance/{ORG}")),
+            ] {
+                request.headers_mut().remove(name);
+                for value in [first, second] {
+                    request
+                        .headers_mut()
+                        .append(name, value.parse().expect("header"));
+                }
+                let path = request.uri().path().to_owned();
+                let answer = call(&h.router, request).await;
+                assert_eq!(
+                    (answer.status, answer.code().as_str()),
+                    (400, "BAD_REQUEST"),
+                    "{path} {name}: {first}, {second}"
+                );
+            }
+        }
+    }
+    assert_eq!(upstream_calls(&h), 0);
+}

@@ -407,3 +407,46 @@ async fn an_upstream_403_and_every_passed_on_error_are_logged() {
     );
     assert!(!logs.contains(KEY));
 }
+
+#[tokio::test]
+async fn a_407_from_the_upstream_proxy_is_502_logged_as_an_error_without_its_credentials() {
+    let captured = Captured::default();
+    let _guard = captured.trace();
+    // A forward proxy that wants other credentials than the ones it is given.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let proxy = listener.local_addr().expect("bound");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                      Proxy-Authenticate: Basic realm=\"egress\"\r\n\
+                      Content-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let url = format!("http://egress-user:egress-password@{proxy}");
+    let h = harness(&["--upstream-proxy", &url]).await;
+    let answer = call(&h.router, post(checkout_body(2500))).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (502, "UPSTREAM_UNAVAILABLE"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.header("proxy-authenticate"), None);
+    let logs = captured.text();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("(407)"))
+        .unwrap_or_else(|| panic!("the 407 is logged: {logs}"));
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(!logs.contains("egress-password") && !answer.body.contains("egress"));
+    assert!(!logs.contains(KEY));
+}
