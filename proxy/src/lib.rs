@@ -112,18 +112,20 @@ pub fn app(state: AppState) -> Router {
         )
         .layer(capacity(state.api_slots.clone()));
     // The checkout takes its slot itself, once its body is read (see `checkout`).
-    let mut api = Router::new()
+    let api = Router::new()
         .route("/api/billing/checkout", post(checkout::create_checkout))
         .merge(balance);
     // Debug builds only, and only when asked: lets the tests show that a panic in a handler
     // is answered in the envelope and leaks nothing. Release builds have no such route.
     #[cfg(debug_assertions)]
-    if state.config.debug_panic_route {
-        api = api.route(
+    let api = if !state.config.debug_panic_route {
+        api
+    } else {
+        api.route(
             "/api/debug/panic",
             get(panic_on_purpose).layer(capacity(state.api_slots.clone())),
-        );
-    }
+        )
+    };
     let api = api.route_layer(middleware::from_fn_with_state(
         state.clone(),
         per_client_api_cap,
