@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+use closient_checkout_server_common::log_value::clipped;
 
 /// Every route of the mock. The `drop` fault needs the server of `start`: served by anything
 /// else, its response is a bare 500.
@@ -28,7 +29,7 @@ pub fn router(state: MockState) -> Router {
 /// One line per request. Only the method, path and status: headers carry the API key.
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let path = clipped(request.uri().path()).to_owned();
     let response = next.run(request).await;
     if response.extensions().get::<DropConnection>().is_some() {
         tracing::info!("{method} {path} dropped");

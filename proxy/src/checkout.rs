@@ -67,6 +67,13 @@ pub async fn create_checkout(
             ));
         }
     };
+    // Only now does the checkout hold a slot of the API's capacity: a body that is slow to
+    // come holds no more than its client's own cap (see `per_client`).
+    let _slot = state
+        .api_slots
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| AppError::for_status(StatusCode::SERVICE_UNAVAILABLE))?;
     let value = json::parse(&bytes).map_err(|error| {
         let message = match error {
             BodyError::NotJson => "The body is not JSON.",

@@ -104,7 +104,8 @@ impl TrustedProxies {
         Self(ranges)
     }
 
-    fn trusts(&self, address: IpAddr) -> bool {
+    /// Whether `address` is one of the reverse proxies.
+    pub fn trusts(&self, address: IpAddr) -> bool {
         self.0.iter().any(|range| range.contains(address))
     }
 

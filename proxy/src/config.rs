@@ -102,14 +102,23 @@ pub struct Args {
     /// Open connections at most; more wait to be accepted.
     #[arg(long, env = "CHECKOUT_MAX_CONNECTIONS", default_value_t = 1024)]
     pub max_connections: usize,
-    /// Requests handled at once (all routes but /healthz); more are answered 503.
+    /// Open connections per client address (an IPv6 /64 is one client); more are closed at
+    /// once. Connections from a --trusted-proxy are not counted per client.
+    #[arg(
+        long,
+        env = "CHECKOUT_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 64
+    )]
+    pub max_connections_per_client: usize,
+    /// API requests handled at once, and as many static files (/healthz has its own); more
+    /// are answered 503.
     #[arg(long, env = "CHECKOUT_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     pub max_concurrent_requests: usize,
     /// How long a client may take to send a request's headers (or, idle, its next request).
     #[arg(long, env = "CHECKOUT_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = parse_positive_duration)]
     pub header_read_timeout: Duration,
     /// How long a client may take to send a checkout request's body; then 408.
-    #[arg(long, env = "CHECKOUT_BODY_READ_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
+    #[arg(long, env = "CHECKOUT_BODY_READ_TIMEOUT", default_value = "2s", value_parser = parse_positive_duration)]
     pub body_read_timeout: Duration,
     /// After SIGTERM or Ctrl-C, how long requests in flight may take before the process exits
     /// anyway.
@@ -189,9 +198,12 @@ pub struct Config {
 }
 
 /// How connections are served (see `server`).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Serving {
     pub max_connections: usize,
+    pub max_connections_per_client: usize,
+    /// Whose connections are not counted per client: many clients come through each.
+    pub trusted_proxies: TrustedProxies,
     pub header_read_timeout: Duration,
     pub shutdown_timeout: Duration,
 }
@@ -299,8 +311,15 @@ impl Config {
             args.upstream_timeout,
             MAX_UPSTREAM_TIMEOUT,
         )?;
+        let mut trusted_proxies = args.trusted_proxies;
+        if args.trust_forwarded_for {
+            trusted_proxies.extend(LOOPBACK_PROXIES);
+        }
+        let trusted_proxies = TrustedProxies::new(trusted_proxies);
         let serving = Serving {
             max_connections: args.max_connections,
+            max_connections_per_client: args.max_connections_per_client,
+            trusted_proxies: trusted_proxies.clone(),
             header_read_timeout: at_most(
                 "--header-read-timeout",
                 args.header_read_timeout,
@@ -317,14 +336,15 @@ impl Config {
             args.body_read_timeout,
             MAX_SERVER_TIMEOUT,
         )?;
-        if serving.max_connections == 0 || args.max_concurrent_requests == 0 {
+        if serving.max_connections == 0
+            || serving.max_connections_per_client == 0
+            || args.max_concurrent_requests == 0
+        {
             return Err(
-                "--max-connections and --max-concurrent-requests must be above zero".to_owned(),
+                "--max-connections, --max-connections-per-client and --max-concurrent-requests \
+                 must be above zero"
+                    .to_owned(),
             );
-        }
-        let mut trusted_proxies = args.trusted_proxies;
-        if args.trust_forwarded_for {
-            trusted_proxies.extend(LOOPBACK_PROXIES);
         }
         let public_origins = public_origins(args.listen, &args.public_origins)?;
         let checkout_origins = OriginAllowlist::new(args.checkout_origins.iter().map(|o| o.trim()))
@@ -373,7 +393,7 @@ impl Config {
             request_timeout: upstream_timeout + REQUEST_TIMEOUT_MARGIN,
             rate_limit: args.rate_limit,
             balance_rate_limit: args.balance_rate_limit,
-            trusted_proxies: TrustedProxies::new(trusted_proxies),
+            trusted_proxies,
             max_concurrent_requests: args.max_concurrent_requests,
             body_read_timeout,
             serving,
@@ -398,7 +418,7 @@ impl Config {
             "listen={} upstream={} upstream_proxy={} api_key={} static_dir={} public_origins={} \
              checkout_origins={} {} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
              balance_rate_limit={}/min trusted_proxies={} max_connections={} \
-             max_concurrent_requests={} header_read_timeout={:?} body_read_timeout={:?} \
+             max_connections_per_client={} max_concurrent_requests={} header_read_timeout={:?} body_read_timeout={:?} \
              shutdown_timeout={:?} frame_ancestors={} connect_origins={}",
             self.listen,
             self.upstream,
@@ -418,6 +438,7 @@ impl Config {
             self.balance_rate_limit,
             self.trusted_proxies,
             self.serving.max_connections,
+            self.serving.max_connections_per_client,
             self.max_concurrent_requests,
             self.serving.header_read_timeout,
             self.body_read_timeout,

@@ -9,6 +9,7 @@ pub mod config;
 pub mod error;
 mod json;
 pub mod origin_guard;
+pub mod per_client;
 pub mod rate_limit;
 mod recent;
 pub mod secret;
@@ -20,19 +21,28 @@ pub mod upstream;
 use axum::{
     BoxError, Json, Router,
     error_handling::HandleErrorLayer,
-    extract::Request,
+    extract::{ConnectInfo, Request},
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
+use client_ip::ClientKey;
+use closient_checkout_server_common::log_value::clipped;
 use config::Config;
 use error::AppError;
 use std::{
+    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
-use tower::ServiceBuilder;
+use tokio::sync::Semaphore;
+use tower::{
+    ServiceBuilder,
+    layer::util::{Identity, Stack},
+    limit::GlobalConcurrencyLimitLayer,
+    load_shed::LoadShedLayer,
+};
 
 /// What every handler shares. Cloned per request, a dozen times with the service stack: the
 /// parts are behind `Arc`, so a clone allocates nothing.
@@ -43,6 +53,11 @@ pub struct AppState {
     pub limiter: Arc<rate_limit::RateLimiter>,
     pub balance_limiter: Arc<rate_limit::RateLimiter>,
     pub balances: Arc<balance::BalanceCache>,
+    /// The API's capacity: a balance read holds a slot for the whole request, a checkout only
+    /// once its body is in.
+    pub api_slots: Arc<Semaphore>,
+    /// API requests each client has in flight, counted before a body is read.
+    pub api_requests_per_client: per_client::PerClient,
     csp: Arc<HeaderValue>,
 }
 
@@ -67,61 +82,71 @@ impl AppState {
         let csp = HeaderValue::from_str(&csp)
             .map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
         Ok(Self {
+            api_slots: Arc::new(Semaphore::new(config.max_concurrent_requests)),
             limiter: Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
             balance_limiter: Arc::new(rate_limit::RateLimiter::new(config.balance_rate_limit)),
             config: Arc::new(config),
             upstream,
             balances: Arc::default(),
+            api_requests_per_client: per_client::PerClient::new(
+                per_client::MAX_API_REQUESTS_PER_CLIENT,
+            ),
             csp: Arc::new(csp),
         })
     }
 }
 
+/// Requests `/healthz` answers at once: probes come a few a second at most, and a flood of
+/// them cannot take the slots of the page or the API.
+pub const HEALTHZ_SLOTS: usize = 64;
+
 /// The whole service; tests call it with `oneshot` and no socket.
+///
+/// Static files, `/healthz` and the API each have their own slots, so no route can starve
+/// another. A request that finds none free is answered 503 at once.
 pub fn app(state: AppState) -> Router {
-    let mut limited = Router::new()
-        .route("/api/billing/checkout", post(checkout::create_checkout))
+    let balance = Router::new()
         .route(
             "/api/billing/balance/{organization_id}",
             get(balance::balance),
-        );
+        )
+        .layer(capacity(state.api_slots.clone()));
+    // The checkout takes its slot itself, once its body is read (see `checkout`).
+    let api = Router::new()
+        .route("/api/billing/checkout", post(checkout::create_checkout))
+        .merge(balance);
     // Debug builds only, and only when asked: lets the tests show that a panic in a handler
     // is answered in the envelope and leaks nothing. Release builds have no such route.
     #[cfg(debug_assertions)]
-    if state.config.debug_panic_route {
-        limited = limited.route("/api/debug/panic", get(panic_on_purpose));
-    }
-    limited = match &state.config.static_dir {
-        Some(dir) => limited.fallback_service(
-            ServiceBuilder::new()
-                .layer(middleware::from_fn(static_files::refuse_dot_segments))
-                .service(static_files::serve_dir(dir)),
-        ),
-        None => limited.fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
+    let api = if !state.config.debug_panic_route {
+        api
+    } else {
+        api.route(
+            "/api/debug/panic",
+            get(panic_on_purpose).layer(capacity(state.api_slots.clone())),
+        )
     };
-    // One semaphore for every route: `Router::layer` wraps each route apart, and a layer that
-    // made its own semaphore per route would allow that many requests per route.
-    let concurrency =
-        tower::limit::GlobalConcurrencyLimitLayer::new(state.config.max_concurrent_requests);
-    let limited = limited.layer(
-        ServiceBuilder::new()
-            .layer(HandleErrorLayer::new(|_: BoxError| async {
-                StatusCode::SERVICE_UNAVAILABLE
-            }))
-            .layer(tower::load_shed::LoadShedLayer::new())
-            .layer(concurrency)
-            .layer(middleware::from_fn_with_state(
-                state.config.request_timeout,
-                request_deadline,
-            )),
-    );
-    // Probes are answered even when every request slot is taken: a busy proxy is not a dead one.
+    let api = api.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        per_client_api_cap,
+    ));
+    let files = Arc::new(Semaphore::new(state.config.max_concurrent_requests));
+    let site = match &state.config.static_dir {
+        Some(dir) => Router::new().fallback_service(
+            ServiceBuilder::new()
+                .layer(capacity(files))
+                .service(static_files::service(dir)),
+        ),
+        None => Router::new().fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
+    };
+    let deadline = middleware::from_fn_with_state(state.config.request_timeout, request_deadline);
     Router::new()
         .route(
             "/healthz",
-            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) })
+                .layer(capacity(Arc::new(Semaphore::new(HEALTHZ_SLOTS)))),
         )
-        .merge(limited)
+        .merge(api.merge(site).layer(deadline))
         .layer(
             ServiceBuilder::new()
                 .layer(middleware::from_fn(log_request))
@@ -141,6 +166,50 @@ pub fn app(state: AppState) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+type Busy = fn(BoxError) -> std::future::Ready<StatusCode>;
+
+type Capacity = ServiceBuilder<
+    Stack<
+        GlobalConcurrencyLimitLayer,
+        Stack<LoadShedLayer, Stack<HandleErrorLayer<Busy, ()>, Identity>>,
+    >,
+>;
+
+/// `slots` as the capacity of what it wraps. One semaphore whatever the layer is cloned into:
+/// `Router::layer` wraps each route apart.
+fn capacity(slots: Arc<Semaphore>) -> Capacity {
+    let busy: Busy = |_| std::future::ready(StatusCode::SERVICE_UNAVAILABLE);
+    ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(busy))
+        .layer(LoadShedLayer::new())
+        .layer(GlobalConcurrencyLimitLayer::with_semaphore(slots))
+}
+
+/// Middleware on the API routes: a client with `MAX_API_REQUESTS_PER_CLIENT` requests in
+/// flight is answered 429 before anything of this one is read, its body included. Slow bodies
+/// from one client hold that many connections' worth of work at most.
+async fn per_client_api_cap(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let client = ClientKey::from(
+        state
+            .config
+            .trusted_proxies
+            .client_ip(peer, request.headers()),
+    );
+    let Some(_held) = state.api_requests_per_client.try_hold(client) else {
+        return AppError::rate_limited(
+            Duration::from_secs(1),
+            "Too many requests at once from this client; wait a moment.",
+        )
+        .into_response();
+    };
+    next.run(request).await
 }
 
 #[cfg(debug_assertions)]
@@ -172,11 +241,12 @@ async fn request_deadline(
     }
 }
 
-/// One line per request: method, path (never the query or headers), status and latency.
+/// One line per request: method, path (never the query or headers, both cut to a few hundred
+/// bytes), status and latency.
 async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let method = clipped(request.method().as_str()).to_owned();
+    let path = clipped(request.uri().path()).to_owned();
     let response = next.run(request).await;
     tracing::info!(
         %method,

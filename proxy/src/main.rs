@@ -53,7 +53,8 @@ async fn main() -> ExitCode {
     let stop = closient_checkout_server_common::shutdown::signal();
     std::panic::set_hook(Box::new(log_panic));
     tracing::info!("listening on http://{listen}");
-    let serving = state.config.serving;
+    let serving = state.config.serving.clone();
+    let shutdown_timeout = serving.shutdown_timeout;
     let stopped = server::serve(listener, app(state), serving, async {
         stop.await;
         tracing::info!("shutting down: draining in-flight requests");
@@ -63,7 +64,7 @@ async fn main() -> ExitCode {
         Stopped::Drained => tracing::info!("stopped"),
         Stopped::DeadlinePassed { open } => tracing::warn!(
             open,
-            deadline = ?serving.shutdown_timeout,
+            deadline = ?shutdown_timeout,
             "stopped with connections still open: the drain deadline passed"
         ),
     }

@@ -1,11 +1,14 @@
 //! Cross-site request checks: only the widget's own pages may use the API routes.
 
 use crate::error::AppError;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, StatusCode, header};
 use closient_checkout_core::{ErrorCode, Origin, OriginAllowlist};
 
-/// Refuses a `Host` that is not a public origin's, `Sec-Fetch-Site: cross-site` or
-/// `same-site`, and an `Origin` that is not a public origin (`null` included).
+const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+
+/// Refuses a `Host`, `Origin` or `Sec-Fetch-Site` given more than once (400); then a `Host`
+/// that is not a public origin's, `Sec-Fetch-Site: cross-site` or `same-site`, and an `Origin`
+/// that is not a public origin (`null` included).
 ///
 /// A request with no `Origin` and no `Sec-Fetch-Site` comes from no browser (curl, a server)
 /// and is left to the other checks; so is one with no `Host`, which every browser sends.
@@ -14,6 +17,17 @@ use closient_checkout_core::{ErrorCode, Origin, OriginAllowlist};
 /// address is same-origin to itself, so its `GET`s carry no `Origin`, but its `Host` is the
 /// attacker's name.
 pub fn check(headers: &HeaderMap, public_origins: &OriginAllowlist) -> Result<(), AppError> {
+    // Browsers send each once; with two, the one checked might not be the one acted on.
+    let twice = [header::HOST, header::ORIGIN, SEC_FETCH_SITE]
+        .iter()
+        .any(|name| headers.get_all(name).iter().nth(1).is_some());
+    if twice {
+        return Err(AppError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadRequest,
+            "The request gives Host, Origin or Sec-Fetch-Site more than once.",
+        ));
+    }
     let refused = || {
         AppError::new(
             StatusCode::FORBIDDEN,
@@ -30,7 +44,7 @@ pub fn check(headers: &HeaderMap, public_origins: &OriginAllowlist) -> Result<()
         }
     }
     if headers
-        .get("sec-fetch-site")
+        .get(SEC_FETCH_SITE)
         .is_some_and(|v| matches!(v.as_bytes(), b"cross-site" | b"same-site"))
     {
         return Err(refused());

@@ -1,12 +1,13 @@
 //! Serving connections, with the limits `axum::serve` does not set: a deadline for a request's
 //! headers (a client that sends them a byte at a time holds a connection for that long at
-//! most), a cap on open connections, and a deadline for draining at shutdown.
+//! most), a cap on open connections and one per client, and a deadline for draining at
+//! shutdown.
 //!
 //! Connections are HTTP/1.1, served by hyper's HTTP/1 builder with hyper-util's timer, I/O
 //! adapter and graceful-shutdown watcher; hyper-util's `auto` builder would add an HTTP/2
 //! server that nothing in front of the proxy needs.
 
-use crate::config::Serving;
+use crate::{client_ip::ClientKey, config::Serving, per_client::PerClient};
 use axum::{Router, extract::ConnectInfo};
 use hyper::{body::Incoming, server::conn::http1, service::service_fn};
 use hyper_util::{
@@ -40,6 +41,7 @@ pub async fn serve(
         .header_read_timeout(serving.header_read_timeout);
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(serving.max_connections));
+    let per_client = PerClient::new(serving.max_connections_per_client);
     tokio::pin!(stop);
     loop {
         // At the cap, new connections wait in the listen backlog until one closes.
@@ -63,6 +65,21 @@ pub async fn serve(
                 continue;
             }
         };
+        // A trusted reverse proxy carries many clients' requests; anyone else is one client.
+        let held = if serving.trusted_proxies.trusts(peer.ip()) {
+            None
+        } else {
+            match per_client.try_hold(ClientKey::from(peer.ip())) {
+                Some(held) => Some(held),
+                None => {
+                    tracing::debug!(
+                        client = %peer.ip(),
+                        "connection closed: the client has as many open as it may"
+                    );
+                    continue;
+                }
+            }
+        };
         // Small answers, sent at once; a failure here only costs latency.
         let _ = stream.set_nodelay(true);
         let app = app.clone();
@@ -76,7 +93,7 @@ pub async fn serve(
                 // A header timeout, a reset, bytes that are not HTTP: the client's business.
                 tracing::debug!("connection ended: {error}");
             }
-            drop(slot);
+            drop((slot, held));
         });
     }
     drop(listener);

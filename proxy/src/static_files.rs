@@ -2,6 +2,7 @@
 //! the Content-Security-Policy that lets exactly its own scripts run.
 
 use axum::{
+    body::Body,
     extract::Request,
     http::{HeaderValue, StatusCode, header},
     middleware::Next,
@@ -10,32 +11,105 @@ use axum::{
 use base64::Engine;
 use closient_checkout_core::OriginAllowlist;
 use sha2::{Digest, Sha256};
-use std::path::Path;
-use tower_http::{services::ServeDir, set_header::SetResponseHeader};
+use std::{convert::Infallible, path::Path, sync::Arc};
+use tower::Service;
+use tower_http::services::ServeDir;
 
-/// The files of `dir`, each as its `.br` or `.gz` twin when one exists and the request accepts
-/// it (by q-value; on a tie br, then gzip), else as itself. The type and the cache rules follow
-/// the requested name, and a served twin is never compressed again by the global compression.
-/// Any file may have a twin, so every answer varies by `Accept-Encoding`: ServeDir says so for
-/// none of them, and the compression layer only for those it compresses itself.
-pub fn serve_dir(dir: &Path) -> SetResponseHeader<ServeDir, HeaderValue> {
-    SetResponseHeader::appending(
-        ServeDir::new(dir).precompressed_br().precompressed_gzip(),
-        header::VARY,
-        HeaderValue::from_static("accept-encoding"),
-    )
+/// The longest file name the usual file systems take (ext4, XFS, btrfs, APFS, NTFS): a longer
+/// segment names nothing, and is refused before the file system is asked.
+const MAX_SEGMENT_BYTES: usize = 255;
+
+/// The files of `dir`, each as its `.br` or `.gz` twin when one exists beside the original and
+/// the request accepts it (by q-value; on a tie br, then gzip), else as itself. The type and the
+/// cache rules follow the requested name, and a served twin is never compressed again by the
+/// global compression. Any file may have a twin, so every answer varies by `Accept-Encoding`:
+/// ServeDir says so for none of them, and the compression layer only for those it compresses
+/// itself.
+///
+/// Whatever cannot be served is 404: a path refused by `is_servable`, a file that cannot be
+/// read (ServeDir would answer 500 and log an error for a name too long or a symbolic link
+/// loop, which anyone can ask for), a redirect to a protocol-relative `Location`, and a twin
+/// without its original.
+pub fn service(
+    dir: &Path,
+) -> impl Service<
+    Request,
+    Response = Response,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response, Infallible>> + Send,
+> + Clone
++ Send
++ Sync
++ 'static {
+    let dir: Arc<Path> = Arc::from(dir);
+    let files = ServeDir::new(&*dir).precompressed_br().precompressed_gzip();
+    tower::service_fn(move |request: Request| {
+        let (dir, files) = (dir.clone(), files.clone());
+        async move { Ok(serve(&dir, files, request).await) }
+    })
 }
 
-/// Middleware before `serve_dir`: a path with a segment that starts with a dot, once decoded
-/// as ServeDir decodes it (`%2e`, and `%2f` as a separator), is answered 404 unread. That
-/// keeps out dotfiles such as a stray `.env` copied next to dist/, and any `..`, which
-/// ServeDir refuses as well.
-pub async fn refuse_dot_segments(request: Request, next: Next) -> Response {
-    let decoded = percent_encoding::percent_decode_str(request.uri().path()).decode_utf8_lossy();
-    if decoded.split('/').any(|segment| segment.starts_with('.')) {
-        return StatusCode::NOT_FOUND.into_response();
+async fn serve(dir: &Path, mut files: ServeDir, request: Request) -> Response {
+    let not_found = || StatusCode::NOT_FOUND.into_response();
+    let raw = request.uri().path();
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned();
+    if !is_servable(raw, &decoded) {
+        return not_found();
     }
-    next.run(request).await
+    let mut response = match files.try_call(request).await {
+        Ok(response) => response.map(Body::new),
+        Err(error) => {
+            tracing::debug!(kind = %error.kind(), "static file not read; answered 404");
+            return not_found();
+        }
+    };
+    let headers = response.headers();
+    if headers
+        .get(header::LOCATION)
+        .is_some_and(is_protocol_relative)
+    {
+        return not_found();
+    }
+    if headers.contains_key(header::CONTENT_ENCODING) && !original_exists(dir, &decoded).await {
+        return not_found();
+    }
+    response
+        .headers_mut()
+        .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// A path may reach the file system unless it starts with `//` (ServeDir would redirect a
+/// folder to `//name/`, which a browser reads as another host), or one of its segments,
+/// decoded as ServeDir decodes it (`%2e`, and `%2f` as a separator), starts with a dot or is
+/// longer than a file name can be. The dot keeps out dotfiles such as a stray `.env` copied
+/// next to dist/, and any `..`, which ServeDir refuses as well.
+fn is_servable(raw: &str, decoded: &str) -> bool {
+    !raw.starts_with("//")
+        && decoded
+            .split('/')
+            .all(|segment| !segment.starts_with('.') && segment.len() <= MAX_SEGMENT_BYTES)
+}
+
+/// `//host/...`, or `/\host/...`, which browsers read the same way.
+fn is_protocol_relative(location: &HeaderValue) -> bool {
+    let bytes = location.as_bytes();
+    bytes.len() >= 2 && matches!(bytes[0], b'/' | b'\\') && matches!(bytes[1], b'/' | b'\\')
+}
+
+/// Whether the file a twin stands for is there: ServeDir serves `app.js.gz` for `app.js`
+/// whether or not `app.js` exists. `decoded` has passed `is_servable`, so it stays in `dir`.
+async fn original_exists(dir: &Path, decoded: &str) -> bool {
+    let mut path = dir.to_path_buf();
+    path.extend(decoded.split('/').filter(|segment| !segment.is_empty()));
+    if decoded.ends_with('/') {
+        path.push("index.html");
+    }
+    tokio::fs::metadata(&path)
+        .await
+        .is_ok_and(|metadata| metadata.is_file())
 }
 
 /// The policy for every response. Trunk writes its loader inline into `index.html`, so each
@@ -143,6 +217,22 @@ mod tests {
             ["sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI="]
         );
         assert!(inline_script_hashes("<p>no scripts</p>").is_empty());
+    }
+
+    #[test]
+    fn a_location_for_another_host_is_recognised() {
+        for location in ["//evil.example/", "/\\evil.example/", "\\\\evil", "\\/evil"] {
+            assert!(
+                is_protocol_relative(&HeaderValue::from_str(location).expect("a value")),
+                "{location}"
+            );
+        }
+        for location in ["/sub/", "/", "sub/", "/%2Fsub/"] {
+            assert!(
+                !is_protocol_relative(&HeaderValue::from_static(location)),
+                "{location}"
+            );
+        }
     }
 
     #[test]

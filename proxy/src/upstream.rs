@@ -165,6 +165,16 @@ impl Upstream {
                 "The billing service is not available right now.",
             ));
         }
+        // Only a forward proxy asks for its own credentials: the browser has none to give.
+        if status == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+            tracing::error!(
+                "the upstream proxy refused the call (407): check the credentials of \
+                 --upstream-proxy"
+            );
+            return Err(AppError::upstream_unavailable(
+                "The billing service is not available right now.",
+            ));
+        }
         let error = forwarded_error(status, relayed, &bytes);
         if status == StatusCode::FORBIDDEN {
             // The key is known but may not act here: revoked, or without the BILLING role on

@@ -38,6 +38,7 @@ fn token(secret: &str, organization: &str, audience: &str, lifetime: i64) -> Str
         exp: now.saturating_add_signed(lifetime),
         aud: Audience::One(audience.to_owned()),
         max_cents: Some(100_000),
+        nbf: None,
     };
     support::signed(secret, &claims)
 }

@@ -360,3 +360,125 @@ async fn cr_or_lf_in_a_header_value_is_refused_by_the_server_or_never_reflected(
     }
     served.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_file_that_cannot_be_read_is_404_and_a_name_too_long_is_never_looked_up() {
+    let site = Site::new("unreadable", &[("index.html", b"<!doctype html>")]);
+    let looped = std::path::Path::new(site.dir()).join("loop");
+    std::os::unix::fs::symlink(&looped, &looped).expect("a symbolic link to itself");
+    let captured = Captured::default();
+    let _guard = captured.trace();
+    let h = harness(&["--static-dir", site.dir()]).await;
+    let long = format!("/{}", "a".repeat(256));
+    for path in ["/loop", long.as_str(), &format!("/assets{long}/x.js")] {
+        let answer = call(&h.router, get(path)).await;
+        assert_eq!(answer.status, 404, "{path:.60}: {}", answer.body);
+    }
+    let logs = captured.text();
+    assert!(!logs.contains("ERROR"), "{logs}");
+    let looked_up = logs.matches("static file not read").count();
+    assert_eq!(
+        looked_up, 1,
+        "only the loop reaches the file system: {logs}"
+    );
+    let name = "a".repeat(255);
+    assert_eq!(
+        call(&h.router, get(&format!("/{name}"))).await.status,
+        404,
+        "255 bytes may be a name; there is none"
+    );
+}
+
+#[tokio::test]
+async fn a_path_is_logged_cut_to_a_few_hundred_bytes() {
+    let captured = Captured::default();
+    let _guard = captured.trace();
+    let h = harness(&[]).await;
+    let path = format!("/api/{}", "p".repeat(60_000));
+    assert_eq!(call(&h.router, get(&path)).await.status, 404);
+    let logs = captured.text();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("request") && line.contains("/api/ppp"))
+        .unwrap_or_else(|| panic!("the request is logged: {logs:.500}"));
+    assert!(line.len() < 600, "{} bytes: {line:.300}", line.len());
+}
+
+#[tokio::test]
+async fn a_path_that_starts_with_two_slashes_is_404_never_a_redirect_to_another_host() {
+    let site = Site::new("slashes", &[("index.html", b"<!doctype html>")]);
+    let sub = std::path::Path::new(site.dir()).join("sub");
+    std::fs::create_dir_all(&sub).expect("a folder");
+    std::fs::write(sub.join("index.html"), "<p>sub</p>").expect("a page");
+    let h = harness(&["--static-dir", site.dir()]).await;
+    for path in ["//sub", "//sub/", "//sub/index.html", "///sub"] {
+        let answer = call(&h.router, get(path)).await;
+        assert_eq!(
+            answer.status,
+            404,
+            "{path}: {:?}",
+            answer.header("location")
+        );
+        assert_eq!(answer.header("location"), None, "{path}");
+    }
+    let folder = call(&h.router, get("/sub")).await;
+    assert_eq!(
+        (folder.status, folder.header("location").as_deref()),
+        (307, Some("/sub/")),
+        "a folder's own redirect stays on this host"
+    );
+}
+
+#[tokio::test]
+async fn a_precompressed_twin_without_its_original_is_404() {
+    let site = Site::new(
+        "twins",
+        &[
+            ("index.html", b"<!doctype html>"),
+            ("only.js.gz", b"not really gzip"),
+            ("only.css.br", b"not really brotli"),
+        ],
+    );
+    let h = harness(&["--static-dir", site.dir()]).await;
+    for path in ["/only.js", "/only.css"] {
+        let mut request = get(path);
+        request
+            .headers_mut()
+            .insert("accept-encoding", "br, gzip".parse().expect("header"));
+        let answer = call(&h.router, request).await;
+        assert_eq!(answer.status, 404, "{path}: {:?}", answer.headers);
+    }
+}
+
+#[tokio::test]
+async fn host_origin_or_sec_fetch_site_given_twice_is_400_whichever_comes_first() {
+    let h = harness(&["--organization", ORG]).await;
+    for (name, good, evil) in [
+        ("host", "127.0.0.1:8080", "evil.example"),
+        ("origin", PAGE, "https://evil.example"),
+        ("sec-fetch-site", "same-origin", "cross-site"),
+        ("origin", PAGE, PAGE),
+    ] {
+        for (first, second) in [(good, evil), (evil, good)] {
+            for mut request in [
+                post(checkout_body(2500)),
+                get(&format!("/api/billing/balance/{ORG}")),
+            ] {
+                request.headers_mut().remove(name);
+                for value in [first, second] {
+                    request
+                        .headers_mut()
+                        .append(name, value.parse().expect("header"));
+                }
+                let path = request.uri().path().to_owned();
+                let answer = call(&h.router, request).await;
+                assert_eq!(
+                    (answer.status, answer.code().as_str()),
+                    (400, "BAD_REQUEST"),
+                    "{path} {name}: {first}, {second}"
+                );
+            }
+        }
+    }
+    assert_eq!(upstream_calls(&h), 0);
+}

@@ -1,7 +1,9 @@
 //! What keeps one client, or one misbehaving upstream, from taking the proxy or its key's quota
-//! down, through the router: one request cap for every route with `/healthz` outside it, rate
-//! limits keyed by the client a trusted reverse proxy saw, a bounded upstream answer, deadlines
-//! of their own for a request body and for the request, and answers that are never stored.
+//! down, through the router: a capacity each for the API, static files and `/healthz`, a
+//! checkout's slot taken only once its body is in, a cap on each client's API requests in
+//! flight, rate limits keyed by the client a trusted reverse proxy saw, a bounded upstream
+//! answer, deadlines of their own for a request body and for the request, and answers that are
+//! never stored.
 
 mod support;
 
@@ -31,7 +33,11 @@ async fn until_upstream_has(h: &Harness, count: u64) {
 }
 
 #[tokio::test]
-async fn one_request_cap_holds_for_every_route_and_healthz_stays_outside_it() {
+async fn the_api_static_files_and_healthz_each_have_their_own_capacity() {
+    let site = Site::new(
+        "capacity",
+        &[("index.html", b"<!doctype html><p>widget</p>")],
+    );
     let h = harness(&[
         "--max-concurrent-requests",
         "2",
@@ -39,6 +45,8 @@ async fn one_request_cap_holds_for_every_route_and_healthz_stays_outside_it() {
         ORG,
         "--upstream-timeout",
         "5s",
+        "--static-dir",
+        site.dir(),
     ])
     .await;
     h.mock.state().push_faults(
@@ -60,8 +68,10 @@ async fn one_request_cap_holds_for_every_route_and_healthz_stays_outside_it() {
     assert_eq!(
         (balance.status, balance.code().as_str()),
         (503, "SERVICE_UNAVAILABLE"),
-        "two checkouts in flight take both slots, whatever the route"
+        "two checkouts in flight take both of the API's slots"
     );
+    let page = call(&h.router, get("/index.html")).await;
+    assert_eq!(page.status, 200, "the page has slots of its own");
     let health = call(&h.router, get("/healthz")).await;
     assert_eq!(health.status, 200, "a busy proxy still answers its probe");
     for request in in_flight {
@@ -69,6 +79,138 @@ async fn one_request_cap_holds_for_every_route_and_healthz_stays_outside_it() {
     }
     let balance = call(&h.router, get(&format!("/api/billing/balance/{ORG}"))).await;
     assert_eq!(balance.status, 200, "the slots are free again");
+}
+
+/// A checkout from `client` (behind the harness's peer, trusted here) whose body never ends.
+fn stalled_checkout(client: &str) -> Request<Body> {
+    let request = Request::post("/api/billing/checkout")
+        .header("content-type", "application/json")
+        .body(stalled_body())
+        .expect("request");
+    forwarded_for(request, client)
+}
+
+#[tokio::test]
+async fn a_checkout_takes_an_api_slot_only_once_its_body_is_in() {
+    let h = harness(&[
+        "--max-concurrent-requests",
+        "1",
+        "--trusted-proxy",
+        "203.0.113.0/24",
+        "--body-read-timeout",
+        "1m",
+        "--upstream-timeout",
+        "30s",
+    ])
+    .await;
+    let stalled: Vec<_> = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
+        .into_iter()
+        .map(|client| {
+            let router = h.router.clone();
+            tokio::spawn(async move { call(&router, stalled_checkout(client)).await })
+        })
+        .collect();
+    // Three bodies on their way and one slot: a whole checkout is still served.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answer = call(
+        &h.router,
+        forwarded_for(post(checkout_body(2500)), "198.51.100.9"),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    for request in &stalled {
+        assert!(!request.is_finished(), "the stalled bodies are still read");
+    }
+    stalled.iter().for_each(tokio::task::JoinHandle::abort);
+}
+
+fn checkout_with_origin(origin: &str, client: &str) -> Request<Body> {
+    let mut request = forwarded_for(post(checkout_body(2500)), client);
+    request
+        .headers_mut()
+        .insert("origin", origin.parse().expect("header"));
+    request
+}
+
+#[tokio::test]
+async fn a_client_has_a_few_api_requests_in_flight_at_most_counted_before_the_body() {
+    let h = harness(&[
+        "--trusted-proxy",
+        "203.0.113.0/24",
+        "--body-read-timeout",
+        "1m",
+        "--upstream-timeout",
+        "30s",
+    ])
+    .await;
+    let cap = checkout_proxy::per_client::MAX_API_REQUESTS_PER_CLIENT;
+    let stalled: Vec<_> = (0..cap)
+        .map(|_| {
+            let router = h.router.clone();
+            tokio::spawn(async move { call(&router, stalled_checkout("198.51.100.1")).await })
+        })
+        .collect();
+    // Until the stalled ones are all in, the client's next request is answered 403.
+    let started = Instant::now();
+    loop {
+        let foreign = checkout_with_origin("https://evil.example", "198.51.100.1");
+        if call(&h.router, foreign).await.status == 429 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "never capped");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Refused before its body is read: a body that never ends is answered at once.
+    let refused = call(&h.router, stalled_checkout("198.51.100.1")).await;
+    assert_eq!(
+        (refused.status, refused.code().as_str()),
+        (429, "RATE_LIMITED"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.header("retry-after").as_deref(), Some("1"));
+    let other = call(
+        &h.router,
+        forwarded_for(post(checkout_body(2500)), "198.51.100.2"),
+    )
+    .await;
+    assert_eq!(other.status, 200, "other clients are counted apart");
+    stalled.iter().for_each(tokio::task::JoinHandle::abort);
+    // Aborted, the requests give their count back.
+    let started = Instant::now();
+    loop {
+        let answer = call(
+            &h.router,
+            forwarded_for(post(checkout_body(2500)), "198.51.100.1"),
+        )
+        .await;
+        if answer.status == 200 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{}",
+            answer.body
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_body_gets_two_seconds_by_default_well_within_the_proxys_own_deadline() {
+    // The proxy's own deadline is 6 s here: a longer body deadline would be answered 504.
+    let h = harness(&[]).await;
+    let request = Request::post("/api/billing/checkout")
+        .header("content-type", "application/json")
+        .body(stalled_body())
+        .expect("request");
+    let answer = call(&h.router, request).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (408, "BAD_REQUEST"),
+        "{}",
+        answer.body
+    );
 }
 
 #[tokio::test]
@@ -263,5 +405,48 @@ async fn an_upstream_403_and_every_passed_on_error_are_logged() {
         passed_on.contains("503") && passed_on.contains("SERVICE_UNAVAILABLE"),
         "{passed_on}"
     );
+    assert!(!logs.contains(KEY));
+}
+
+#[tokio::test]
+async fn a_407_from_the_upstream_proxy_is_502_logged_as_an_error_without_its_credentials() {
+    let captured = Captured::default();
+    let _guard = captured.trace();
+    // A forward proxy that wants other credentials than the ones it is given.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a free port");
+    let proxy = listener.local_addr().expect("bound");
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let _ = stream
+                .write_all(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n\
+                      Proxy-Authenticate: Basic realm=\"egress\"\r\n\
+                      Content-Length: 0\r\nConnection: close\r\n\r\n",
+                )
+                .await;
+        }
+    });
+    let url = format!("http://egress-user:egress-password@{proxy}");
+    let h = harness(&["--upstream-proxy", &url]).await;
+    let answer = call(&h.router, post(checkout_body(2500))).await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (502, "UPSTREAM_UNAVAILABLE"),
+        "{}",
+        answer.body
+    );
+    assert_eq!(answer.header("proxy-authenticate"), None);
+    let logs = captured.text();
+    let line = logs
+        .lines()
+        .find(|line| line.contains("(407)"))
+        .unwrap_or_else(|| panic!("the 407 is logged: {logs}"));
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(!logs.contains("egress-password") && !answer.body.contains("egress"));
     assert!(!logs.contains(KEY));
 }

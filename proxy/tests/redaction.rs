@@ -70,6 +70,7 @@ fn tenant_token(secret: &str, exp_from_now: i64) -> String {
         exp: now.saturating_add_signed(exp_from_now),
         aud: Audience::One(PAGE.to_owned()),
         max_cents: Some(1000),
+        nbf: None,
     };
     signed(secret, &claims)
 }

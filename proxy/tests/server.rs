@@ -1,5 +1,6 @@
 //! The proxy served over real loopback connections: a client that is slow to send its headers
-//! is cut off, open connections are capped, and a shutdown drains for its deadline at most.
+//! is cut off, open connections are capped, in all and per client, and a shutdown drains for
+//! its deadline at most.
 
 mod support;
 
@@ -72,6 +73,82 @@ async fn connections_over_the_cap_wait_until_one_closes() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     drop(second);
+    served.shutdown().await;
+}
+
+/// A connection to `addr` from `source`, one of the loopback addresses.
+async fn connect_from(source: [u8; 4], addr: std::net::SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+    socket
+        .bind((std::net::Ipv4Addr::from(source), 0).into())
+        .expect("bound");
+    socket.connect(addr).await.expect("connects")
+}
+
+/// Asks for `/healthz` on `stream`, keeping it open: whether it was answered.
+async fn healthz_answered(stream: &mut TcpStream) -> bool {
+    let request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
+    if stream.write_all(request).await.is_err() {
+        return false;
+    }
+    let mut answer = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer)).await;
+    matches!(read, Ok(Ok(n)) if answer[..n].starts_with(b"HTTP/1.1 200"))
+}
+
+#[tokio::test]
+async fn a_client_over_its_connection_cap_is_closed_and_others_are_served() {
+    let mut served = serve(&["--max-connections-per-client", "2"]).await;
+    let mut first = connect_from([127, 0, 0, 2], served.addr).await;
+    let mut second = connect_from([127, 0, 0, 2], served.addr).await;
+    assert!(healthz_answered(&mut first).await && healthz_answered(&mut second).await);
+    let mut third = connect_from([127, 0, 0, 2], served.addr).await;
+    assert!(
+        !healthz_answered(&mut third).await,
+        "a third connection from the same client is closed unanswered"
+    );
+    let mut other = connect_from([127, 0, 0, 3], served.addr).await;
+    assert!(
+        healthz_answered(&mut other).await,
+        "another client is served"
+    );
+    drop(first);
+    // Closed, a connection gives its place back once the proxy sees the end of file.
+    let started = Instant::now();
+    loop {
+        let mut again = connect_from([127, 0, 0, 2], served.addr).await;
+        if healthz_answered(&mut again).await {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "never given back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop((second, third, other));
+    served.shutdown().await;
+}
+
+#[tokio::test]
+async fn connections_from_a_trusted_proxy_are_not_capped_per_client() {
+    let mut served = serve(&[
+        "--max-connections-per-client",
+        "1",
+        "--trusted-proxy",
+        "127.0.0.2",
+    ])
+    .await;
+    let mut streams = Vec::new();
+    for _ in 0..3 {
+        let mut stream = connect_from([127, 0, 0, 2], served.addr).await;
+        assert!(
+            healthz_answered(&mut stream).await,
+            "many clients come through it"
+        );
+        streams.push(stream);
+    }
+    drop(streams);
     served.shutdown().await;
 }
 

@@ -23,6 +23,7 @@ fn claims() -> Claims {
         exp: now() + 900,
         aud: Audience::One(PAGE.to_owned()),
         max_cents: None,
+        nbf: None,
     }
 }
 
@@ -508,4 +509,90 @@ async fn concurrent_misses_for_one_organization_share_one_upstream_call() {
     // Another organization has its own call.
     assert_eq!(call(&h.router, get(&balance_path(OTHER))).await.status, 200);
     assert_eq!(h.mock.state().stats().balance_requests, 2);
+}
+
+/// A token with this header and payload, each as written, signed as the proxy checks it.
+fn signed_as_written(header: &str, payload: &str) -> String {
+    let message = format!(
+        "{}.{}",
+        base64url(header.as_bytes()),
+        base64url(payload.as_bytes())
+    );
+    let signature = jsonwebtoken::crypto::sign(
+        message.as_bytes(),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        jsonwebtoken::Algorithm::HS256,
+    )
+    .expect("signed");
+    format!("{message}.{signature}")
+}
+
+#[tokio::test]
+async fn nbf_is_a_number_checked_with_the_leeway_crit_is_refused_and_iat_comes_before_exp() {
+    let h = tenant_harness(&[]).await;
+    let leeway = tenant_token::LEEWAY.as_secs();
+    let valid = claims();
+    let payload = |extra: &str| {
+        serde_json::to_string(&valid)
+            .expect("claims")
+            .replacen('{', &format!("{{{extra}"), 1)
+    };
+    let standard = r#"{"alg":"HS256","typ":"JWT"}"#;
+    let with_nbf = |nbf: u64| Claims {
+        nbf: Some(nbf),
+        ..valid.clone()
+    };
+    for (case, token, status) in [
+        ("as minted", token(&valid), 200),
+        (
+            "signed as written",
+            signed_as_written(standard, &payload("")),
+            200,
+        ),
+        ("nbf now", token(&with_nbf(now())), 200),
+        (
+            "nbf 20 s ahead",
+            token(&with_nbf(now() + (leeway - 10))),
+            200,
+        ),
+        (
+            "nbf 40 s ahead",
+            token(&with_nbf(now() + (leeway + 10))),
+            401,
+        ),
+        ("nbf far ahead", token(&with_nbf(now() + 86_400 * 365)), 401),
+        (
+            "nbf a string",
+            signed_as_written(standard, &payload(r#""nbf":"x","#)),
+            401,
+        ),
+        (
+            "nbf null",
+            signed_as_written(standard, &payload(r#""nbf":null,"#)),
+            200,
+        ),
+        (
+            "a crit header",
+            signed_as_written(
+                r#"{"alg":"HS256","typ":"JWT","crit":["exp"]}"#,
+                &payload(""),
+            ),
+            401,
+        ),
+        (
+            "iat after exp",
+            token(&Claims {
+                iat: now(),
+                exp: now() - 1,
+                ..valid.clone()
+            }),
+            401,
+        ),
+    ] {
+        let answer = call(&h.router, with_token(get(&balance_path(ORG)), &token)).await;
+        assert_eq!(answer.status, status, "{case}: {}", answer.body);
+        if status == 401 {
+            assert_eq!(answer.code(), "UNAUTHENTICATED", "{case}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod duration;
 pub mod envelope;
+pub mod log_value;
 pub mod rate_limit_headers;
 pub mod shutdown;
 pub mod tenant_token;

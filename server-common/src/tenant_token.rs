@@ -2,6 +2,7 @@
 //! shares with the proxy, to bind one browser to one organization. The proxy verifies them; the
 //! proxy's `mint-token` and the mock's dashboard route mint them, all with the claims below.
 
+use base64::Engine;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
 use std::{
@@ -119,6 +120,9 @@ pub struct Claims {
     /// The largest top-up the bearer may start, in cents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_cents: Option<u64>,
+    /// Not valid before, in seconds since the Unix epoch: optional, and a number when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<u64>,
 }
 
 impl Claims {
@@ -147,6 +151,7 @@ impl Claims {
             exp: iat + ttl.as_secs(),
             aud,
             max_cents,
+            nbf: None,
         })
     }
 }
@@ -170,9 +175,13 @@ pub enum Refusal {
     BadSignature,
     /// `exp` has passed, by more than the leeway.
     Expired,
+    /// `nbf` is still ahead, by more than the leeway.
+    NotYetValid,
+    /// The header has a `crit` list: extensions this verifier does not know must be refused.
+    Critical,
     /// `aud` names none of the proxy's public origins.
     WrongAudience,
-    /// Issued in the future, or meant to live longer than `MAX_LIFETIME`.
+    /// Issued in the future or after `exp`, or meant to live longer than `MAX_LIFETIME`.
     BadLifetime,
 }
 
@@ -182,8 +191,10 @@ impl fmt::Display for Refusal {
             Self::Malformed => "malformed",
             Self::BadSignature => "bad signature",
             Self::Expired => "expired",
+            Self::NotYetValid => "not yet valid",
+            Self::Critical => "a critical header extension",
             Self::WrongAudience => "wrong audience",
-            Self::BadLifetime => "issued in the future or living over an hour",
+            Self::BadLifetime => "issued in the future or after it expires, or living over an hour",
         })
     }
 }
@@ -206,12 +217,17 @@ impl Verifier {
         // algorithm are refused before any signature is looked at.
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY.as_secs();
+        // Checked when present, with the same leeway; the claims' type makes it a number.
+        validation.validate_nbf = true;
         validation.set_audience(audiences);
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);
         Self { keys, validation }
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, Refusal> {
+        if has_crit(token) {
+            return Err(Refusal::Critical);
+        }
         let mut refusal = Refusal::BadSignature;
         for key in &self.keys {
             match jsonwebtoken::decode::<Claims>(token, key, &self.validation) {
@@ -220,6 +236,7 @@ impl Verifier {
                     refusal = match e.kind() {
                         ErrorKind::InvalidSignature => continue,
                         ErrorKind::ExpiredSignature => Refusal::Expired,
+                        ErrorKind::ImmatureSignature => Refusal::NotYetValid,
                         ErrorKind::InvalidAudience => Refusal::WrongAudience,
                         _ => Refusal::Malformed,
                     };
@@ -240,11 +257,27 @@ impl fmt::Debug for Verifier {
     }
 }
 
-/// The library checks `exp`; the lifetime rules are this format's own.
+/// Whether the token's header has a `crit` member (RFC 7515, 4.1.11). The library reads no
+/// such member and would accept the token; a header that is not readable is left to it.
+fn has_crit(token: &str) -> bool {
+    let Some((header, _)) = token.split_once('.') else {
+        return false;
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|json| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&json).ok()
+        })
+        .is_some_and(|header| header.contains_key("crit"))
+}
+
+/// The library checks `exp` and `nbf`; the lifetime rules are this format's own.
 fn check_lifetime(claims: Claims) -> Result<Claims, Refusal> {
     let issued_in_future = claims.iat > now_secs() + LEEWAY.as_secs();
+    let issued_after_expiry = claims.iat > claims.exp;
     let too_long = claims.exp.saturating_sub(claims.iat) > MAX_LIFETIME.as_secs();
-    if issued_in_future || too_long {
+    if issued_in_future || issued_after_expiry || too_long {
         return Err(Refusal::BadLifetime);
     }
     Ok(claims)

@@ -64,7 +64,7 @@ const COMMANDS: &[(&str, &str)] = &[
     ),
     (
         "soak",
-        "the release proxy under load, faults and slow clients (`soak [SECONDS]`, 60 s); exit 1 on a failure",
+        "the release proxy under load, faults and slow clients (`soak [SECONDS] [--no-attack]`, 60 s, with a slow-body attack unless told not to); exit 1 on a failure",
     ),
 ];
 

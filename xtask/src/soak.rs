@@ -6,12 +6,16 @@
 //! peer) so that the rate limiter's map fills past its cap, while the mock answers with a mix
 //! of 429s, 5xx, answers slower than the upstream timeout, dropped connections, garbage and
 //! oversized bodies. Alongside, slow-loris clients send their headers a byte at a time, slow
-//! clients stall their bodies, and a probe asks for `/healthz` every 200 ms.
+//! clients stall their bodies, a probe asks for `/healthz` every 200 ms and another loads the
+//! page every 100 ms. Unless `--no-attack` is given, one client also holds 512 connections that
+//! each send a checkout's headers and one byte of a 16,000-byte body, and opens each again a
+//! second after its answer: the page and the other clients must keep being served.
 //!
 //! It fails (exit 1) when the proxy exits or panics, when an answer is neither an allowlisted
 //! `checkout_url` (or a balance) nor a well-formed envelope with a status the README documents
 //! for that request, when a request outlives its timeout plus `MARGIN`, when peak RSS passes
-//! `PEAK_RSS_BOUND_KIB`, when `/healthz` fails to answer in time, or when the shutdown at the
+//! `PEAK_RSS_BOUND_KIB`, when `/healthz` or the page fails to answer 200 in time, or when the
+//! shutdown at the
 //! end does not drain the requests in flight within its deadline. It prints the count of each
 //! outcome, the p50 and p99 latencies and the peak RSS.
 
@@ -39,6 +43,11 @@ const MAX_REQUESTS: usize = 100_000;
 const WORKERS: usize = 32;
 const SLOW_LORIS_CLIENTS: usize = 12;
 const SLOW_BODY_CLIENTS: usize = 4;
+/// The slow-body attack: connections from one client, over this many threads.
+const ATTACK_CONNECTIONS: usize = 512;
+const ATTACK_THREADS: usize = 16;
+/// The one client the attack comes from, forwarded by the trusted loopback peer.
+const ATTACKER: &str = "10.252.0.1";
 /// Requests in flight when the proxy is told to stop; each must still be answered.
 const DRAIN_REQUESTS: usize = 8;
 
@@ -51,8 +60,10 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
 /// How much later than its timeout a request may end, for scheduling on a busy machine.
 const MARGIN: Duration = Duration::from_millis(1_500);
-/// How long `/healthz` may take while all of that goes on.
+/// How long `/healthz`, or the page, may take while all of that goes on.
 const HEALTHZ_DEADLINE: Duration = Duration::from_secs(1);
+/// The page the soak's proxy serves from its `--static-dir`.
+const PAGE: &str = "<!doctype html><title>soak</title><p>The widget's page.</p>";
 /// The proxy's peak resident memory (VmHWM) may not pass this, in KiB. A 60 s run measures
 /// about 15 MiB; the bound leaves room for allocator slack, not for a leak or an upstream
 /// answer read whole.
@@ -89,10 +100,19 @@ const UPSTREAM_ERRORS: &[(u16, &str)] = &[
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
-    let seconds = parse_seconds(args)?;
+    let attack = !args.iter().any(|arg| arg == "--no-attack");
+    let args: Vec<String> = args
+        .iter()
+        .filter(|arg| *arg != "--no-attack")
+        .cloned()
+        .collect();
+    let seconds = parse_seconds(&args)?;
     let binaries = servers::build_release()?;
     let logs = repo_root().join("target").join("soak");
-    fs::create_dir_all(&logs).map_err(|e| format!("cannot create {}: {e}", logs.display()))?;
+    let site = logs.join("site");
+    fs::create_dir_all(&site).map_err(|e| format!("cannot create {}: {e}", site.display()))?;
+    fs::write(site.join("index.html"), PAGE)
+        .map_err(|e| format!("cannot write {}: {e}", site.display()))?;
     let mock_addr = free_port()?;
     let proxy_addr = free_port()?;
     let mock_origin = format!("http://{mock_addr}");
@@ -112,6 +132,8 @@ pub fn run(args: &[String]) -> Result<()> {
         .args(["--checkout-origin", &mock_origin])
         .args(["--organization", ORGANIZATION])
         .args(["--trusted-proxy", "127.0.0.1/32"])
+        .arg("--static-dir")
+        .arg(&site)
         .args([
             "--upstream-timeout",
             &format!("{}s", UPSTREAM_TIMEOUT.as_secs()),
@@ -126,8 +148,13 @@ pub fn run(args: &[String]) -> Result<()> {
     wait_healthy(proxy_addr, "/healthz", &mut proxy)?;
     println!(
         "==> soak: {seconds} s, {WORKERS} clients, {SLOW_LORIS_CLIENTS} slow-loris and \
-         {SLOW_BODY_CLIENTS} slow-body clients; proxy on {proxy_addr}, mock on {mock_addr} \
+         {SLOW_BODY_CLIENTS} slow-body clients, {}; proxy on {proxy_addr}, mock on {mock_addr} \
          (logs in {})",
+        if attack {
+            format!("{ATTACK_CONNECTIONS} slow-body connections from one client")
+        } else {
+            "no attack".to_owned()
+        },
         logs.display()
     );
 
@@ -139,6 +166,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let load = run_load(
         &target,
         Duration::from_secs(seconds),
+        attack,
         &mut proxy,
         &mut failures,
     );
@@ -170,7 +198,7 @@ fn parse_seconds(args: &[String]) -> Result<u64> {
                 "`{seconds}` is not a number of seconds from 1 to {MAX_SECONDS}"
             )),
         },
-        _ => Err("usage: cargo xtask soak [SECONDS]".to_owned()),
+        _ => Err("usage: cargo xtask soak [SECONDS] [--no-attack]".to_owned()),
     }
 }
 
@@ -459,12 +487,17 @@ struct Load {
     slow_bodies_cut_off: u64,
     healthz_polls: u64,
     healthz_slowest: Duration,
+    /// Every page load's latency, in ms.
+    page_ms: Vec<f64>,
+    /// The attack's answers, by status (0: closed unanswered).
+    attack: Option<BTreeMap<u16, u64>>,
     peak_rss_kib: Option<u64>,
 }
 
 fn run_load(
     target: &Target,
     duration: Duration,
+    attack: bool,
     proxy: &mut Server,
     failures: &mut Vec<String>,
 ) -> Load {
@@ -486,6 +519,10 @@ fn run_load(
             .map(|_| scope.spawn(|| slow_body(target, &stop)))
             .collect();
         let healthz = scope.spawn(|| healthz_probe(target, &stop));
+        let page = scope.spawn(|| page_probe(target, &stop));
+        let attackers: Vec<_> = (0..if attack { ATTACK_THREADS } else { 0 })
+            .map(|_| scope.spawn(|| slow_body_attack(target, &stop)))
+            .collect();
 
         while started.elapsed() < duration && sent.load(Ordering::Relaxed) < MAX_REQUESTS {
             if let Some(status) = proxy.exited() {
@@ -526,6 +563,21 @@ fn run_load(
         load.healthz_polls = outcomes.latencies_ms.len() as u64;
         load.healthz_slowest = outcomes.slowest;
         failures.extend(outcomes.failures);
+        let outcomes = collect(page.join());
+        load.page_ms = outcomes.latencies_ms;
+        failures.extend(outcomes.failures);
+        if attack {
+            let mut answers = BTreeMap::new();
+            for handle in attackers {
+                let outcomes = collect(handle.join());
+                for (label, count) in outcomes.counts {
+                    let status = label.parse().unwrap_or_default();
+                    *answers.entry(status).or_default() += count;
+                }
+                failures.extend(outcomes.failures);
+            }
+            load.attack = Some(answers);
+        }
     });
     load
 }
@@ -696,6 +748,92 @@ fn healthz_probe(target: &Target, stop: &AtomicBool) -> Outcomes {
     outcomes
 }
 
+/// Loads the page every 100 ms on a new connection: it must answer 200 within
+/// `HEALTHZ_DEADLINE` whatever else goes on.
+fn page_probe(target: &Target, stop: &AtomicBool) -> Outcomes {
+    let request = format!(
+        "GET /index.html HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        target.proxy
+    );
+    let mut outcomes = Outcomes::default();
+    while !stop.load(Ordering::Relaxed) {
+        let started = Instant::now();
+        let answer = Client::new(target.proxy, HEALTHZ_DEADLINE).exchange(request.as_bytes());
+        let elapsed = started.elapsed();
+        match answer {
+            Ok(answer)
+                if answer.status == 200
+                    && answer.body == PAGE.as_bytes()
+                    && elapsed <= HEALTHZ_DEADLINE =>
+            {
+                outcomes.record(elapsed);
+            }
+            Ok(answer) => outcomes.fail(format!(
+                "the page answered {} after {} ms",
+                answer.status,
+                elapsed.as_millis()
+            )),
+            Err(error) => outcomes.fail(format!("the page did not answer: {error}")),
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    outcomes
+}
+
+/// One thread's share of the attack: connections from `ATTACKER` that each send a checkout's
+/// headers and the first byte of its 16,000-byte body, then nothing. Each one answered or
+/// closed is opened again a second later. Counts the answers by status (0: none).
+fn slow_body_attack(target: &Target, stop: &AtomicBool) -> Outcomes {
+    let page = target.page();
+    let request = format!(
+        "POST /api/billing/checkout HTTP/1.1\r\nHost: {}\r\nOrigin: {page}\r\n\
+         Sec-Fetch-Site: same-origin\r\nContent-Type: application/json\r\n\
+         X-Forwarded-For: {ATTACKER}\r\nContent-Length: 16000\r\n\r\n{{",
+        target.proxy
+    );
+    let open = || {
+        let mut stream = client::connect(target.proxy, Duration::from_secs(2)).ok()?;
+        stream.write_all(request.as_bytes()).ok()?;
+        stream
+            .set_read_timeout(Some(Duration::from_millis(5)))
+            .ok()?;
+        Some(stream)
+    };
+    let mut outcomes = Outcomes::default();
+    // Each connection, and when it may be opened again: a second after its answer, so that
+    // the attack holds its connections rather than floods the listen backlog (a connection
+    // flood is for the firewall in front).
+    let mut streams: Vec<(Option<std::net::TcpStream>, Instant)> = (0..ATTACK_CONNECTIONS
+        / ATTACK_THREADS)
+        .map(|_| (open(), Instant::now()))
+        .collect();
+    while !stop.load(Ordering::Relaxed) {
+        for (slot, reopen_at) in &mut streams {
+            let Some(stream) = slot else {
+                if Instant::now() >= *reopen_at {
+                    *slot = open();
+                } else {
+                    thread::sleep(Duration::from_millis(1));
+                }
+                continue;
+            };
+            let mut head = [0u8; 12];
+            let status = match stream.read(&mut head) {
+                Ok(n) if n >= 12 => std::str::from_utf8(&head[9..12])
+                    .ok()
+                    .and_then(|status| status.parse().ok())
+                    .unwrap_or(0),
+                Err(error) if is_timeout(&error) => continue,
+                _ => 0,
+            };
+            *outcomes.counts.entry(status.to_string()).or_default() += 1;
+            *slot = None;
+            *reopen_at = Instant::now() + Duration::from_secs(1);
+        }
+    }
+    outcomes
+}
+
 fn is_timeout(error: &std::io::Error) -> bool {
     matches!(
         error.kind(),
@@ -799,21 +937,32 @@ fn report(load: &Load, drain: Option<&Drain>, failures: &mut Vec<String>) {
         thousands(load.healthz_polls),
         load.healthz_slowest.as_millis()
     );
+    if let Some(attack) = &load.attack {
+        let answers: Vec<String> = attack
+            .iter()
+            .map(|(status, count)| match status {
+                0 => format!("{} closed unanswered", thousands(*count)),
+                status => format!("{} {status}", thousands(*count)),
+            })
+            .collect();
+        println!(
+            "slow-body attack, {ATTACK_CONNECTIONS} connections from one client: {}",
+            answers.join(", ")
+        );
+    }
 
-    let mut latencies = load.latencies_ms.clone();
-    latencies.sort_by(f64::total_cmp);
-    let at = |q: f64| {
-        latencies
-            .get(((latencies.len() as f64 - 1.0) * q).round() as usize)
-            .copied()
-            .unwrap_or_default()
-    };
+    let (p50, p99, max) = percentiles(&load.latencies_ms);
     println!(
-        "\nlatency of the API requests: p50 {:.2} ms, p99 {:.2} ms, max {:.0} ms (limit {} ms)",
-        at(0.5),
-        at(0.99),
-        latencies.last().copied().unwrap_or_default(),
+        "\nlatency of the API requests: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.0} ms \
+         (limit {} ms)",
         (UPSTREAM_TIMEOUT + MARGIN).as_millis()
+    );
+    let (p50, p99, max) = percentiles(&load.page_ms);
+    println!(
+        "latency of the page: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.0} ms over {} loads \
+         (limit {} ms)",
+        load.page_ms.len(),
+        HEALTHZ_DEADLINE.as_millis()
     );
     match load.peak_rss_kib {
         Some(peak) => {
@@ -838,9 +987,30 @@ fn report(load: &Load, drain: Option<&Drain>, failures: &mut Vec<String>) {
             SHUTDOWN_TIMEOUT.as_secs()
         );
     }
-    if load.slow_loris_cut_off == 0 || load.slow_bodies_cut_off == 0 || load.healthz_polls == 0 {
+    if load.slow_loris_cut_off == 0
+        || load.slow_bodies_cut_off == 0
+        || load.healthz_polls == 0
+        || load.page_ms.is_empty()
+    {
         failures.push("a kind of client never completed a round: the run was too short".to_owned());
     }
+}
+
+/// The p50, p99 and largest of `latencies`.
+fn percentiles(latencies: &[f64]) -> (f64, f64, f64) {
+    let mut sorted = latencies.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        sorted
+            .get(((sorted.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
+    };
+    (
+        at(0.5),
+        at(0.99),
+        sorted.last().copied().unwrap_or_default(),
+    )
 }
 
 /// A server this command started, with its output in a log file; dropping it kills it.

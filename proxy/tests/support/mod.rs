@@ -243,7 +243,7 @@ pub async fn serve(extra: &[&str]) -> Served {
         .expect("mock starts");
     let base = mock.base_url();
     let config = config_env(&proxy_args(&mock, &base, extra), &[]);
-    let serving = config.serving;
+    let serving = config.serving.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a free port");
