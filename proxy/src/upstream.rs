@@ -7,7 +7,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::{
     ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
-    FieldError, OrganizationId,
+    OrganizationId,
 };
 use closient_checkout_server_common::rate_limit_headers;
 
@@ -271,6 +271,7 @@ fn transport_error(error: &reqwest::Error) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use closient_checkout_core::FieldError;
 
     fn forwarded(body: &serde_json::Value) -> ApiError {
         let body = serde_json::to_vec(body).expect("JSON");
