@@ -44,6 +44,7 @@ pub fn build(tools: &Tools) -> Result<()> {
             js: &bundle.js,
         },
     )?;
+    let bundle = reproducible::name_by_content(bundle)?;
     let mut rows = Vec::new();
     for file in bundle.files() {
         rows.push((name(file), compress::precompress(file)?));

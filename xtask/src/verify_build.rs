@@ -65,10 +65,18 @@ pub fn run() -> Result<()> {
     let tarball = find_tarball(&clone)?;
     let there = shipped(&clone, &tarball)?;
 
-    println!("\n{:<44} {:<64}  build 2", "file", "build 1 (SHA-256)");
-    for ((file, first), (_, second)) in here.iter().zip(&there) {
-        let same = if first == second { "same" } else { second };
-        println!("{file:<44} {first}  {same}");
+    println!("\n{:<52} {:<64}  build 2", "file", "build 1 (SHA-256)");
+    for (file, first) in &here {
+        let second = there
+            .iter()
+            .find(|(name, _)| name == file)
+            .map(|(_, hash)| hash);
+        let shown = match second {
+            Some(second) if second == first => "same",
+            Some(second) => second.as_str(),
+            None => "(missing)",
+        };
+        println!("{file:<52} {first}  {shown}");
     }
     compare(&here, &there, root, &clone)?;
     fs::remove_dir_all(&scratch)

@@ -8,8 +8,10 @@
 //! `trim-paths`, which would do this, is not stable in the pinned release; rustc's
 //! `--remap-path-prefix` is.
 
+use super::Bundle;
 use crate::tools::Tools;
 use crate::{Result, repo_root};
+use sha2::{Digest as _, Sha256};
 use std::collections::BTreeSet;
 use std::env;
 use std::fs;
@@ -74,6 +76,69 @@ fn remap_flags(prefixes: BTreeSet<PathBuf>) -> String {
         .map(|prefix| format!("--remap-path-prefix={}/=", prefix.display()))
         .collect::<Vec<_>>()
         .join("\u{1f}")
+}
+
+/// Names the wasm and its loader after what they hold, and the page after them.
+///
+/// Trunk names both after a hash of the wasm as cargo wrote it, before wasm-bindgen and the
+/// rewrites. That wasm holds an import that wasm-bindgen drops, whose name Leptos's
+/// `wasm_split` macro derives from the path of the crate's manifest: the shipped wasm is the same
+/// from any checkout, but its name, and so the page, would not be. The hash of the shipped
+/// bytes also changes exactly when they do, which is what a cache-busting name is for.
+pub fn name_by_content(bundle: Bundle) -> Result<Bundle> {
+    let (wasm, js) = (read(&bundle.wasm)?, read(&bundle.js)?);
+    let trunk_base = stem(&bundle.js)?;
+    let app = trunk_base
+        .rsplit_once('-')
+        .map(|(app, _)| app)
+        .ok_or_else(|| format!("{trunk_base}.js is not named <app>-<hash>.js"))?;
+    if stem(&bundle.wasm)? != format!("{trunk_base}_bg") {
+        return Err(format!(
+            "{} is not named after its loader {trunk_base}.js",
+            bundle.wasm.display()
+        ));
+    }
+    let digest = Sha256::new()
+        .chain_update(&wasm)
+        .chain_update(&js)
+        .finalize();
+    let hash: String = digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let base = format!("{app}-{hash}");
+
+    let mut index = fs::read_to_string(&bundle.index)
+        .map_err(|e| format!("cannot read {}: {e}", bundle.index.display()))?;
+    for file in [format!("{trunk_base}.js"), format!("{trunk_base}_bg.wasm")] {
+        if !index.contains(&format!("./{file}")) {
+            return Err(format!("{} does not load ./{file}", bundle.index.display()));
+        }
+    }
+    index = index.replace(&trunk_base, &base);
+    fs::write(&bundle.index, index)
+        .map_err(|e| format!("cannot write {}: {e}", bundle.index.display()))?;
+    let renamed = Bundle {
+        wasm: bundle.wasm.with_file_name(format!("{base}_bg.wasm")),
+        js: bundle.js.with_file_name(format!("{base}.js")),
+        ..bundle
+    };
+    for (from, to) in [(&bundle.wasm, &renamed.wasm), (&bundle.js, &renamed.js)] {
+        fs::rename(from, to)
+            .map_err(|e| format!("cannot rename {} to {}: {e}", from.display(), to.display()))?;
+    }
+    Ok(renamed)
+}
+
+fn read(file: &Path) -> Result<Vec<u8>> {
+    fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
+}
+
+fn stem(file: &Path) -> Result<String> {
+    file.file_stem()
+        .and_then(|stem| stem.to_str())
+        .map(str::to_owned)
+        .ok_or_else(|| format!("not a UTF-8 file name: {}", file.display()))
 }
 
 /// Fails, naming the file, the path and its context, when a shipped file holds a path of this
@@ -206,6 +271,48 @@ mod tests {
         assert!(found[0].contains("tachys-0.2.19/src/lib.rs"));
         let remapped = b"tachys-0.2.19/src/lib.rs\x00/rustc/58cf8f9c3/library/core/src/cell.rs";
         assert!(find(Path::new("app_bg.wasm"), remapped, &needles).is_empty());
+    }
+
+    #[test]
+    fn the_code_and_the_page_are_named_after_what_the_code_holds() {
+        let dir = env::temp_dir().join(format!("xtask-names-{}", std::process::id()));
+        let write = |name: &str, text: &str| {
+            let file = dir.join(name);
+            fs::write(&file, text).expect("write");
+            file
+        };
+        let named = |wasm_text: &str| {
+            fs::create_dir_all(&dir).expect("temp dir");
+            let bundle = Bundle {
+                index: write(
+                    "index.html",
+                    "import('./app-1f.js'); init('./app-1f_bg.wasm'); <link href=\"./app-1f.js\">",
+                ),
+                wasm: write("app-1f_bg.wasm", wasm_text),
+                js: write("app-1f.js", "export {}"),
+                css: write("page.css", ""),
+            };
+            let renamed = name_by_content(bundle).expect("renamed");
+            let index = fs::read_to_string(&renamed.index).expect("index");
+            fs::remove_dir_all(&dir).expect("clean up");
+            (renamed, index)
+        };
+        let (renamed, index) = named("one wasm");
+        let base = stem(&renamed.js).expect("stem");
+        assert!(
+            base.starts_with("app-") && base.len() == "app-".len() + 16,
+            "{base}"
+        );
+        assert_eq!(
+            renamed.wasm.file_name(),
+            Some(format!("{base}_bg.wasm").as_ref())
+        );
+        assert_eq!(
+            index,
+            format!("import('./{base}.js'); init('./{base}_bg.wasm'); <link href=\"./{base}.js\">")
+        );
+        assert_eq!(named("one wasm").1, index, "the same bytes, the same names");
+        assert_ne!(named("another wasm").1, index, "other bytes, other names");
     }
 
     #[test]
