@@ -30,6 +30,7 @@ pub fn run() -> Result<()> {
 
     println!("==> build 1: this checkout ({})", root.display());
     dist::build(&tools::bootstrap(Needs::Build)?)?;
+    dist::check_machine_paths()?;
     let here = shipped(root, &npm::tarball()?)?;
 
     let scratch = std::env::temp_dir().join(format!("closient-verify-{}", std::process::id()));
