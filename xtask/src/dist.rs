@@ -153,17 +153,8 @@ pub struct Bundle {
 impl Bundle {
     /// Looks only at the top level: copied static assets live in subfolders.
     pub fn read(dist: &Path) -> Result<Self> {
-        let entries =
-            fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
-        let mut files = Vec::new();
-        for entry in entries {
-            let path = entry
-                .map_err(|e| format!("cannot read {}: {e}", dist.display()))?
-                .path();
-            if path.is_file() {
-                files.push(path);
-            }
-        }
+        let mut files = entries(dist)?;
+        files.retain(|path| path.is_file());
         Self::from_files(files)
     }
 
@@ -212,6 +203,15 @@ impl Bundle {
             sizes: wasm + js,
         })
     }
+}
+
+/// What `dir` holds, files and folders, in no particular order.
+pub fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let read_error = |e: std::io::Error| format!("cannot read {}: {e}", dir.display());
+    fs::read_dir(dir)
+        .map_err(read_error)?
+        .map(|entry| entry.map(|entry| entry.path()).map_err(read_error))
+        .collect()
 }
 
 fn name(file: &Path) -> String {

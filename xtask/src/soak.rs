@@ -518,8 +518,8 @@ fn run_load(
         let bodies: Vec<_> = (0..SLOW_BODY_CLIENTS)
             .map(|_| scope.spawn(|| slow_body(target, &stop)))
             .collect();
-        let healthz = scope.spawn(|| healthz_probe(target, &stop));
-        let page = scope.spawn(|| page_probe(target, &stop));
+        let healthz = scope.spawn(|| probe(target, &stop, &HEALTHZ));
+        let page = scope.spawn(|| probe(target, &stop, &PAGE_LOAD));
         let attackers: Vec<_> = (0..if attack { ATTACK_THREADS } else { 0 })
             .map(|_| scope.spawn(|| slow_body_attack(target, &stop)))
             .collect();
@@ -722,38 +722,33 @@ fn slow_body(target: &Target, stop: &AtomicBool) -> Outcomes {
     outcomes
 }
 
-fn healthz_probe(target: &Target, stop: &AtomicBool) -> Outcomes {
-    let request = format!(
-        "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        target.proxy
-    );
-    let mut outcomes = Outcomes::default();
-    while !stop.load(Ordering::Relaxed) {
-        let started = Instant::now();
-        let answer = Client::new(target.proxy, HEALTHZ_DEADLINE).exchange(request.as_bytes());
-        let elapsed = started.elapsed();
-        match answer {
-            Ok(answer) if answer.status == 200 && elapsed <= HEALTHZ_DEADLINE => {
-                outcomes.record(elapsed);
-            }
-            Ok(answer) => outcomes.fail(format!(
-                "/healthz answered {} after {} ms",
-                answer.status,
-                elapsed.as_millis()
-            )),
-            Err(error) => outcomes.fail(format!("/healthz did not answer: {error}")),
-        }
-        thread::sleep(Duration::from_millis(200));
-    }
-    outcomes
+/// What a probe asks for, how often, and the body it must answer with (`None`: any).
+struct Probe {
+    path: &'static str,
+    every: Duration,
+    body: Option<&'static str>,
 }
 
-/// Loads the page every 100 ms on a new connection: it must answer 200 within
-/// `HEALTHZ_DEADLINE` whatever else goes on.
-fn page_probe(target: &Target, stop: &AtomicBool) -> Outcomes {
+/// `/healthz` every 200 ms: it must answer 200 within `HEALTHZ_DEADLINE`.
+const HEALTHZ: Probe = Probe {
+    path: "/healthz",
+    every: Duration::from_millis(200),
+    body: None,
+};
+
+/// The page every 100 ms: it must answer 200 with its file within `HEALTHZ_DEADLINE` whatever
+/// else goes on.
+const PAGE_LOAD: Probe = Probe {
+    path: "/index.html",
+    every: Duration::from_millis(100),
+    body: Some(PAGE),
+};
+
+/// Asks for `probe.path` on a new connection every `probe.every` until `stop`.
+fn probe(target: &Target, stop: &AtomicBool, probe: &Probe) -> Outcomes {
     let request = format!(
-        "GET /index.html HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        target.proxy
+        "GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        probe.path, target.proxy
     );
     let mut outcomes = Outcomes::default();
     while !stop.load(Ordering::Relaxed) {
@@ -763,19 +758,20 @@ fn page_probe(target: &Target, stop: &AtomicBool) -> Outcomes {
         match answer {
             Ok(answer)
                 if answer.status == 200
-                    && answer.body == PAGE.as_bytes()
+                    && probe.body.is_none_or(|body| answer.body == body.as_bytes())
                     && elapsed <= HEALTHZ_DEADLINE =>
             {
                 outcomes.record(elapsed);
             }
             Ok(answer) => outcomes.fail(format!(
-                "the page answered {} after {} ms",
+                "{} answered {} after {} ms",
+                probe.path,
                 answer.status,
                 elapsed.as_millis()
             )),
-            Err(error) => outcomes.fail(format!("the page did not answer: {error}")),
+            Err(error) => outcomes.fail(format!("{} did not answer: {error}", probe.path)),
         }
-        thread::sleep(Duration::from_millis(100));
+        thread::sleep(probe.every);
     }
     outcomes
 }

@@ -160,23 +160,9 @@ fn compare(
         "{file} differs ({} B and {} B), first at byte {at}:\n  build 1: {}\n  build 2: {}",
         first.len(),
         second.len(),
-        excerpt(&first, at),
-        excerpt(&second, at)
+        reproducible::excerpt(&first, at, 32, 64),
+        reproducible::excerpt(&second, at, 32, 64)
     ))
-}
-
-/// The bytes around `at`, printable ones as they are.
-fn excerpt(bytes: &[u8], at: usize) -> String {
-    bytes[at.saturating_sub(32)..(at + 64).min(bytes.len())]
-        .iter()
-        .map(|&byte| {
-            if byte.is_ascii_graphic() || byte == b' ' {
-                char::from(byte)
-            } else {
-                '.'
-            }
-        })
-        .collect()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -40,21 +40,9 @@ fn pack_dir() -> PathBuf {
 /// The tarball of the last build: the one file in `target/npm-pack/`.
 pub fn tarball() -> Result<PathBuf> {
     let dir = pack_dir();
-    let entries = fs::read_dir(&dir).map_err(|e| {
-        format!(
-            "cannot read {}: {e} (cargo xtask dist writes it)",
-            dir.display()
-        )
-    })?;
-    let mut tarballs = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-            .path();
-        if path.extension().is_some_and(|ext| ext == "tgz") {
-            tarballs.push(path);
-        }
-    }
+    let mut tarballs =
+        super::entries(&dir).map_err(|e| format!("{e} (cargo xtask dist writes it)"))?;
+    tarballs.retain(|path| path.extension().is_some_and(|ext| ext == "tgz"));
     match tarballs.as_slice() {
         [tarball] => Ok(tarball.clone()),
         _ => Err(format!(

@@ -202,20 +202,26 @@ fn find(file: &Path, bytes: &[u8], needles: &[String]) -> Vec<String> {
             let at = bytes
                 .windows(needle.len())
                 .position(|window| window == needle.as_bytes())?;
-            let context: String = bytes[at.saturating_sub(40)..(at + 80).min(bytes.len())]
-                .iter()
-                .map(|&byte| {
-                    if byte.is_ascii_graphic() || byte == b' ' {
-                        char::from(byte)
-                    } else {
-                        '.'
-                    }
-                })
-                .collect();
+            let context = excerpt(bytes, at, 40, 80);
             Some(format!(
                 "{}: `{needle}` at byte {at}: {context}",
                 file.display()
             ))
+        })
+        .collect()
+}
+
+/// `before` bytes before `at` and `after` from it, printable ones as they are and the others
+/// as dots.
+pub fn excerpt(bytes: &[u8], at: usize, before: usize, after: usize) -> String {
+    bytes[at.saturating_sub(before)..at.saturating_add(after).min(bytes.len())]
+        .iter()
+        .map(|&byte| {
+            if byte.is_ascii_graphic() || byte == b' ' {
+                char::from(byte)
+            } else {
+                '.'
+            }
         })
         .collect()
 }
@@ -225,12 +231,7 @@ pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     let mut folders = vec![dir.to_path_buf()];
     while let Some(folder) = folders.pop() {
-        let entries =
-            fs::read_dir(&folder).map_err(|e| format!("cannot read {}: {e}", folder.display()))?;
-        for entry in entries {
-            let path = entry
-                .map_err(|e| format!("cannot read {}: {e}", folder.display()))?
-                .path();
+        for path in super::entries(&folder)? {
             if path.is_dir() {
                 folders.push(path);
             } else {
