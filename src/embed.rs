@@ -4,7 +4,7 @@
 //! element, with the widget's stylesheet adopted, rendered from `Options` through `views::root`.
 
 use crate::{
-    browser::{events::ErrorDetail, events::Events, timer::Timeout},
+    browser::{events::ErrorDetail, events::Events},
     config::{OptionError, Options, WidgetConfig},
     views::{self, Misconfigured, form::Prefill},
 };
@@ -186,12 +186,14 @@ impl Instance {
                 retryable: false,
                 option: Some(error.option),
             });
-        } else {
-            // Later, so a listener added right after `mount` returns still hears it.
-            let ready = events.clone();
-            std::mem::forget(Timeout::start(0, move || ready.ready()));
         }
         let handle = leptos::mount::mount_to(self.root.clone(), move || {
+            if config.is_ok() {
+                // Later, so a listener added right after `mount` returns still hears it; and
+                // not at all from a widget unmounted before then.
+                let ready = events.clone();
+                views::ViewTasks::current().after(0, Box::new(move || ready.ready()));
+            }
             views::root(config, events, current_view, typed)
         });
         self.rendered = Some(Box::new(handle));

@@ -553,6 +553,23 @@ impl Drop for Leaks {
 }
 
 #[wasm_bindgen_test]
+async fn a_widget_unmounted_at_once_is_never_ready_and_leaves_no_timer() {
+    let _fetch = FakeFetch::install("new Promise(() => {})");
+    let host = attached_div();
+    let log = EventLog::on(&host, false);
+    let leaks = Leaks::watch();
+    let handle = mount(&host, &format!(r#"{{"organizationId":"{ORGANIZATION}"}}"#));
+    handle.unmount();
+    sleep(50).await;
+    assert_eq!(
+        log.names(),
+        Vec::<String>::new(),
+        "no event from a widget that is gone"
+    );
+    assert_eq!(leaks.counts().1, 0.0, "no timer pending");
+}
+
+#[wasm_bindgen_test]
 async fn unmount_leaves_no_listener_or_timer_behind() {
     let _fetch = FakeFetch::install("new Promise(() => {})");
     // The view library adds one window listener per event type for the page's life, the first

@@ -518,3 +518,32 @@ async fn a_blocked_navigation_offers_a_link_to_the_top_window() {
     );
     assert!(widget.status().contains("Use the link below to continue."));
 }
+
+#[wasm_bindgen_test]
+async fn a_frame_whose_top_navigation_is_dropped_offers_the_link_after_its_grace() {
+    let widget = filled("25").await;
+    widget.navigator.framed.set(true);
+    widget.transport.push([checkout_ok(STRIPE_URL)]);
+    widget.submit_button().click();
+    until(1_000, "the navigation", || widget.visited() == [STRIPE_URL]).await;
+    assert!(
+        widget
+            .root
+            .query_selector("a[target=_top]")
+            .ok()
+            .flatten()
+            .is_none(),
+        "no link while the top window may still be leaving"
+    );
+    until(3_000, "the link", || {
+        widget.status().contains("Use the link below to continue.")
+    })
+    .await;
+    let link = widget
+        .root
+        .query_selector("a[target=_top]")
+        .ok()
+        .flatten()
+        .expect("link");
+    assert_eq!(link.get_attribute("href").as_deref(), Some(STRIPE_URL));
+}

@@ -126,16 +126,18 @@ pub fn CheckoutForm(
             wake.clone(),
         );
         move |request: CheckoutRequest| {
-            let (config, platform, in_flight, wake) = (
+            let (config, platform, in_flight, wake, own_tasks) = (
                 config.clone(),
                 platform.clone(),
                 in_flight.clone(),
                 wake.clone(),
+                tasks.clone(),
             );
             tasks.spawn(async move {
                 match attempt_checkout(&config, &platform, &request, set_phase, &wake).await {
                     Ok(url) => {
-                        if checkout::leave(state, &config, &platform, url, &request).is_err() {
+                        let form = (&config, &platform, &own_tasks);
+                        if checkout::leave(state, form, url, &request).is_err() {
                             // The page opens the URL itself; this form stays usable.
                             in_flight.set(false);
                         }

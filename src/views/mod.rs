@@ -7,7 +7,7 @@ pub mod success;
 pub mod text;
 
 use crate::{
-    browser::{events::Events, platform::Platform},
+    browser::{events::Events, platform::Platform, timer},
     config::WidgetConfig,
     flow::attempt::SavedAttempt,
 };
@@ -33,6 +33,15 @@ impl ViewTasks {
     /// The tasks of the view being built now.
     pub fn current() -> Self {
         Self(Owner::current().map(|owner| owner.downgrade()))
+    }
+
+    /// Runs `f` after `ms`, unless the view is unmounted first: the wait is a task like the
+    /// others, and dropping it clears its timer. Boxed, so every caller shares one task type.
+    pub fn after(&self, ms: u32, f: Box<dyn FnOnce()>) {
+        self.spawn(async move {
+            timer::wait(ms, &timer::Wake::default()).await;
+            f();
+        });
     }
 
     pub fn spawn(&self, task: impl Future<Output = ()> + 'static) {

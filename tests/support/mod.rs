@@ -125,6 +125,8 @@ impl ScriptedTransport {
 pub struct RecordingNavigator {
     pub visited: RefCell<Vec<String>>,
     pub blocked: bool,
+    /// In a frame whose top navigation is dropped without an error.
+    pub framed: std::cell::Cell<bool>,
 }
 
 impl Navigator for RecordingNavigator {
@@ -138,7 +140,7 @@ impl Navigator for RecordingNavigator {
     }
 
     fn is_framed(&self) -> bool {
-        self.blocked
+        self.blocked || self.framed.get()
     }
 }
 

@@ -5,12 +5,10 @@
 
 use super::state::FormState;
 use crate::{
-    browser::{
-        platform::{Platform, now_ms},
-        timer::Timeout,
-    },
+    browser::platform::{Platform, now_ms},
     config::WidgetConfig,
     flow::{attempt::SavedAttempt, submit::Phase},
+    views::ViewTasks,
 };
 use closient_checkout_core::{CheckoutRequest, session_id_in_url};
 use leptos::prelude::*;
@@ -22,10 +20,10 @@ const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TakenOver;
 
+/// `tasks` are the form's: a wait for a framed page's navigation ends with the form.
 pub fn leave(
     state: RwSignal<FormState>,
-    config: &WidgetConfig,
-    platform: &Platform,
+    (config, platform, tasks): (&WidgetConfig, &Platform, &ViewTasks),
     url: String,
     request: &CheckoutRequest,
 ) -> Result<(), TakenOver> {
@@ -54,13 +52,14 @@ pub fn leave(
     } else if platform.navigator.is_framed() {
         // A cross-origin frame's top navigation can be dropped silently once the click's
         // activation has expired: if this page is still here, offer the link.
-        // `try_`: the widget may have been unmounted by then.
-        let fallback = Timeout::start(FRAMED_NAVIGATION_GRACE_MS, move || {
-            if state.try_with_untracked(|s| s.phase == Phase::Redirecting) == Some(true) {
-                state.try_update(|s| s.phase = Phase::Blocked { url });
-            }
-        });
-        std::mem::forget(fallback);
+        tasks.after(
+            FRAMED_NAVIGATION_GRACE_MS,
+            Box::new(move || {
+                if state.with_untracked(|s| s.phase == Phase::Redirecting) {
+                    state.update(|s| s.phase = Phase::Blocked { url });
+                }
+            }),
+        );
     }
     Ok(())
 }
