@@ -166,10 +166,11 @@ pub fn check_no_machine_paths(dist: &Path, tarball: &Path) -> Result<()> {
         .read_to_end(&mut tar)
         .map_err(|e| format!("cannot unpack {}: {e}", tarball.display()))?;
     found.extend(find(tarball, &tar, &needles));
-    checked += 1;
     if found.is_empty() {
         println!(
-            "no path of this machine in {checked} shipped files ({})",
+            "no path of this machine in the {checked} originals of {} nor in {} ({})",
+            dist.display(),
+            tarball.display(),
             needles.join(", ")
         );
         Ok(())
