@@ -126,8 +126,9 @@ pub struct FieldError {
     /// In English, for logs and for a client that knows no better.
     pub message: String,
     /// The rule the value broke, as this crate names it (`ABOVE_MAXIMUM`, `LENGTH`, ...), so
-    /// that a client words the problem in its visitor's language. Only the proxy's and the
-    /// mock's own checks set it: the API's field errors carry a message alone.
+    /// that a client words the problem in its visitor's language. Only the proxy's own checks
+    /// set it: the API's field errors, and the mock's that stand for them, carry a message
+    /// alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// The bound that rule names, in the field's unit (cents for an amount), where it has one.

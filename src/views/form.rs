@@ -136,8 +136,9 @@ pub fn CheckoutForm(
             tasks.spawn(async move {
                 match attempt_checkout(&config, &platform, &request, set_phase, &wake).await {
                     Ok(url) => {
-                        let form = (&config, &platform, &own_tasks);
-                        if checkout::leave(state, form, url, &request).is_err() {
+                        let left =
+                            checkout::leave(state, &config, &platform, &own_tasks, url, &request);
+                        if left.is_err() {
                             // The page opens the URL itself; this form stays usable.
                             in_flight.set(false);
                         }

@@ -23,7 +23,9 @@ pub struct TakenOver;
 /// `tasks` are the form's: a wait for a framed page's navigation ends with the form.
 pub fn leave(
     state: RwSignal<FormState>,
-    (config, platform, tasks): (&WidgetConfig, &Platform, &ViewTasks),
+    config: &WidgetConfig,
+    platform: &Platform,
+    tasks: &ViewTasks,
     url: String,
     request: &CheckoutRequest,
 ) -> Result<(), TakenOver> {
