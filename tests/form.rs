@@ -496,21 +496,8 @@ async fn a_blocked_navigation_offers_a_link_to_the_top_window() {
     settle().await;
     widget.transport.push([checkout_ok(STRIPE_URL)]);
     widget.submit_button().click();
-    until(2_000, "the link", || {
-        widget
-            .root
-            .query_selector("a[target=_top]")
-            .ok()
-            .flatten()
-            .is_some()
-    })
-    .await;
-    let link = widget
-        .root
-        .query_selector("a[target=_top]")
-        .ok()
-        .flatten()
-        .expect("link");
+    until(2_000, "the link", || widget.top_link().is_some()).await;
+    let link = widget.top_link().expect("link");
     assert_eq!(link.get_attribute("href").as_deref(), Some(STRIPE_URL));
     assert_eq!(
         link.text_content().as_deref(),
@@ -527,23 +514,13 @@ async fn a_frame_whose_top_navigation_is_dropped_offers_the_link_after_its_grace
     widget.submit_button().click();
     until(1_000, "the navigation", || widget.visited() == [STRIPE_URL]).await;
     assert!(
-        widget
-            .root
-            .query_selector("a[target=_top]")
-            .ok()
-            .flatten()
-            .is_none(),
+        widget.top_link().is_none(),
         "no link while the top window may still be leaving"
     );
     until(3_000, "the link", || {
         widget.status().contains("Use the link below to continue.")
     })
     .await;
-    let link = widget
-        .root
-        .query_selector("a[target=_top]")
-        .ok()
-        .flatten()
-        .expect("link");
+    let link = widget.top_link().expect("link");
     assert_eq!(link.get_attribute("href").as_deref(), Some(STRIPE_URL));
 }

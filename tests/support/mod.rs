@@ -289,6 +289,11 @@ impl Screen {
             .find(|text| !text.is_empty())
     }
 
+    /// The link that sends the top window to checkout, when the form offers one.
+    pub fn top_link(&self) -> Option<web_sys::Element> {
+        self.root.query_selector("a[target=_top]").ok().flatten()
+    }
+
     pub fn status(&self) -> String {
         self.root
             .query_selector("[role=status]")
