@@ -6,9 +6,10 @@
 use crate::{
     browser::{events::ErrorDetail, events::Events},
     config::{OptionError, Options, WidgetConfig},
-    views::{self, Misconfigured, form::Prefill},
+    views::{self, Configured, Misconfigured, form::Prefill},
 };
 use closient_checkout_core::page_view;
+use leptos::prelude::*;
 use std::{any::Any, cell::RefCell, rc::Rc};
 use wasm_bindgen::{JsCast, prelude::*};
 
@@ -28,14 +29,15 @@ enum Source {
 /// One mounted widget.
 struct Instance {
     element: web_sys::Element,
-    /// The `<div>` the widget adds to the element, which holds the shadow root.
+    /// The `<div>` inside the element that holds the shadow root.
     shadow_host: web_sys::HtmlElement,
-    /// Where the views render, inside the shadow root.
-    root: web_sys::HtmlElement,
     source: Source,
     options: Options,
-    /// Leptos's unmount handle for what is rendered now; dropping it unmounts.
-    rendered: Option<Box<dyn Any>>,
+    /// What the views render from: `update` sets it, and they change in place.
+    config: ArcRwSignal<Configured>,
+    events: Events,
+    /// Leptos's unmount handle; dropping it unmounts.
+    _rendered: Box<dyn Any>,
 }
 
 type Slot = Rc<RefCell<Option<Instance>>>;
@@ -89,8 +91,7 @@ impl Handle {
     /// Removes the widget and everything it added: its elements, listeners and timers.
     pub fn unmount(&self) {
         let instance = self.instance.borrow_mut().take();
-        if let Some(mut instance) = instance {
-            instance.rendered.take();
+        if let Some(instance) = instance {
             instance.shadow_host.remove();
         }
         MOUNTED.with(|mounted| {
@@ -112,7 +113,7 @@ impl Handle {
         let config = configure(&instance.element, &options, Source::Script)
             .map_err(|e| type_error(&script_message(e)))?;
         instance.options = options;
-        instance.render(Ok(config));
+        instance.show(Ok(config));
         Ok(())
     }
 
@@ -129,7 +130,7 @@ impl Handle {
         };
         let (options, config) = read_attributes(&instance.element, prefix);
         instance.options = options;
-        instance.render(config);
+        instance.show(config);
     }
 }
 
@@ -138,34 +139,34 @@ impl Handle {
         element: web_sys::Element,
         source: Source,
         options: Options,
-        config: Result<WidgetConfig, Misconfigured>,
+        config: Configured,
     ) -> Self {
-        let document = element
-            .owner_document()
-            .or_else(|| web_sys::window()?.document());
-        let created = document.and_then(|document| {
-            let shadow_host = document.create_element("div").ok()?;
-            let root = document.create_element("div").ok()?;
-            root.set_class_name("cc-root");
-            let shadow = shadow_host
-                .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
-                .ok()?;
-            shadow.set_adopted_style_sheets(&js_sys::Array::of1(&stylesheet()?.into()));
-            shadow.append_child(&root).ok()?;
-            element.append_child(&shadow_host).ok()?;
-            Some((shadow_host.dyn_into().ok()?, root.dyn_into().ok()?))
-        });
-        let instance = created.map(|(shadow_host, root)| {
-            let mut instance = Instance {
+        let events = Events::on(element.clone().into());
+        report(&events, &config);
+        let instance = shadow(&element).map(|(shadow_host, shadow, root)| {
+            // A pre-rendered form is replaced by the same form, carrying over what was typed
+            // into it before the wasm arrived, and where the caret was.
+            let (typed, caret) = (typed(&root), Caret::of(&shadow));
+            root.set_text_content(None);
+            let config = ArcRwSignal::new(config);
+            let rendered = {
+                let (config, events) = (config.clone(), events.clone());
+                leptos::mount::mount_to(root.clone(), move || {
+                    views::root(config, events, current_view, typed)
+                })
+            };
+            if let Some(caret) = caret {
+                caret.restore_after_render(root.into());
+            }
+            Instance {
                 element,
                 shadow_host,
-                root,
                 source,
                 options,
-                rendered: None,
-            };
-            instance.render(config);
-            instance
+                config,
+                events,
+                _rendered: Box::new(rendered),
+            }
         });
         let instance = Rc::new(RefCell::new(instance));
         MOUNTED.with(|mounted| mounted.borrow_mut().push(instance.clone()));
@@ -174,46 +175,138 @@ impl Handle {
 }
 
 impl Instance {
-    /// Renders `config` in place of what is there, keeping what the person typed.
-    fn render(&mut self, config: Result<WidgetConfig, Misconfigured>) {
-        let typed = self.typed();
-        self.rendered.take();
-        let events = Events::on(self.element.clone().into());
-        if let Err(error) = &config {
-            events.error(&ErrorDetail {
-                code: "INVALID_OPTION",
-                status: 0,
-                retryable: false,
-                option: Some(error.option),
-            });
+    /// Shows `config`: the views change in place and keep what was typed, and where the caret
+    /// was once they have.
+    fn show(&self, config: Configured) {
+        report(&self.events, &config);
+        let caret = self
+            .shadow_host
+            .shadow_root()
+            .and_then(|shadow| Caret::of(&shadow));
+        self.config.set(config);
+        if let (Some(caret), Some(root)) = (caret, self.root()) {
+            caret.restore_after_render(root);
         }
-        let handle = leptos::mount::mount_to(self.root.clone(), move || {
-            if config.is_ok() {
-                // Later, so a listener added right after `mount` returns still hears it; and
-                // not at all from a widget unmounted before then.
-                let ready = events.clone();
-                views::ViewTasks::current().after(0, Box::new(move || ready.ready()));
-            }
-            views::root(config, events, current_view, typed)
-        });
-        self.rendered = Some(Box::new(handle));
     }
 
-    /// What the person has typed into the editable fields, to carry across a re-render.
-    fn typed(&self) -> Prefill {
-        let value = |name: &str| {
-            self.root
-                .query_selector(&format!("input[name={name}]:not([readonly])"))
-                .ok()
-                .flatten()
-                .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .map(|input| input.value())
-                .filter(|value| !value.is_empty())
+    fn root(&self) -> Option<web_sys::Element> {
+        self.shadow_host
+            .shadow_root()?
+            .query_selector(".cc-root")
+            .ok()?
+    }
+}
+
+/// Tells the page that an option cannot be used.
+fn report(events: &Events, config: &Configured) {
+    if let Err(error) = config {
+        events.error(&ErrorDetail {
+            code: "INVALID_OPTION",
+            status: 0,
+            retryable: false,
+            option: Some(error.option),
+        });
+    }
+}
+
+/// The element's shadow host, its open shadow root with the widget's stylesheet, and the
+/// root the views render into: those of a form pre-rendered into the page (declarative shadow
+/// DOM, see the README), or new ones.
+fn shadow(
+    element: &web_sys::Element,
+) -> Option<(
+    web_sys::HtmlElement,
+    web_sys::ShadowRoot,
+    web_sys::HtmlElement,
+)> {
+    let prerendered = element.first_element_child().and_then(|host| {
+        let shadow = host.shadow_root()?;
+        let root = shadow.query_selector(".cc-root").ok()??;
+        Some((host, shadow, root))
+    });
+    let (host, shadow, root) = match prerendered {
+        Some(found) => found,
+        None => {
+            let document = element
+                .owner_document()
+                .or_else(|| web_sys::window()?.document())?;
+            let host = document.create_element("div").ok()?;
+            let root = document.create_element("div").ok()?;
+            root.set_class_name("cc-root");
+            let shadow = host
+                .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+                .ok()?;
+            shadow.append_child(&root).ok()?;
+            element.append_child(&host).ok()?;
+            (host, shadow, root)
+        }
+    };
+    shadow.set_adopted_style_sheets(&js_sys::Array::of1(&stylesheet()?.into()));
+    Some((host.dyn_into().ok()?, shadow, root.dyn_into().ok()?))
+}
+
+/// What was typed into a pre-rendered form's editable fields.
+fn typed(root: &web_sys::Element) -> Prefill {
+    let value = |name: &str| {
+        root.query_selector(&format!("input[name={name}]:not([readonly])"))
+            .ok()
+            .flatten()
+            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .filter(|value| !value.is_empty())
+    };
+    Prefill {
+        organization: value("organization_id"),
+        amount: None,
+        amount_text: value("amount"),
+    }
+}
+
+/// The text field that has the focus, and its selection, to give back to the field of the same
+/// name once the form is rendered again.
+struct Caret {
+    name: String,
+    start: Option<u32>,
+    end: Option<u32>,
+    direction: Option<String>,
+}
+
+impl Caret {
+    fn of(shadow: &web_sys::ShadowRoot) -> Option<Self> {
+        let input = shadow
+            .active_element()?
+            .dyn_into::<web_sys::HtmlInputElement>()
+            .ok()?;
+        Some(Self {
+            name: input.name(),
+            start: input.selection_start().ok()?,
+            end: input.selection_end().ok()?,
+            direction: input.selection_direction().ok()?,
+        })
+    }
+
+    /// Once the views have rendered (their fields' values are set in a task of their own,
+    /// and setting a value moves the caret), focuses the field of the same name in `root`.
+    fn restore_after_render(self, root: web_sys::Element) {
+        leptos::task::spawn_local(async move {
+            leptos::task::tick().await;
+            self.restore(&root);
+        });
+    }
+
+    fn restore(self, root: &web_sys::Element) {
+        let input = root
+            .query_selector(&format!("input[name={}]", self.name))
+            .ok()
+            .flatten()
+            .and_then(|input| input.dyn_into::<web_sys::HtmlInputElement>().ok());
+        let Some(input) = input else {
+            return;
         };
-        Prefill {
-            organization: value("organization_id"),
-            amount: None,
-            amount_text: value("amount"),
+        let _ = input.focus();
+        if let (Some(start), Some(end)) = (self.start, self.end) {
+            let direction = self.direction.as_deref().unwrap_or("none");
+            let _ = input.set_selection_range_with_direction(start, end, direction);
         }
     }
 }
@@ -242,10 +335,7 @@ fn configure(
     )
 }
 
-fn read_attributes(
-    element: &web_sys::Element,
-    prefix: &'static str,
-) -> (Options, Result<WidgetConfig, Misconfigured>) {
+fn read_attributes(element: &web_sys::Element, prefix: &'static str) -> (Options, Configured) {
     let misconfigured = |error: OptionError| Misconfigured {
         attribute: format!("{prefix}{}", error.option.attribute()),
         option: error.option.js_name(),

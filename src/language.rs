@@ -81,6 +81,11 @@ const CATALOGUE: &[(&str, &str, &str)] = &[
         "Please correct the highlighted fields.",
         "Bitte korrigieren Sie die markierten Felder.",
     ),
+    (
+        "submit.starting",
+        "Getting ready\u{2026}",
+        "Wird vorbereitet\u{2026}",
+    ),
     ("submit.add", "Add funds", "Guthaben aufladen"),
     (
         "submit.add_amount",

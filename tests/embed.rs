@@ -242,6 +242,113 @@ async fn update_applies_new_options_and_keeps_what_was_typed() {
 }
 
 #[wasm_bindgen_test]
+async fn update_renders_in_place_from_what_was_typed_not_from_the_dom() {
+    let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
+    let host = attached_div();
+    let handle = mount(&host, "{}");
+    settle().await;
+    let amount = screen(&host).field("Custom amount");
+    type_into(&amount, "25");
+    amount.focus().expect("focus");
+    amount.set_selection_range(1, 1).expect("caret");
+    // A value the page wrote into the field, which the widget never saw typed: a render that
+    // read the fields back out of the DOM would keep it.
+    screen(&host)
+        .field("Organization ID")
+        .set_value("written-by-the-page");
+    handle
+        .update(options(r#"{"presets":[1500]}"#))
+        .expect("valid update");
+    settle().await;
+    let widget = screen(&host);
+    assert_eq!(widget.button_texts()[0], "$15.00", "the new options show");
+    assert_eq!(widget.field("Custom amount").value(), "25");
+    assert_eq!(
+        widget.field("Organization ID").value(),
+        "",
+        "only what was typed"
+    );
+    let shadow = host
+        .first_element_child()
+        .and_then(|shadow_host| shadow_host.shadow_root())
+        .expect("shadow root");
+    let focused = shadow
+        .active_element()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .expect("a field keeps the focus");
+    assert_eq!(focused.name(), "amount");
+    assert_eq!(
+        focused.selection_start().ok().flatten(),
+        Some(1),
+        "and its caret"
+    );
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
+async fn a_pre_rendered_form_is_taken_over_with_what_was_typed_and_the_caret() {
+    let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
+    // The markup a page gets from the build: a first widget's shadow root, as the build
+    // serializes it before the widget is ready.
+    let source = attached_div();
+    let first = mount(&source, "{}");
+    let markup = source
+        .first_element_child()
+        .and_then(|shadow_host| shadow_host.shadow_root())
+        .expect("shadow root")
+        .inner_html();
+    first.unmount();
+    assert!(
+        markup.contains("Getting ready"),
+        "the button says it is getting ready: {markup}"
+    );
+
+    let host = attached_div();
+    let shadow_host: HtmlElement = web_sys::window()
+        .and_then(|w| w.document())
+        .expect("document")
+        .create_element("div")
+        .expect("div")
+        .unchecked_into();
+    host.append_child(&shadow_host).expect("attached");
+    let shadow = shadow_host
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .expect("shadow");
+    shadow.set_inner_html(&markup);
+    let early = screen(&host);
+    type_into(&early.field("Organization ID"), ORGANIZATION);
+    let amount = early.field("Custom amount");
+    type_into(&amount, "42");
+    amount.focus().expect("focus");
+    amount.set_selection_range(1, 1).expect("caret");
+
+    let log = EventLog::on(&host, false);
+    let handle = mount(&host, "{}");
+    settle().await;
+    let widget = screen(&host);
+    assert_eq!(host.child_element_count(), 1, "the same shadow host");
+    assert_eq!(
+        widget.root.query_selector_all("form").expect("q").length(),
+        1
+    );
+    assert_eq!(widget.field("Organization ID").value(), ORGANIZATION);
+    assert_eq!(widget.field("Custom amount").value(), "42");
+    let focused = shadow
+        .active_element()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .expect("the field keeps the focus");
+    assert_eq!(focused.name(), "amount");
+    assert_eq!(focused.selection_start().ok().flatten(), Some(1));
+    until(1_000, "ready", || log.names() == ["ready"]).await;
+    assert_eq!(
+        widget.submit_button().text_content().as_deref(),
+        Some("Add $42.00 to balance"),
+        "ready, the button offers what was typed"
+    );
+    handle.unmount();
+}
+
+#[wasm_bindgen_test]
 async fn events_follow_a_top_up_and_a_cancelled_redirect_leaves_the_form_usable() {
     let fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
     let host = attached_div();

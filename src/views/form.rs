@@ -20,9 +20,10 @@ use crate::{
     views::{ViewTasks, messages, text::Text},
 };
 use closient_checkout_core::{AmountCents, CheckoutRequest, field, return_urls};
-use leptos::prelude::*;
-use state::{FieldState, FormField, FormSettings, FormState};
-use std::{cell::Cell, rc::Rc};
+use leptos::{prelude::*, reactive::actions::ActionAbortHandle};
+pub use state::FormState;
+use state::{FieldState, FormField, FormSettings};
+use std::cell::Cell;
 use text_field::{TextInput, text_field};
 use wasm_bindgen::JsCast;
 
@@ -52,6 +53,13 @@ pub fn CheckoutForm(
     /// Back from a cancelled checkout: say so, and offer to try again.
     #[prop(optional)]
     cancelled: bool,
+    /// Where the fields are kept; a signal of the mount's, so that what was typed outlives a
+    /// new rendering of the form. Its own otherwise.
+    #[prop(optional)]
+    state: Option<RwSignal<FormState>>,
+    /// False until the widget is ready; the button says so meanwhile. Ready when absent.
+    #[prop(optional)]
+    ready: Option<RwSignal<bool>>,
 ) -> impl IntoView {
     let id_prefix = next_id_prefix();
     let fixed_organization = config.organization.clone();
@@ -66,7 +74,8 @@ pub fn CheckoutForm(
     let limits = config.limits;
     let separators = text.separators();
 
-    let state = RwSignal::new(FormState {
+    let state = state.unwrap_or_default();
+    state.set(FormState {
         organization: FieldState::new(match &fixed_organization {
             Some(id) => id.to_string(),
             None => prefill.organization.unwrap_or_default(),
@@ -82,66 +91,48 @@ pub fn CheckoutForm(
                 .unwrap_or_default(),
         ),
         phase: Phase::Idle { notice: None },
-        balance: None,
     });
     let set_phase = move |phase: Phase| state.update(|s| s.phase = phase);
     let phase = move || state.with(|s| s.phase.clone());
     let phase_untracked = move || state.with_untracked(|s| s.phase.clone());
-    // The single-flight guard: set synchronously before the first await.
-    let in_flight = Rc::new(Cell::new(false));
     let wake = Wake::default();
 
-    let amount = move || state.with(|s| s.amount_cents(&settings));
+    // Parsed once per edit, for the label, the presets and the field's message alike.
+    let amount = Memo::new(move |_| state.with(|s| s.amount_cents(&settings)));
+    let organization = Memo::new(move |_| state.with(|s| s.organization_id().ok()));
+    let balance = balance::resource(organization, &config, &platform);
     let has_error = move || {
-        state.with(|s| {
-            s.error(FormField::Organization, &settings).is_some()
-                || s.error(FormField::Amount, &settings).is_some()
+        amount.with(|amount| {
+            state.with(|s| {
+                s.error(FormField::Organization, &settings, amount)
+                    .is_some()
+                    || s.error(FormField::Amount, &settings, amount).is_some()
+            })
         })
     };
 
-    let look_up_balance = balance::lookup(state, &config, &platform);
-    look_up_balance();
-
-    // Back from the hosted page through the back-forward cache: nothing may stay pending.
-    let pageshow = {
-        let (in_flight, wake) = (in_flight.clone(), wake.clone());
-        window_event_listener(leptos::ev::pageshow, move |event| {
-            if event.persisted() {
-                wake.wake();
-                in_flight.set(false);
-                if !matches!(phase_untracked(), Phase::Idle { .. }) {
-                    set_phase(Phase::Idle { notice: None });
-                }
-            }
-        })
-    };
-    on_cleanup(move || pageshow.remove());
-
+    // One checkout at a time: `pending()` while a request is under way, and the phase once it
+    // has sent the browser away. Its own result is handled inside, so its value is `()`.
     let tasks = ViewTasks::current();
-    let run = {
-        let (config, platform, in_flight, wake) = (
-            config.clone(),
-            platform.clone(),
-            in_flight.clone(),
-            wake.clone(),
-        );
-        move |request: CheckoutRequest| {
-            let (config, platform, in_flight, wake, own_tasks) = (
+    let checkout = {
+        let (config, platform, wake) = (config.clone(), platform.clone(), wake.clone());
+        Action::new_local(move |request: &CheckoutRequest| {
+            let (config, platform, wake, tasks) = (
                 config.clone(),
                 platform.clone(),
-                in_flight.clone(),
                 wake.clone(),
                 tasks.clone(),
             );
-            tasks.spawn(async move {
+            let request = request.clone();
+            async move {
                 match attempt_checkout(&config, &platform, &request, set_phase, &wake).await {
                     Ok(url) => {
-                        let left =
-                            checkout::leave(state, &config, &platform, &own_tasks, url, &request);
-                        if left.is_err() {
-                            // The page opens the URL itself; this form stays usable.
-                            in_flight.set(false);
-                        }
+                        let baseline = untrack(|| balance::current(balance, organization))
+                            .map(|money| money.cents());
+                        // On `Err` the page opens the URL itself; this form stays usable.
+                        let _ = checkout::leave(
+                            state, baseline, &config, &platform, &tasks, url, &request,
+                        );
                     }
                     Err(refusal) => {
                         platform.events.error(&ErrorDetail {
@@ -151,24 +142,48 @@ pub fn CheckoutForm(
                             option: None,
                         });
                         state.update(|s| show_problem(s, &refusal, text));
-                        in_flight.set(false);
                     }
                 }
-            });
+            }
+        })
+    };
+    // The request under way ends with the form, or when the page comes back from the
+    // back-forward cache, where it may have been frozen mid-flight.
+    let under_way = StoredValue::new_local(None::<ActionAbortHandle>);
+    let abort = move || {
+        if let Some(handle) = under_way.try_update_value(Option::take).flatten() {
+            handle.abort();
         }
     };
+    on_cleanup(abort);
+    let pageshow = {
+        let wake = wake.clone();
+        window_event_listener(leptos::ev::pageshow, move |event| {
+            if event.persisted() {
+                wake.wake();
+                abort();
+                if !matches!(phase_untracked(), Phase::Idle { .. }) {
+                    set_phase(Phase::Idle { notice: None });
+                }
+            }
+        })
+    };
+    on_cleanup(move || pageshow.remove());
 
     let on_submit = {
         let (page_url, events) = (platform.page_url, platform.events.clone());
         let (return_url, name) = (config.return_url.clone(), config.name.clone());
         move |event: leptos::ev::SubmitEvent| {
             event.prevent_default();
-            if matches!(phase_untracked(), Phase::Countdown { .. }) {
+            let phase = phase_untracked();
+            if matches!(phase, Phase::Countdown { .. }) {
                 // A click during a countdown retries now, once.
                 wake.wake();
                 return;
             }
-            if in_flight.get() {
+            if checkout.pending().get_untracked()
+                || matches!(phase, Phase::Redirecting | Phase::Blocked { .. })
+            {
                 return;
             }
             state.update(|s| {
@@ -178,8 +193,7 @@ pub fn CheckoutForm(
             let organization = fixed_organization
                 .clone()
                 .map_or_else(|| state.with_untracked(FormState::organization_id), Ok);
-            let amount = state.with_untracked(|s| s.amount_cents(&settings));
-            let (organization_id, amount_cents) = match (organization, amount) {
+            let (organization_id, amount_cents) = match (organization, amount.get_untracked()) {
                 (Ok(organization), Ok(amount)) => (organization, amount),
                 (organization, amount) => {
                     set_phase(Phase::Idle {
@@ -195,7 +209,6 @@ pub fn CheckoutForm(
                     return;
                 }
             };
-            in_flight.set(true);
             state.update(|s| {
                 s.phase = Phase::Idle { notice: None };
                 s.organization.server_error = None;
@@ -205,17 +218,22 @@ pub fn CheckoutForm(
             let typed = (!is_fixed).then_some(&organization_id);
             let page = return_url.clone().unwrap_or_else(page_url);
             let urls = return_urls(&page, amount_cents, typed, &name);
-            run(CheckoutRequest {
+            under_way.set_value(Some(checkout.dispatch_local(CheckoutRequest {
                 organization_id,
                 amount_cents,
                 success_url: urls.success_url,
                 cancel_url: urls.cancel_url,
-            });
+            })));
         }
     };
 
-    let submit_label =
-        move || messages::submit_label(&phase(), amount().ok().map(format), cancelled, text);
+    let starting = move || ready.is_some_and(|ready| !ready.get());
+    let submit_label = move || {
+        if starting() {
+            return text.get("submit.starting");
+        }
+        messages::submit_label(&phase(), amount.get().ok().map(format), cancelled, text)
+    };
     let status = move || match phase() {
         // "Correct the fields" goes once nothing is left to correct.
         Phase::Idle { notice } => {
@@ -223,14 +241,16 @@ pub fn CheckoutForm(
         }
         busy => messages::progress(&busy, text),
     };
-    let busy =
-        move || state.with(|s| !matches!(s.phase, Phase::Idle { .. } | Phase::Countdown { .. }));
+    let busy = move || {
+        starting()
+            || state.with(|s| !matches!(s.phase, Phase::Idle { .. } | Phase::Countdown { .. }))
+    };
 
     let presets = config
         .presets
         .iter()
         .map(|&preset| {
-            let pressed = move || amount().is_ok_and(|a| a == preset);
+            let pressed = move || amount.with(|a| a.as_ref().is_ok_and(|a| *a == preset));
             view! {
                 <button
                     type="button"
@@ -272,7 +292,7 @@ pub fn CheckoutForm(
             maxlength: "64",
             readonly: is_fixed,
         },
-        Rc::new(look_up_balance),
+        amount,
     );
     let amount_field = text_field(
         state,
@@ -288,13 +308,17 @@ pub fn CheckoutForm(
             maxlength: "32",
             readonly: false,
         },
-        Rc::new(|| ()),
+        amount,
     );
     let title_id = format!("{id_prefix}-title");
     view! {
         <form
             class="cc-form"
             part="form"
+            // Until the wasm has taken over a pre-rendered form, a submit must go nowhere: a
+            // dialog-method form outside a dialog submits nothing, where a plain one would GET
+            // the page with the amount in its address.
+            method="dialog"
             novalidate
             on:submit=on_submit
             aria-labelledby=title_id.clone()
@@ -308,7 +332,7 @@ pub fn CheckoutForm(
             <h2 class="cc-title" part="title" id=title_id.clone()>{text.get("form.title")}</h2>
             <div class="cc-field">
                 {organization_field}
-                {balance::line(state, text)}
+                {balance::line(balance, organization, text)}
             </div>
             <fieldset class="cc-field">
                 <legend>{text.get("form.amount.legend")}</legend>

@@ -12,8 +12,8 @@ use crate::{
     flow::attempt::SavedAttempt,
 };
 use closient_checkout_core::PageView;
-use form::{CheckoutForm, Prefill};
-use leptos::{either::EitherOf3, prelude::*};
+use form::{CheckoutForm, FormState, Prefill};
+use leptos::{either::Either, prelude::*};
 use success::SuccessView;
 
 /// Starts the async work of one view (requests, waits), each task running until it ends or
@@ -65,24 +65,72 @@ pub struct Misconfigured {
     pub expected: &'static str,
 }
 
-/// The view for the page's query string. `EitherOf3` rather than `into_any()`: the type-erased
-/// view costs the wasm several KB.
+/// A mount's configuration: what its options came to, or which of them is wrong.
+pub type Configured = Result<WidgetConfig, Misconfigured>;
+
+/// The view for the page's query string, rendered again in place whenever `config` changes
+/// (an `update()`). What was typed lives in a signal outside that rendering, so it stays;
+/// `typed` is what a pre-rendered form held when the widget took it over. `ready` is set, and
+/// the page told, once the first valid configuration is on screen.
 pub fn root(
-    config: Result<WidgetConfig, Misconfigured>,
+    config: ArcRwSignal<Configured>,
     events: Events,
-    view: impl FnOnce(&str) -> PageView,
+    view: fn(&str) -> PageView,
     typed: Prefill,
 ) -> impl IntoView {
-    let config = match config {
-        Ok(config) => config,
-        Err(error) => return EitherOf3::A(config_error(&error)),
-    };
+    let state = RwSignal::new(FormState::default());
+    state.update(|s| {
+        s.organization.text = typed.organization.unwrap_or_default();
+        s.amount.text = typed.amount_text.unwrap_or_default();
+    });
+    let ready = RwSignal::new(false);
+    // A fixed organization fills the field too, but it is not what the person typed.
+    let fixed = StoredValue::new(false);
+    move || {
+        let config = match config.get() {
+            Ok(config) => config,
+            Err(error) => return Either::Left(config_error(&error)),
+        };
+        if !ready.get_untracked() {
+            // Later, so a listener added right after `mount` returns still hears it; and not
+            // at all from a widget unmounted (or configured again) before then.
+            let events = events.clone();
+            ViewTasks::current().after(
+                0,
+                Box::new(move || {
+                    ready.set(true);
+                    events.ready();
+                }),
+            );
+        }
+        let typed = state.with_untracked(|s| Prefill {
+            organization: Some(s.organization.text.clone())
+                .filter(|text| !fixed.get_value() && !text.is_empty()),
+            amount: None,
+            amount_text: Some(s.amount.text.clone()).filter(|text| !text.is_empty()),
+        });
+        fixed.set_value(config.organization.is_some());
+        Either::Right(page(config, events.clone(), view, typed, state, ready))
+    }
+}
+
+/// The success view, or the form (also after a cancelled checkout) refilled from the URL, the
+/// saved attempt and what was typed. `Either` rather than `into_any()`: the type-erased view
+/// costs the wasm several KB.
+fn page(
+    config: WidgetConfig,
+    events: Events,
+    view: fn(&str) -> PageView,
+    typed: Prefill,
+    state: RwSignal<FormState>,
+    ready: RwSignal<bool>,
+) -> impl IntoView + use<> {
     let view = view(&config.name);
     let platform = Platform::browser(&config, events);
     let attempt = SavedAttempt::load(&config.name);
     let (organization, amount_cents, cancelled) = match view {
         PageView::Success(session) => {
-            return EitherOf3::B(view! { <SuccessView config platform session attempt /> });
+            return Either::Left(view! { <SuccessView config platform session attempt /> });
         }
         PageView::Form {
             organization,
@@ -98,13 +146,13 @@ pub fn root(
             true,
         ),
     };
-    // What the person typed before an update wins over what the URL carries.
+    // What the person typed wins over what the URL carries.
     let prefill = Prefill {
         organization: typed.organization.or(organization),
         amount: amount_cents.and_then(|cents| config.limits.check(cents).ok()),
         amount_text: typed.amount_text,
     };
-    EitherOf3::C(view! { <CheckoutForm config platform prefill cancelled /> })
+    Either::Right(view! { <CheckoutForm config platform prefill cancelled state ready /> })
 }
 
 /// In place of a form that would fail later: which option is wrong, and what it must hold.

@@ -21,20 +21,16 @@ const FRAMED_NAVIGATION_GRACE_MS: u32 = 1_500;
 pub struct TakenOver;
 
 /// `tasks` are the form's: a wait for a framed page's navigation ends with the form.
+/// `baseline` is the balance shown for the request's organization, if any.
 pub fn leave(
     state: RwSignal<FormState>,
+    baseline: Option<i64>,
     config: &WidgetConfig,
     platform: &Platform,
     tasks: &ViewTasks,
     url: String,
     request: &CheckoutRequest,
 ) -> Result<(), TakenOver> {
-    let baseline = state.with_untracked(|s| {
-        s.balance
-            .as_ref()
-            .filter(|(id, _)| *id == request.organization_id)
-            .map(|(_, money)| money.cents())
-    });
     SavedAttempt {
         organization_id: request.organization_id.to_string(),
         amount_cents: request.amount_cents.cents(),

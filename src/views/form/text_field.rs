@@ -2,8 +2,8 @@
 //! are built by this one non-generic function, so the bundle carries their element code once.
 
 use super::state::{FormField, FormSettings, FormState};
+use closient_checkout_core::{AmountCents, AmountError};
 use leptos::prelude::*;
-use std::rc::Rc;
 
 /// How one text input differs from the other.
 #[derive(Debug)]
@@ -20,12 +20,13 @@ pub struct TextInput {
     pub readonly: bool,
 }
 
-/// The label, the input, its hint and its error. `on_edit` runs after each keystroke is stored.
+/// The label, the input, its hint and its error. `amount` is the form's memo of the parsed
+/// amount, which the amount field's error is worded from.
 pub fn text_field(
     state: RwSignal<FormState>,
     settings: FormSettings,
     input: TextInput,
-    on_edit: Rc<dyn Fn()>,
+    amount: Memo<Result<AmountCents, AmountError>>,
 ) -> impl IntoView {
     let TextInput {
         which,
@@ -41,7 +42,7 @@ pub fn text_field(
     let (hint_id, error_id) = (format!("{id}-hint"), format!("{id}-error"));
     // `aria-describedby` names the error only while there is one.
     let described = (hint_id.clone(), format!("{hint_id} {error_id}"));
-    let error = move || state.with(|s| s.error(which, &settings));
+    let error = move || amount.with(|amount| state.with(|s| s.error(which, &settings, amount)));
     view! {
         <label for=id.clone() part="label">{label}</label>
         <input
@@ -63,7 +64,6 @@ pub fn text_field(
             prop:value=move || state.with(|s| s.field(which).text.clone())
             on:input=move |event| {
                 state.update(|s| s.field_mut(which).edit(event_target_value(&event)));
-                on_edit();
             }
             on:blur=move |_| {
                 if !state.with_untracked(|s| s.field(which).touched) {
