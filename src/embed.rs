@@ -242,6 +242,11 @@ fn shadow(
         }
     };
     shadow.set_adopted_style_sheets(&js_sys::Array::of1(&stylesheet()?.into()));
+    // The pre-rendered form's stylesheet link has the same rules as the adopted sheet: one
+    // source of styles is enough, and a page's tools then meet the same shadow root as ever.
+    if let Ok(Some(link)) = shadow.query_selector("link[rel=stylesheet]") {
+        link.remove();
+    }
     Some((host.dyn_into().ok()?, shadow, root.dyn_into().ok()?))
 }
 

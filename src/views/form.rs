@@ -100,7 +100,7 @@ pub fn CheckoutForm(
     // Parsed once per edit, for the label, the presets and the field's message alike.
     let amount = Memo::new(move |_| state.with(|s| s.amount_cents(&settings)));
     let organization = Memo::new(move |_| state.with(|s| s.organization_id().ok()));
-    let balance = balance::resource(organization, &config, &platform);
+    let balance = balance::read(organization, &config, &platform);
     let has_error = move || {
         amount.with(|amount| {
             state.with(|s| {

@@ -4,6 +4,7 @@
 mod compress;
 mod dead_classes;
 pub mod npm;
+mod prerender;
 pub mod reproducible;
 mod shrink;
 
@@ -45,8 +46,9 @@ pub fn build(tools: &Tools) -> Result<()> {
         },
     )?;
     let bundle = reproducible::name_by_content(bundle)?;
+    let (stylesheet, form) = prerender::run(tools, &dist, &bundle.index)?;
     let mut rows = Vec::new();
-    for file in bundle.files() {
+    for file in bundle.files().into_iter().chain([stylesheet.as_path()]) {
         rows.push((name(file), compress::precompress(file)?));
     }
     print_sizes("dist/", &rows);
@@ -56,7 +58,7 @@ pub fn build(tools: &Tools) -> Result<()> {
         eprintln!("warning: dist/ is over the size gate, which cargo xtask test fails on");
     }
     println!();
-    npm::build(tools, &rustflags)
+    npm::build(tools, &rustflags, &form)
 }
 
 /// The test run's check that what ships names no folder of the machine that built it.
@@ -168,10 +170,12 @@ impl Bundle {
             .find(|file| name(file) == "index.html")
             .ok_or("dist/ has no index.html")?
             .clone();
+        // The widget's own stylesheet, for the first paint, is not the page's.
         let only = |extension: &str| -> Result<PathBuf> {
             let matching: Vec<&PathBuf> = files
                 .iter()
                 .filter(|file| file.extension().is_some_and(|ext| ext == extension))
+                .filter(|file| !name(file).starts_with(prerender::STYLESHEET_PREFIX))
                 .collect();
             match matching.as_slice() {
                 [file] => Ok((*file).clone()),

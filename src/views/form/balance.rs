@@ -1,11 +1,13 @@
-//! The balance of the organization in the form: a resource keyed by the field's valid id, so
-//! it is read again only when the id changes, and an answer for an id the field no longer holds
-//! is dropped by the resource itself. The same figure is saved as the success view's baseline.
+//! The balance of the organization in the form: read by an effect of the field's valid id (a
+//! memo), so it is read again only when the id changes; an answer for an id the field no longer
+//! holds is dropped. A `LocalResource` would drop it by itself, but costs the bundle 7.5 KB of
+//! Brotli more than this effect and signal (measured: 118,986 B against 111,501 B for dist/).
+//! The same figure is saved as the success view's baseline.
 
 use crate::{
     browser::platform::{Balance, Platform},
     config::WidgetConfig,
-    views::text::Text,
+    views::{ViewTasks, text::Text},
 };
 use closient_checkout_core::{Money, OrganizationId};
 use leptos::prelude::*;
@@ -13,31 +15,39 @@ use leptos::prelude::*;
 /// The balance read for an id, with that id.
 pub type Known = Option<(OrganizationId, Money)>;
 
-/// Reads the balance of `organization` whenever it holds a new valid id.
-pub fn resource(
+/// Reads the balance of `organization` whenever it holds a new valid id; the read is a task
+/// of the form, so it ends with it.
+pub fn read(
     organization: Memo<Option<OrganizationId>>,
     config: &WidgetConfig,
     platform: &Platform,
-) -> LocalResource<Known> {
+) -> RwSignal<Known> {
     let (config, platform) = (config.clone(), platform.clone());
-    LocalResource::new(move || {
-        let (id, config, platform) = (organization.get(), config.clone(), platform.clone());
-        async move {
-            let id = id?;
-            match platform.balance(&config, &id).await {
-                Balance::Known(money) => Some((id, money)),
-                Balance::NotServed | Balance::Unavailable => None,
+    let known = RwSignal::new(None);
+    let tasks = ViewTasks::current();
+    Effect::new(move |_| {
+        let Some(id) = organization.get() else {
+            return;
+        };
+        let (config, platform) = (config.clone(), platform.clone());
+        tasks.spawn(async move {
+            let read = platform.balance(&config, &id).await;
+            if let Balance::Known(money) = read
+                && organization.get_untracked().as_ref() == Some(&id)
+            {
+                known.set(Some((id, money)));
             }
-        }
-    })
+        });
+    });
+    known
 }
 
 /// The balance known for the id the field holds now.
 pub fn current(
-    balance: LocalResource<Known>,
+    balance: RwSignal<Known>,
     organization: Memo<Option<OrganizationId>>,
 ) -> Option<Money> {
-    let (id, money) = balance.get().flatten()?;
+    let (id, money) = balance.get()?;
     organization
         .with(|now| now.as_ref() == Some(&id))
         .then_some(money)
@@ -45,7 +55,7 @@ pub fn current(
 
 /// "Current balance: $150.00", while the field holds the id the balance is for.
 pub fn line(
-    balance: LocalResource<Known>,
+    balance: RwSignal<Known>,
     organization: Memo<Option<OrganizationId>>,
     text: Text,
 ) -> impl IntoView {

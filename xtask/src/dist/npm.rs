@@ -2,7 +2,7 @@
 //! `--target web` would, see `build`), its wasm and loader shrunk as `dist/`'s are, the hand-written entries, types and `package.json` of
 //! `npm/`, and the precompressed twins of the code.
 
-use super::{ServedCode, Sizes, compress, print_sizes, shrink};
+use super::{ServedCode, Sizes, compress, prerender, print_sizes, shrink};
 use crate::tools::Tools;
 use crate::{Result, repo_root};
 use std::fs;
@@ -53,9 +53,9 @@ pub fn tarball() -> Result<PathBuf> {
     }
 }
 
-/// Builds `target/npm/` with the release `rustflags`, prints its sizes, and packs it into
-/// `target/npm-pack/`.
-pub fn build(tools: &Tools, rustflags: &str) -> Result<()> {
+/// Builds `target/npm/` with the release `rustflags` and the pre-rendered `form` (see
+/// `prerender`), prints its sizes, and packs it into `target/npm-pack/`.
+pub fn build(tools: &Tools, rustflags: &str, form: &str) -> Result<()> {
     let root = repo_root();
     let out = dir();
     let staging = root.join(BINDGEN_OUT);
@@ -122,6 +122,13 @@ pub fn build(tools: &Tools, rustflags: &str) -> Result<()> {
         shrink::minify_loader(tools, &out.join(entry))
             .map_err(|e| format!("npm package, minifying {entry}: {e}"))?;
     }
+    // The first paint for a page that renders its HTML on a server: the markup to put inside
+    // the element, whose stylesheet link the page points at where it serves `checkout.css`.
+    copy(&root.join("www/checkout.css"), &out.join("checkout.css"))?;
+    write(
+        &out.join("prerendered.html"),
+        &prerender::markup(form, "checkout.css"),
+    )?;
     let template = read(&root.join("npm").join("package.json"))?;
     let manifest = package_json(&template, &krate)?;
     write(&out.join("package.json"), &manifest)?;

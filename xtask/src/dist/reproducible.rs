@@ -98,15 +98,7 @@ pub fn name_by_content(bundle: Bundle) -> Result<Bundle> {
             bundle.wasm.display()
         ));
     }
-    let digest = Sha256::new()
-        .chain_update(&wasm)
-        .chain_update(&js)
-        .finalize();
-    let hash: String = digest[..8]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    let base = format!("{app}-{hash}");
+    let base = format!("{app}-{}", content_hash(&[&wasm, &js]));
 
     let mut index = fs::read_to_string(&bundle.index)
         .map_err(|e| format!("cannot read {}: {e}", bundle.index.display()))?;
@@ -128,6 +120,18 @@ pub fn name_by_content(bundle: Bundle) -> Result<Bundle> {
             .map_err(|e| format!("cannot rename {} to {}: {e}", from.display(), to.display()))?;
     }
     Ok(renamed)
+}
+
+/// 16 hex digits of the SHA-256 of `parts` in order: a name that changes when the bytes do.
+pub fn content_hash(parts: &[&[u8]]) -> String {
+    let digest = parts
+        .iter()
+        .fold(Sha256::new(), |hash, part| hash.chain_update(part))
+        .finalize();
+    digest[..8]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 fn read(file: &Path) -> Result<Vec<u8>> {

@@ -12,7 +12,7 @@ pub mod process;
 
 use crate::{Result, repo_root, secs};
 use cargo_tools::CargoTool;
-use npm_tools::{BINARYEN, TERSER};
+use npm_tools::{BINARYEN, PLAYWRIGHT, TERSER};
 use process::capture;
 use std::env;
 use std::ffi::OsString;
@@ -46,6 +46,8 @@ pub enum Needs {
 pub struct Tools {
     path: OsString,
     chromedriver: Option<PathBuf>,
+    /// Where Node finds the packages the build's own scripts require.
+    node_path: OsString,
 }
 
 impl Tools {
@@ -59,6 +61,9 @@ impl Tools {
             .env("TRUNK_OFFLINE", "true");
         if let Some(chromedriver) = &self.chromedriver {
             command.env("CHROMEDRIVER", chromedriver);
+        }
+        if !self.node_path.is_empty() {
+            command.env("NODE_PATH", &self.node_path);
         }
         command
     }
@@ -106,9 +111,10 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
     let mut tally = Tally::default();
 
     // The browser goes first: when it cannot be installed the run stops before minutes of builds.
+    // The release build needs it too: it renders the form's first paint (`dist::prerender`).
     let chromedriver = match needs {
-        Needs::BuildAndTest | Needs::Bench => Some(tally.browser()?),
-        Needs::Build | Needs::Size | Needs::Fuzz | Needs::Audit => None,
+        Needs::Build | Needs::BuildAndTest | Needs::Bench => Some(tally.browser()?),
+        Needs::Size | Needs::Fuzz | Needs::Audit => None,
     };
     let mut dirs = match needs {
         Needs::Build | Needs::Bench => tally.web_tools(&cache, None)?,
@@ -134,6 +140,13 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
     if let Some(dir) = chromedriver.as_deref().and_then(Path::parent) {
         dirs.push(dir.to_path_buf());
     }
+    // Each npm tool's `node_modules` is the parent of its `.bin`.
+    let node_path = env::join_paths(
+        dirs.iter()
+            .filter(|dir| dir.ends_with("node_modules/.bin"))
+            .filter_map(|dir| dir.parent()),
+    )
+    .map_err(|e| format!("cannot build NODE_PATH: {e}"))?;
     let path = env::join_paths(dirs).map_err(|e| format!("cannot build PATH: {e}"))?;
 
     println!(
@@ -142,7 +155,11 @@ pub fn bootstrap(needs: Needs) -> Result<Tools> {
         tally.cached,
         tally.installed
     );
-    Ok(Tools { path, chromedriver })
+    Ok(Tools {
+        path,
+        chromedriver,
+        node_path,
+    })
 }
 
 /// `$CLOSIENT_CHECKOUT_TOOLS`, else the XDG cache folder, else `~/.cache`.
@@ -205,6 +222,7 @@ impl Tally {
         }
         dirs.push(self.npm_tool(cache, &BINARYEN)?);
         dirs.push(self.npm_tool(cache, &TERSER)?);
+        dirs.push(self.npm_tool(cache, &PLAYWRIGHT)?);
         Ok(dirs)
     }
 

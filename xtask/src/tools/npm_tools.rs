@@ -19,6 +19,14 @@ pub(super) const TERSER: NpmTool = NpmTool {
     binary: "terser",
 };
 
+// Drives Chromium for the release build's first paint (`dist::prerender`); the version the
+// e2e tests' lockfile pins.
+pub(super) const PLAYWRIGHT: NpmTool = NpmTool {
+    package: "playwright-core",
+    version: "1.65.1",
+    binary: "playwright-core",
+};
+
 /// A tool installed with npm into its own folder of the cache.
 #[derive(Debug)]
 pub(super) struct NpmTool {

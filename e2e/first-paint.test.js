@@ -1,0 +1,134 @@
+// The form in the first paint: the hosted page carries the form as declarative shadow DOM, so
+// a person sees it, labelled and styled, and can type into it before the wasm arrives; the
+// widget then takes it over with everything typed. The wasm is held back here by a few
+// seconds, as on a slow connection.
+
+'use strict';
+
+const assert = require('node:assert/strict');
+const { describe } = require('node:test');
+const { AxeBuilder } = require('@axe-core/playwright');
+const { organization } = require('./harness');
+const { e2eTest, useStack } = require('./browser');
+const { CheckoutPage, HostedPage } = require('./pages');
+
+/**
+ * Not bound to the proxy, so no balance line appears under it: that line's own arrival moves
+ * the form, with or without a first paint.
+ */
+const TYPED = organization('first-paint');
+
+/** How long the wasm is held back. */
+const WASM_DELAY_MS = 3000;
+
+/** Sums every layout shift not caused by input, from the start of the page. */
+function watchLayoutShift() {
+  window.__layoutShift = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (!entry.hadRecentInput) window.__layoutShift += entry.value;
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
+}
+
+/** Opens the page with its wasm held back; resolves once the wasm has been asked for. */
+async function openHeldBack(page, url) {
+  let asked;
+  const wasmAsked = new Promise((resolve) => {
+    asked = resolve;
+  });
+  await page.route('**/*.wasm', async (route) => {
+    asked();
+    await new Promise((resolve) => setTimeout(resolve, WASM_DELAY_MS));
+    await route.continue();
+  });
+  await page.addInitScript(watchLayoutShift);
+  await page.addInitScript(() => {
+    addEventListener('closient-checkout:ready', () => {
+      window.__ready = true;
+    });
+  });
+  await page.goto(url);
+  await wasmAsked;
+}
+
+const isReady = (page) => page.evaluate(() => window.__ready === true);
+
+describe('the form in the first paint', () => {
+  const fixture = useStack();
+
+  e2eTest('before the wasm: visible, labelled, axe-clean, and a click on its button goes nowhere', fixture, async ({ page }) => {
+    await openHeldBack(page, fixture.stack.url);
+    const form = new CheckoutPage(page);
+    await form.amount.waitFor({ state: 'visible' });
+    assert.equal(await isReady(page), false, 'the wasm has not taken over yet');
+    assert.equal(await form.heading('Add funds to your ad balance').count(), 1);
+    const button = form.root.getByRole('button', { name: 'Getting ready…' });
+    assert.equal(await button.getAttribute('aria-disabled'), 'true', 'it says it is getting ready');
+    // Styled: the widget's stylesheet applies inside the shadow root.
+    const width = await form.amount.evaluate((input) => input.getBoundingClientRect().width);
+    assert.ok(width > 200, `the field is laid out by the widget's styles (${width}px)`);
+
+    // `preload: false`: axe would copy the shadow root's linked stylesheet into an inline
+    // <style>, which the page's policy refuses.
+    const results = await new AxeBuilder({ page })
+      .options({ preload: false })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+      .analyze();
+    assert.deepEqual(
+      results.violations.map((violation) => violation.id),
+      [],
+      JSON.stringify(results.violations, null, 2).slice(0, 2000),
+    );
+
+    await form.fill({ organization: TYPED, amount: '42' });
+    const before = page.url();
+    // `force`: it is aria-disabled, which a person can still click.
+    await button.click({ force: true });
+    await form.amount.press('Enter');
+    await page.waitForTimeout(300);
+    assert.equal(page.url(), before, 'no native submit: nothing in the address bar');
+    assert.equal(await isReady(page), false, 'still before the wasm');
+    assert.equal(await form.amount.inputValue(), '42');
+  });
+
+  e2eTest('typed before the wasm, kept after it, and the checkout posts exactly that', fixture, async ({ page }) => {
+    await openHeldBack(page, fixture.stack.url);
+    const form = new CheckoutPage(page);
+    await form.amount.waitFor({ state: 'visible' });
+    await form.organization.fill(TYPED);
+    await form.amount.fill('42.5');
+    await form.amount.press('ArrowLeft');
+    assert.equal(await isReady(page), false, 'typed before the wasm took over');
+
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });
+    assert.equal(await form.organization.inputValue(), TYPED);
+    assert.equal(await form.amount.inputValue(), '42.5');
+    const caret = await form.amount.evaluate((input) => [
+      input.getRootNode().activeElement === input,
+      input.selectionStart,
+    ]);
+    assert.deepEqual(caret, [true, 3], 'the focus and the caret stay where they were');
+    // Typing goes on where it was.
+    await page.keyboard.type('0');
+    assert.equal(await form.amount.inputValue(), '42.05');
+    await form.amount.fill('42.50');
+    await form.waitUntilReady(/^Add \$42\.50 to balance$/);
+    const shift = await page.evaluate(() => window.__layoutShift);
+    assert.ok(shift <= 0.01, `layout shift ${shift}`);
+
+    await form.submit.click();
+    const hosted = new HostedPage(page);
+    await hosted.waitUntilShown();
+    assert.equal(await hosted.amount(), '$42.50');
+  });
+
+  e2eTest('untouched, the page does not move when the wasm takes over', fixture, async ({ page }) => {
+    await openHeldBack(page, fixture.stack.url);
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });
+    await new CheckoutPage(page).waitUntilUsable();
+    await page.waitForTimeout(300);
+    const shift = await page.evaluate(() => window.__layoutShift);
+    assert.ok(shift <= 0.01, `layout shift ${shift}`);
+  });
+});
