@@ -247,11 +247,17 @@ mod tests {
             "app-1f.js",
             "app-1f_bg.wasm",
             "app-1f_bg.wasm.br",
-            "checkout-2e.css",
+            "page-2e.css",
+            "checkout-3d.css",
         ]))
         .expect("a complete bundle is accepted");
         assert_eq!(bundle.wasm, PathBuf::from("dist/app-1f_bg.wasm"));
         assert_eq!(bundle.js, PathBuf::from("dist/app-1f.js"));
+        assert_eq!(
+            bundle.css,
+            PathBuf::from("dist/page-2e.css"),
+            "the page's, not the widget's"
+        );
     }
 
     #[test]
