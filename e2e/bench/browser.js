@@ -1,9 +1,9 @@
 // The browser half of `cargo xtask bench`, in headless Chromium against the release widget,
 // the real proxy and the mock (`--bench`), all on loopback:
-// - time to an interactive form: cold loads of the widget's page, of a vanilla-JS form
-//   (vanilla.html) and of a static snapshot of the widget's rendered page (the floor), all
-//   served by one proxy with their Brotli twins, unthrottled and as a slow phone; and the
-//   main-thread blocking time of the widget's start-up on the slow phone;
+// - start-up: cold loads of the widget's page, of a vanilla-JS form (vanilla.html) and of a
+//   static snapshot of the widget's rendered page (the floor), all served by one proxy with
+//   their Brotli twins, unthrottled and as a slow phone: when the form is visible, when it is
+//   ready, and the main-thread blocking time and layout shift until then;
 // - click to navigation: from the submit click to the start of the navigation to the hosted
 //   page, less the upstream's own time (the proxy's `Server-Timing: upstream;dur=`);
 // - balance polling: the balance requests of the success view, and how many of them reach the
@@ -35,6 +35,8 @@ const POLLING_MS = 90000;
 
 /** The amount field, on every page: the widget's is inside its shadow root. */
 const FIELD = 'input[name="amount"]';
+/** The element the widget is mounted into, and the vanilla form's own id. */
+const MOUNT = '#closient-checkout';
 
 const CONDITIONS = {
   unthrottled: null,
@@ -44,58 +46,91 @@ const CONDITIONS = {
 
 /** A long task blocks input for its time past 50 ms. */
 const LONG_TASK_MS = 50;
+/**
+ * How long a load is watched after it is ready: long tasks and layout shifts are reported once
+ * they end, and a shift right after the start-up still counts.
+ */
+const SETTLE_MS = 300;
 
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 
 /**
- * Runs before any script of the page. Records `performance.now()` (milliseconds since
- * navigation start) the moment the amount field is in the document, or in the open shadow root
- * of the mount element's child, and enabled; and every long task, for the blocking time.
+ * Runs before any script of the page. Records in `window.__bench`, in `performance.now()`
+ * milliseconds (since navigation start):
+ * - `visible`: the first animation frame in which the amount field is in the document, or in an
+ *   open shadow root under the mount element, has a box and is not hidden, and every stylesheet
+ *   of its tree has loaded. Checked once per frame rather than on DOM changes: a declarative
+ *   shadow root is made by the parser, so there is no `attachShadow` to hook and no mutation to
+ *   see from outside it; and a stylesheet linked inside a shadow root does not block rendering,
+ *   so the field can be in the DOM, even painted unstyled, before it looks as it should. A
+ *   frame's callbacks run just before its style, layout and paint: the time is taken in the
+ *   first frame that draws the styled field, a few ms before its pixels. Paint timing would
+ *   say when the page first painted anything, not the field, and element timing does not
+ *   cover form fields.
+ * - `ready`: the `closient-checkout:ready` event of the mount element, which bubbles and is
+ *   composed; heard at the window, in the capture phase, before any listener of the page.
+ * - every long task, and every layout shift not caused by input.
  */
-function watchStartUp(selector) {
+function watchStartUp({ field, mount }) {
+  const bench = { longTasks: [], shifts: [] };
+  window.__bench = bench;
   const find = () => {
-    const direct = document.querySelector(selector);
-    if (direct) return direct;
-    for (const host of document.querySelectorAll('#closient-checkout > *')) {
-      const field = host.shadowRoot?.querySelector(selector);
-      if (field) return field;
+    const direct = document.querySelector(field);
+    const element = document.querySelector(mount);
+    if (direct || !element) return direct;
+    for (const host of [element, ...element.querySelectorAll('*')]) {
+      const inShadow = host.shadowRoot?.querySelector(field);
+      if (inShadow) return inShadow;
     }
     return null;
   };
-  const options = { childList: true, subtree: true, attributes: true, attributeFilter: ['disabled', 'readonly'] };
-  const observer = new MutationObserver(() => {
-    const field = find();
-    if (window.__benchFieldMs === undefined && field && !field.matches(':disabled') && !field.readOnly) {
-      window.__benchFieldMs = performance.now();
-      observer.disconnect();
-    }
-  });
-  observer.observe(document, options);
-  // The widget renders into a shadow root, whose changes a document observer does not see.
-  const attachShadow = Element.prototype.attachShadow;
-  Element.prototype.attachShadow = function attach(init) {
-    const root = attachShadow.call(this, init);
-    observer.observe(root, options);
-    return root;
+  // A link's `sheet` is null until its stylesheet has loaded. A tree with no stylesheet at all
+  // is not yet styled either.
+  const styled = (input) => {
+    const root = input.getRootNode();
+    const links = [...root.querySelectorAll('link[rel~="stylesheet"]')];
+    if (root !== document) links.push(...document.querySelectorAll('link[rel~="stylesheet"]'));
+    const sheets = root.styleSheets.length + root.adoptedStyleSheets.length;
+    return sheets > 0 && links.every((link) => link.sheet);
   };
-  window.__benchLongTasks = [];
+  const shown = (input) => {
+    const box = input.getBoundingClientRect();
+    const hidden = !input.checkVisibility({ opacityProperty: true, visibilityProperty: true });
+    return box.width > 0 && box.height > 0 && !hidden;
+  };
+  const frame = () => {
+    const input = find();
+    if (input && shown(input) && styled(input)) bench.visible = performance.now();
+    else requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  addEventListener('closient-checkout:ready', (event) => {
+    if (bench.ready === undefined && event.target.matches?.(mount)) bench.ready = performance.now();
+  }, true);
   new PerformanceObserver((list) => {
-    for (const task of list.getEntries()) window.__benchLongTasks.push([task.startTime, task.duration]);
+    for (const task of list.getEntries()) bench.longTasks.push([task.startTime, task.duration]);
   }).observe({ type: 'longtask', buffered: true });
+  new PerformanceObserver((list) => {
+    for (const shift of list.getEntries()) {
+      if (!shift.hadRecentInput) bench.shifts.push([shift.startTime, shift.value]);
+    }
+  }).observe({ type: 'layout-shift', buffered: true });
 }
 
 /**
- * One cold load in a fresh context (empty cache): `{ ms, blockingMs, phases }`, `phases` when the
- * page's own code arrived (`html`, the `js` loader and the `wasm`, each at its response's end)
- * and its longest long task, for reading where a slow start-up goes.
+ * One cold load of `page` in a fresh context (empty cache): `{ visible, ready, blocking, shift,
+ * phases }`. `blocking` is the main-thread blocking time up to ready, `shift` the layout shift
+ * up to ready and the settle; `phases` say when the page's own code arrived (`html`, the `js`
+ * loader and the `wasm`, each at its response's end) and give its longest long task, for
+ * reading where a slow start-up goes.
  */
-async function coldLoad(browser, url, condition) {
+async function coldLoad(browser, page, condition) {
   const context = await browser.newContext();
   try {
-    const page = await context.newPage();
-    await page.addInitScript(watchStartUp, FIELD);
+    const tab = await context.newPage();
+    await tab.addInitScript(watchStartUp, { field: FIELD, mount: MOUNT });
     if (condition) {
-      const cdp = await context.newCDPSession(page);
+      const cdp = await context.newCDPSession(tab);
       await cdp.send('Network.enable');
       await cdp.send('Network.emulateNetworkConditions', {
         offline: false,
@@ -105,19 +140,26 @@ async function coldLoad(browser, url, condition) {
       });
       await cdp.send('Emulation.setCPUThrottlingRate', { rate: condition.cpuRate });
     }
-    await page.goto(url, { waitUntil: 'commit', timeout: WAIT_MS });
-    const ms = await (
-      await page.waitForFunction(() => window.__benchFieldMs, null, { timeout: WAIT_MS, polling: 50 })
-    ).jsonValue();
-    // A long task is reported once it ends: give the one that rendered the field time to.
-    await sleep(300);
-    const { tasks, html, resources } = await page.evaluate(() => ({
-      tasks: window.__benchLongTasks,
+    await tab.goto(page.url, { waitUntil: 'commit', timeout: WAIT_MS });
+    const until = async (key) => {
+      const options = { timeout: WAIT_MS, polling: 50 };
+      return (await tab.waitForFunction((name) => window.__bench[name], key, options)).jsonValue();
+    };
+    const visible = await until('visible');
+    // The static snapshot has no script to wire its form: it is ready when it is visible.
+    const ready = page.scripted ? await until('ready') : visible;
+    await sleep(SETTLE_MS);
+    const { tasks, shifts, html, resources } = await tab.evaluate(() => ({
+      tasks: window.__bench.longTasks,
+      shifts: window.__bench.shifts,
       html: performance.getEntriesByType('navigation')[0]?.responseEnd ?? null,
       resources: performance.getEntriesByType('resource').map((entry) => [entry.name, entry.responseEnd]),
     }));
-    const startUp = tasks.filter(([start]) => start <= ms);
-    const blockingMs = startUp.reduce((sum, [, duration]) => sum + Math.max(0, duration - LONG_TASK_MS), 0);
+    const startUp = tasks.filter(([start]) => start <= ready);
+    const blocking = startUp.reduce((sum, [, duration]) => sum + Math.max(0, duration - LONG_TASK_MS), 0);
+    const shift = shifts
+      .filter(([start]) => start <= ready + SETTLE_MS)
+      .reduce((sum, [, value]) => sum + value, 0);
     const arrived = (ext) => resources.find(([name]) => new URL(name).pathname.endsWith(ext))?.[1] ?? null;
     const phases = {
       html,
@@ -125,7 +167,7 @@ async function coldLoad(browser, url, condition) {
       wasm: arrived('.wasm'),
       longest_task: Math.max(0, ...startUp.map(([, duration]) => duration)),
     };
-    return { ms, blockingMs, phases };
+    return { visible, ready, blocking, shift, phases };
   } finally {
     await context.close().catch(() => {});
   }
@@ -241,35 +283,36 @@ async function startStack({ creditDelay, name, proxyArgs = [] }) {
   }
 }
 
-/** Per page and condition, each load's milliseconds; and the widget's blocking times, slow. */
-async function timeToForm(browser, stack, left) {
+/**
+ * Per page and condition, each load's `{ visible, ready, blocking, shift }`; and when the
+ * widget's code arrived on the slow loads.
+ */
+async function startUp(browser, stack, left) {
   addVanilla(stack.site);
   await addSnapshot(browser, stack.url, stack.site);
   const pages = {
-    widget: stack.url,
-    vanilla: `${stack.proxy.origin}/bench-vanilla.html`,
-    static: `${stack.proxy.origin}/bench-static.html`,
+    widget: { url: stack.url, scripted: true },
+    vanilla: { url: `${stack.proxy.origin}/bench-vanilla.html`, scripted: true },
+    static: { url: `${stack.proxy.origin}/bench-static.html`, scripted: false },
   };
   const result = {};
   for (const name of Object.keys(pages)) result[name] = { unthrottled: [], slow: [] };
-  result.widget.blocking = [];
   result.widget.slow_phases = [];
   for (const [conditionName, condition] of Object.entries(CONDITIONS)) {
     // Interleaved, so drift on a busy machine touches every page alike.
     for (let run = 0; run < WARMUP + LOADS; run += 1) {
       if (left() < WAIT_MS) throw new Error('no time left for another round of loads');
-      for (const [name, url] of Object.entries(pages)) {
-        const { ms, blockingMs, phases } = await coldLoad(browser, url, condition);
+      for (const [name, page] of Object.entries(pages)) {
+        const { phases, ...load } = await coldLoad(browser, page, condition);
         if (run < WARMUP) continue;
-        result[name][conditionName].push(ms);
-        if (name === 'widget' && conditionName === 'slow') {
-          result.widget.blocking.push(blockingMs);
-          result.widget.slow_phases.push(phases);
-        }
+        result[name][conditionName].push(load);
+        if (name === 'widget' && conditionName === 'slow') result.widget.slow_phases.push(phases);
       }
     }
-    const line = Object.keys(pages).map((name) => `${name} ${result[name][conditionName].map(Math.round).join(' ')}`);
-    log(`time to form, ${conditionName}: ${line.join('; ')}`);
+    const times = (name) =>
+      result[name][conditionName].map((load) => `${Math.round(load.visible)}/${Math.round(load.ready)}`);
+    const line = Object.keys(pages).map((name) => `${name} ${times(name).join(' ')}`);
+    log(`visible/ready, ${conditionName}: ${line.join('; ')}`);
   }
   return result;
 }
@@ -406,7 +449,7 @@ async function main() {
     const stack = await startStack({ creditDelay: '1s', name: 'browser' });
     cleanup.push(() => stack.stop());
 
-    const tti = await timeToForm(browser, stack, left);
+    const tti = await startUp(browser, stack, left);
     // The vanilla form, measured the same way, shows what the browser itself costs.
     const forms = {
       widget: [stack.url, submitWidget],

@@ -46,3 +46,6 @@ form.addEventListener('submit', async (event) => {
 });
 
 form.querySelector('fieldset').disabled = false;
+// The widget's signal that its form is usable, sent the same way, so that the bench times both
+// forms' readiness alike.
+form.dispatchEvent(new CustomEvent('closient-checkout:ready', { bubbles: true, composed: true }));

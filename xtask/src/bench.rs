@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: the product next to what a user would pick instead. The proxy against
-//! nginx `proxy_pass` in front of the same upstream; the widget's start-up against a vanilla-JS
-//! form and a static snapshot of its own page; what the widget and the proxy add to one top-up's
-//! click; how the success view polls the balance; and the bundle as served. One table, printed
-//! and written to `target/bench/` as `bench.md` and `bench.json`.
+//! nginx `proxy_pass` in front of the same upstream; the widget's start-up (visible, ready,
+//! blocking time, layout shift) against a vanilla-JS form and a static snapshot of its own
+//! page; what the widget and the proxy add to one top-up's click; how the success view polls
+//! the balance; and the bundle as served. One table, printed and written to `target/bench/` as
+//! `bench.md` and `bench.json`.
 //!
 //! Every figure is reported against its goal, with the gap. Only the gates make the command
 //! exit 1: the served size, and the proxy's throughput and added latency against nginx's from
@@ -34,10 +35,12 @@ const ADDED_P50_GATE_MS: f64 = 0.2;
 
 const THROUGHPUT_GOAL: f64 = 1.0;
 const ADDED_P50_GOAL_MS: f64 = 0.05;
-/// The widget's unthrottled median time to an interactive form, over the vanilla form's.
-const OVER_VANILLA_GOAL_MS: f64 = 150.0;
-const SLOW_MEDIAN_GOAL_MS: f64 = 800.0;
-const SLOW_BLOCKING_GOAL_MS: f64 = 100.0;
+/// The widget's median time to a visible form on the slow phone, over the vanilla form's.
+const VISIBLE_OVER_VANILLA_GOAL_MS: f64 = 50.0;
+/// The widget's median time to a ready form on the slow phone, over the vanilla form's.
+const READY_OVER_VANILLA_GOAL_MS: f64 = 150.0;
+/// The widget's median start-up blocking time on the slow phone.
+const SLOW_BLOCKING_GOAL_MS: f64 = 50.0;
 const CLICK_TO_NAVIGATION_GOAL_MS: f64 = 10.0;
 
 pub fn run() -> ExitCode {
@@ -113,7 +116,7 @@ fn measure() -> Result<Results> {
     if let Err(message) = &proxy {
         eprintln!("error: proxy against nginx: {message}");
     }
-    println!("\n==> the browser: time to form, click to navigation, balance polling");
+    println!("\n==> the browser: start-up, click to navigation, balance polling");
     e2e::npm_ci(&repo_root().join("e2e"))?;
     let browser = e2e::chromium(&tools).and_then(|chromium| browser::measure(&binaries, &chromium));
     if let Err(message) = &browser {

@@ -3,8 +3,8 @@
 //! as one JSON document; this reads it and holds it to the goals.
 
 use super::{
-    CLICK_TO_NAVIGATION_GOAL_MS, OVER_VANILLA_GOAL_MS, Row, SLOW_BLOCKING_GOAL_MS,
-    SLOW_MEDIAN_GOAL_MS, at_most, bench_dir, ms, quantile, rounded,
+    CLICK_TO_NAVIGATION_GOAL_MS, READY_OVER_VANILLA_GOAL_MS, Row, SLOW_BLOCKING_GOAL_MS,
+    VISIBLE_OVER_VANILLA_GOAL_MS, at_most, bench_dir, ms, quantile, rounded,
 };
 use crate::servers::Binaries;
 use crate::{Result, repo_root};
@@ -25,11 +25,31 @@ const DEADLINE: Duration = Duration::from_secs(480);
 /// What the script's deadline may overrun by: closing the browser and the servers.
 const GRACE: Duration = Duration::from_secs(20);
 
-/// Each load's milliseconds, unthrottled and on the slow phone, for one page.
+/// One cold load: when the form was visible and when ready, in ms from navigation start; the
+/// main-thread blocking time up to ready, in ms; and the layout shift up to a moment after.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Load {
+    visible: f64,
+    ready: f64,
+    blocking: f64,
+    shift: f64,
+}
+
+/// One page's loads, unthrottled and on the slow phone.
 #[derive(Debug, Clone, PartialEq)]
 struct Loads {
-    unthrottled: Vec<f64>,
-    slow: Vec<f64>,
+    unthrottled: Vec<Load>,
+    slow: Vec<Load>,
+}
+
+/// One figure of a load.
+type Figure = fn(&Load) -> f64;
+/// One condition's loads of a page.
+type Condition = fn(&Loads) -> &[Load];
+
+/// One figure of each load.
+fn each(loads: &[Load], figure: Figure) -> Vec<f64> {
+    loads.iter().map(figure).collect()
 }
 
 /// One payment's balance requests: from the success view, and those that reached the mock.
@@ -53,7 +73,7 @@ struct Click {
 }
 
 /// When a slow load of the widget had its HTML, loader and wasm, in ms from navigation start,
-/// and its longest task before the form was ready.
+/// and its longest task up to ready.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Phases {
     html: f64,
@@ -67,8 +87,6 @@ pub(super) struct Measured {
     widget: Loads,
     vanilla: Loads,
     static_page: Loads,
-    /// The widget's main-thread blocking time before its form was ready, per slow load.
-    blocking: Vec<f64>,
     slow_phases: Vec<Phases>,
     click: Vec<Click>,
     /// The vanilla form's clicks, measured the same way: what the browser costs by itself.
@@ -132,30 +150,6 @@ impl Measured {
         let bad = |what: &str| format!("{SCRIPT} printed no {what}");
         let value: Value = serde_json::from_str(text.trim())
             .map_err(|e| format!("{SCRIPT} printed no JSON document: {e}"))?;
-        let numbers = |value: &Value, what: &str, count: usize| -> Result<Vec<f64>> {
-            let list: Vec<f64> = value
-                .as_array()
-                .ok_or_else(|| bad(what))?
-                .iter()
-                .map(|number| number.as_f64().ok_or_else(|| bad(what)))
-                .collect::<Result<_>>()?;
-            if list.len() == count {
-                Ok(list)
-            } else {
-                Err(format!("{SCRIPT} gave {} {what}, not {count}", list.len()))
-            }
-        };
-        let tti = &value["tti"];
-        let loads = |page: &str| -> Result<Loads> {
-            Ok(Loads {
-                unthrottled: numbers(
-                    &tti[page]["unthrottled"],
-                    &format!("{page} unthrottled loads"),
-                    LOADS,
-                )?,
-                slow: numbers(&tti[page]["slow"], &format!("{page} slow loads"), LOADS)?,
-            })
-        };
         // A list of objects, `count` of them.
         let listed = |value: &Value, what: &str, count: usize| -> Result<Vec<Value>> {
             let list = value.as_array().ok_or_else(|| bad(what))?;
@@ -166,6 +160,26 @@ impl Measured {
             }
         };
         let number = |value: &Value, key: &str| value[key].as_f64().ok_or_else(|| bad(key));
+        let tti = &value["tti"];
+        let loads = |page: &str| -> Result<Loads> {
+            let condition = |name: &str| -> Result<Vec<Load>> {
+                listed(&tti[page][name], &format!("{page} {name} loads"), LOADS)?
+                    .iter()
+                    .map(|load| {
+                        Ok(Load {
+                            visible: number(load, "visible")?,
+                            ready: number(load, "ready")?,
+                            blocking: number(load, "blocking")?,
+                            shift: number(load, "shift")?,
+                        })
+                    })
+                    .collect()
+            };
+            Ok(Loads {
+                unthrottled: condition("unthrottled")?,
+                slow: condition("slow")?,
+            })
+        };
         let clicks = |form: &str| -> Result<Vec<Click>> {
             listed(&value["clicks"][form], &format!("{form} clicks"), CLICKS)?
                 .iter()
@@ -208,7 +222,6 @@ impl Measured {
             widget: loads("widget")?,
             vanilla: loads("vanilla")?,
             static_page: loads("static")?,
-            blocking: numbers(&tti["widget"]["blocking"], "blocking times", LOADS)?,
             slow_phases: phases,
             click: clicks("widget")?,
             vanilla_click: clicks("vanilla")?,
@@ -220,50 +233,72 @@ impl Measured {
         let median = |values: &[f64]| quantile(values, 0.5);
         let p90 = |values: &[f64]| quantile(values, 0.9);
         let gap = |over: f64| ms(over, 0);
-        let mut rows = Vec::new();
-        for (name, loads) in [
+        let pages = [
             ("widget", &self.widget),
             ("vanilla form", &self.vanilla),
             ("static snapshot", &self.static_page),
-        ] {
-            for (condition, values) in [("unthrottled", &loads.unthrottled), ("slow", &loads.slow)]
-            {
-                let mut row = Row::figure(
-                    format!("time to form, {name}, {condition} (median / p90)"),
-                    format!("{} / {}", ms(median(values), 0), ms(p90(values), 0)),
-                );
-                if name == "widget" && condition == "unthrottled" {
-                    let limit = median(&self.vanilla.unthrottled) + OVER_VANILLA_GOAL_MS;
-                    row = row.goal(at_most(
-                        median(values),
-                        limit,
-                        format!("<= vanilla + {}", ms(OVER_VANILLA_GOAL_MS, 0)),
-                        gap,
-                    ));
+        ];
+        let conditions: [(&str, Condition); 2] = [
+            ("unthrottled", |loads| &loads.unthrottled),
+            ("slow", |loads| &loads.slow),
+        ];
+        let mut rows = Vec::new();
+        // The goals hold the widget on the slow phone to the vanilla form's median there.
+        let times: [(&str, Figure, f64); 2] = [
+            ("visible", |load| load.visible, VISIBLE_OVER_VANILLA_GOAL_MS),
+            ("ready", |load| load.ready, READY_OVER_VANILLA_GOAL_MS),
+        ];
+        for (figure, of, over_vanilla) in times {
+            for (condition, loads) in conditions {
+                for (name, page) in pages {
+                    let values = each(loads(page), of);
+                    let mut value = format!("{} / {}", ms(median(&values), 0), ms(p90(&values), 0));
+                    if figure == "ready" && name == "static snapshot" {
+                        value.push_str(" (no script: when visible)");
+                    }
+                    let mut row = Row::figure(
+                        format!("{figure}, {name}, {condition} (median / p90)"),
+                        value,
+                    );
+                    if name == "widget" && condition == "slow" {
+                        let limit = median(&each(&self.vanilla.slow, of)) + over_vanilla;
+                        row = row.goal(at_most(
+                            median(&values),
+                            limit,
+                            format!("<= vanilla + {} ({})", ms(over_vanilla, 0), ms(limit, 0)),
+                            gap,
+                        ));
+                    }
+                    rows.push(row);
                 }
+            }
+        }
+        for (condition, loads) in conditions {
+            for (name, page) in pages {
+                let blocking = median(&each(loads(page), |load| load.blocking));
+                let mut row = Row::figure(
+                    format!("start-up blocking time, {name}, {condition} (median)"),
+                    ms(blocking, 0),
+                );
                 if name == "widget" && condition == "slow" {
                     row = row.goal(at_most(
-                        median(values),
-                        SLOW_MEDIAN_GOAL_MS,
-                        format!("<= {}", ms(SLOW_MEDIAN_GOAL_MS, 0)),
+                        blocking,
+                        SLOW_BLOCKING_GOAL_MS,
+                        format!("<= {}", ms(SLOW_BLOCKING_GOAL_MS, 0)),
                         gap,
                     ));
                 }
                 rows.push(row);
             }
         }
-        rows.push(
-            Row::figure(
-                "start-up blocking time, widget, slow (median)",
-                ms(median(&self.blocking), 0),
-            )
-            .goal(at_most(
-                median(&self.blocking),
-                SLOW_BLOCKING_GOAL_MS,
-                format!("<= {}", ms(SLOW_BLOCKING_GOAL_MS, 0)),
-                gap,
-            )),
-        );
+        for (condition, loads) in conditions {
+            for (name, page) in pages {
+                rows.push(Row::figure(
+                    format!("layout shift, {name}, {condition} (median)"),
+                    format!("{:.3}", median(&each(loads(page), |load| load.shift))),
+                ));
+            }
+        }
         let click =
             |clicks: &[Click]| median(&clicks.iter().map(|click| click.ms).collect::<Vec<_>>());
         rows.push(
@@ -297,19 +332,32 @@ impl Measured {
     pub(super) fn notes(&self) -> Vec<String> {
         vec![
             format!(
-                "Time to form: from navigation start until the amount field is present and \
-                 enabled, {LOADS} cold loads per page and condition (one more discarded), \
+                "Start-up: {LOADS} cold loads per page and condition (one more discarded), \
                  interleaved, assets as their Brotli twins; slow is 4x CPU, 150 ms RTT, \
-                 1.6 Mbps down. Blocking time: the long tasks before the field was ready, each \
-                 counted past 50 ms."
+                 1.6 Mbps down. Times are from navigation start. Visible: the first animation \
+                 frame in which the amount field (in the document or the widget's open shadow \
+                 root) has a box, is not hidden and has its stylesheets loaded. Ready: the \
+                 closient-checkout:ready event, which the vanilla form sends once its script has \
+                 enabled the fields; the static snapshot has no script, so its ready is its \
+                 visible. Blocking time: the long tasks up to ready, each counted past 50 ms. \
+                 Layout shift: the layout-shift scores not caused by input, up to 300 ms after \
+                 ready. The goals hold the widget's slow medians to the vanilla form's."
             ),
             format!(
                 "Slow widget start-up, medians from navigation start: the HTML in at {}, the JS \
-                 loader at {}, the wasm at {}, the form ready at {}; its longest task {}.",
+                 loader at {}, the wasm at {}, the form visible at {} and ready at {}; its \
+                 longest task {}.",
                 ms(phase(&self.slow_phases, |p| p.html), 0),
                 ms(phase(&self.slow_phases, |p| p.js), 0),
                 ms(phase(&self.slow_phases, |p| p.wasm), 0),
-                ms(quantile(&self.widget.slow, 0.5), 0),
+                ms(
+                    quantile(&each(&self.widget.slow, |load| load.visible), 0.5),
+                    0
+                ),
+                ms(
+                    quantile(&each(&self.widget.slow, |load| load.ready), 0.5),
+                    0
+                ),
                 ms(phase(&self.slow_phases, |p| p.longest_task), 0),
             ),
             format!(
@@ -326,7 +374,7 @@ impl Measured {
     }
 
     /// `tti`, `click_to_navigation` and `polling` of `bench.json`, in ms to 0.1 (0.01 for the
-    /// click, which is that short).
+    /// click, which is that short), layout shift to 0.001.
     pub(super) fn json(&self) -> (Value, Value, Value) {
         let median = |values: &[f64], decimals| rounded(quantile(values, 0.5), decimals);
         let stats = |values: &[f64]| {
@@ -335,14 +383,20 @@ impl Measured {
                 "p90_ms": rounded(quantile(values, 0.9), 1),
             })
         };
-        let page = |loads: &Loads| {
+        let condition = |loads: &[Load]| {
             json!({
-                "unthrottled": stats(&loads.unthrottled),
-                "slow": stats(&loads.slow),
+                "visible": stats(&each(loads, |load| load.visible)),
+                "ready": stats(&each(loads, |load| load.ready)),
+                "blocking_ms": median(&each(loads, |load| load.blocking), 1),
+                "layout_shift": median(&each(loads, |load| load.shift), 3),
             })
         };
-        let mut widget = page(&self.widget);
-        widget["slow"]["blocking_ms"] = json!(median(&self.blocking, 1));
+        let page = |loads: &Loads| {
+            json!({
+                "unthrottled": condition(&loads.unthrottled),
+                "slow": condition(&loads.slow),
+            })
+        };
         let clicks: Vec<f64> = self.click.iter().map(|click| click.ms).collect();
         let polling = self
             .polling
@@ -357,7 +411,7 @@ impl Measured {
             .collect();
         (
             json!({
-                "widget": widget,
+                "widget": page(&self.widget),
                 "vanilla": page(&self.vanilla),
                 "static": page(&self.static_page),
             }),
@@ -390,11 +444,14 @@ mod tests {
     use super::{CLICKS, LOADS, Measured};
     use serde_json::json;
 
+    /// Every load of a page alike: visible at `ms`, ready 40 ms later; ten times as slow.
+    fn loads(ms: f64, blocking: f64, shift: f64) -> serde_json::Value {
+        let load = |ms: f64| json!({ "visible": ms, "ready": ms + 40.0, "blocking": blocking, "shift": shift });
+        json!({ "unthrottled": vec![load(ms); LOADS], "slow": vec![load(ms * 10.0); LOADS] })
+    }
+
     fn output() -> serde_json::Value {
-        let loads =
-            |ms: f64| json!({ "unthrottled": vec![ms; LOADS], "slow": vec![ms * 10.0; LOADS] });
-        let mut widget = loads(70.0);
-        widget["blocking"] = json!(vec![12.0; LOADS]);
+        let mut widget = loads(70.0, 12.0, 0.0214);
         widget["slow_phases"] = json!(vec![
             json!({ "html": 320.0, "js": 480.0, "wasm": 610.0, "longest_task": 62.0 });
             LOADS
@@ -403,7 +460,11 @@ mod tests {
             "ms": 4.0, "upstreamMs": 0.3, "beforeMs": 1.0, "requestMs": 2.0, "afterMs": 1.0,
         });
         json!({
-            "tti": { "widget": widget, "vanilla": loads(30.0), "static": loads(20.0) },
+            "tti": {
+                "widget": widget,
+                "vanilla": loads(66.0, 0.0, 0.0),
+                "static": loads(20.0, 0.0, 0.0),
+            },
             "clicks": { "widget": vec![click.clone(); CLICKS], "vanilla": vec![click; CLICKS] },
             "polling": [
                 { "lag_s": 2, "widget_requests": 3, "upstream_requests": 3 },
@@ -416,9 +477,11 @@ mod tests {
     fn reads_the_scripts_document_into_the_issues_shape() {
         let measured = Measured::parse(&output().to_string()).expect("a complete document");
         let (tti, click, polling) = measured.json();
-        assert_eq!(tti["widget"]["slow"]["median_ms"], 700.0);
+        assert_eq!(tti["widget"]["slow"]["visible"]["median_ms"], 700.0);
+        assert_eq!(tti["widget"]["slow"]["ready"]["median_ms"], 740.0);
         assert_eq!(tti["widget"]["slow"]["blocking_ms"], 12.0);
-        assert_eq!(tti["static"]["unthrottled"]["p90_ms"], 20.0);
+        assert_eq!(tti["widget"]["unthrottled"]["layout_shift"], 0.021);
+        assert_eq!(tti["static"]["unthrottled"]["visible"]["p90_ms"], 20.0);
         assert_eq!(click["median_ms"], 4.0);
         assert_eq!(
             polling[1],
@@ -432,16 +495,29 @@ mod tests {
         short["clicks"]["vanilla"] = json!([]);
         assert!(Measured::parse(&short.to_string()).is_err());
         let mut broken = output();
-        broken["tti"]["vanilla"]["slow"] = json!("fast");
+        broken["tti"]["vanilla"]["slow"][3] = json!({ "visible": 1.0, "ready": "fast" });
         assert!(Measured::parse(&broken.to_string()).is_err());
         assert!(Measured::parse("time-to-form: giving up").is_err());
     }
 
     #[test]
-    fn holds_the_widget_to_its_goals() {
+    fn holds_the_widget_on_the_slow_phone_to_the_vanilla_forms_medians() {
+        let missed = |rows: &[super::Row]| {
+            rows.iter()
+                .filter(|row| format!("{row:?}").contains("met: false"))
+                .count()
+        };
         let measured = Measured::parse(&output().to_string()).expect("a complete document");
-        let rows = format!("{:?}", measured.rows());
-        // 70 ms against a vanilla form at 30 ms: within 150 ms. 700 ms slow: within 800 ms.
-        assert!(!rows.contains("met: false"), "{rows}");
+        // Visible at 700 ms against 660 ms + 50, ready at 740 ms against 700 ms + 150.
+        let rows = measured.rows();
+        assert_eq!(missed(&rows), 0, "{rows:?}");
+        assert!(format!("{rows:?}").contains("(no script: when visible)"));
+        let mut late = output();
+        late["tti"]["widget"]["slow"] = loads(80.0, 60.0, 0.0)["slow"].clone();
+        // Visible at 800 ms, ready at 840 ms (within 850 ms), blocking 60 ms.
+        let rows = Measured::parse(&late.to_string())
+            .expect("a complete document")
+            .rows();
+        assert_eq!(missed(&rows), 2, "{rows:?}");
     }
 }
