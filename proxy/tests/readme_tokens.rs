@@ -1,7 +1,8 @@
-//! The README's tenant-token snippets, run as written: Node with `jose` and Python with `PyJWT`
-//! (installed from their registries into a scratch folder under `target/`, once), and Rust as
-//! `examples/mint-token.rs`, which must be the README's block character for character and whose
-//! `mint` is compiled in here. The proxy must accept every token they mint, `max_cents` included.
+//! The tenant-token snippets of `docs/security.md`, run as written: Node with `jose` and Python
+//! with `PyJWT` (installed from their registries into a scratch folder under `target/`, once),
+//! and Rust as `examples/mint-token.rs`, which must be that page's block character for character
+//! and whose `mint` is compiled in here. The proxy must accept every token they mint,
+//! `max_cents` included.
 
 mod support;
 
@@ -23,7 +24,7 @@ fn snippet(readme: &str, name: &str) -> String {
     let marker = format!("<!-- tenant-token-snippet: {name} -->\n");
     let after = readme
         .split_once(&marker)
-        .unwrap_or_else(|| panic!("the README has no {marker:?}"))
+        .unwrap_or_else(|| panic!("docs/security.md has no {marker:?}"))
         .1;
     let (fence, body) = after.split_once('\n').expect("a fenced block");
     assert!(
@@ -86,13 +87,14 @@ fn install_pyjwt(dir: &Path) {
 #[tokio::test]
 async fn every_minting_snippet_of_the_readme_mints_a_token_the_proxy_accepts() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(manifest.join("../README.md")).expect("README.md");
+    let readme =
+        std::fs::read_to_string(manifest.join("../docs/security.md")).expect("docs/security.md");
     let example = std::fs::read_to_string(manifest.join("examples/mint-token.rs"))
         .expect("examples/mint-token.rs");
     assert_eq!(
         snippet(&readme, "rust"),
         example,
-        "the README's Rust snippet is examples/mint-token.rs"
+        "the Rust snippet of docs/security.md is examples/mint-token.rs"
     );
 
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("readme-tokens");
