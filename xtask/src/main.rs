@@ -7,6 +7,7 @@ mod audit;
 mod bench;
 mod demo;
 mod dist;
+mod docs_links;
 mod e2e;
 mod fuzz;
 mod pipeline;

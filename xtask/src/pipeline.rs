@@ -3,7 +3,7 @@
 //! A failing step does not stop the ones after it, so one run shows every failure.
 
 use crate::tools::{self, Needs, Tools};
-use crate::{Result, audit, dist, e2e, secs};
+use crate::{Result, audit, dist, docs_links, e2e, secs};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -57,6 +57,7 @@ fn steps(tools: &Tools) -> Vec<(&'static str, Action<'_>)> {
     };
     vec![
         ("fmt", cargo(&["fmt", "--all", "--check"])),
+        ("docs links", Box::new(docs_links::check)),
         (
             "clippy",
             cargo(&[
