@@ -348,7 +348,7 @@ function brotliStaticModule(bin) {
 /**
  * nginx in front of the proxy, with its own prefix directory and config: the server block sets
  * the recipe's variables and includes the committed deploy/nginx/closient-checkout.conf, exactly
- * as the README shows. The static files come from `site`; /api/ goes to `proxyOrigin`.
+ * as docs/hosting.md shows. The static files come from `site`; /api/ goes to `proxyOrigin`.
  */
 async function startNginx({ port, site, proxyOrigin, csp }) {
   const bin = nginxBinary();

@@ -1,6 +1,6 @@
 // The static files served by nginx under a path prefix, with no rewrite rules, and /api/ passed
 // to the proxy: the server block includes the committed deploy/nginx/closient-checkout.conf, as
-// the README shows.
+// docs/hosting.md shows.
 
 'use strict';
 

@@ -1,5 +1,5 @@
 //! A per-client token bucket for the checkout route. State is per replica and in memory: a
-//! restart forgets it, and N replicas allow N times the rate (documented in the README).
+//! restart forgets it, and N replicas allow N times the rate (documented in docs/security.md).
 
 use crate::{client_ip::ClientKey, recent::RecentMap};
 use std::{

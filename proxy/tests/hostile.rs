@@ -1,5 +1,5 @@
-//! The hostile-input matrix: one test per row of the README's table, each input with the
-//! answer it gets, and none of the refused ones reaching the upstream.
+//! The hostile-input matrix: one test per row of the table in docs/security.md, each input with
+//! the answer it gets, and none of the refused ones reaching the upstream.
 
 mod support;
 

@@ -308,7 +308,7 @@ async fn a_token_signed_with_the_previous_secret_is_accepted_during_a_rotation()
 async fn clocks_may_disagree_by_the_leeway_and_no_more() {
     let h = tenant_harness(&[]).await;
     let leeway = tenant_token::LEEWAY.as_secs();
-    assert_eq!(leeway, 30, "the README documents 30 s");
+    assert_eq!(leeway, 30, "docs/security.md documents 30 s");
     for (case, claims, status) in [
         (
             "expired 20 s ago",
