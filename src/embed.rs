@@ -211,7 +211,7 @@ fn report(events: &Events, config: &Configured) {
 
 /// The element's shadow host, its open shadow root with the widget's stylesheet, and the
 /// root the views render into: those of a form pre-rendered into the page (declarative shadow
-/// DOM, see the README), or new ones.
+/// DOM, see docs/embedding.md), or new ones.
 fn shadow(
     element: &web_sys::Element,
 ) -> Option<(
