@@ -232,6 +232,9 @@ function makeSite(mockOrigin, { dashboard = false } = {}) {
   return site;
 }
 
+/** Where the example dashboard takes the package's pre-rendered form (as the demo does). */
+const FIRST_PAINT = '<!-- first paint -->';
+
 /** The package, the example dashboard and the host pages, copied into `site` (as the demo does). */
 function addDashboard(site, mockOrigin) {
   if (!fs.existsSync(path.join(PATHS.npm, 'index.js'))) {
@@ -242,6 +245,11 @@ function addDashboard(site, mockOrigin) {
     fs.copyFileSync(path.join(PATHS.www, file), path.join(site, file));
   }
   fs.cpSync(PATHS.hosts, path.join(site, 'hosts'), { recursive: true });
+  const firstPaint = fs
+    .readFileSync(path.join(PATHS.npm, 'prerendered.html'), 'utf8')
+    .replace('href="checkout.css"', 'href="./npm/checkout.css"');
+  const dashboard = path.join(site, 'embed.html');
+  fs.writeFileSync(dashboard, fs.readFileSync(dashboard, 'utf8').replaceAll(FIRST_PAINT, firstPaint));
   const pages = ['embed.html', ...fs.readdirSync(PATHS.hosts).map((file) => path.join('hosts', file))];
   for (const page of pages.filter((file) => file.endsWith('.html'))) {
     allowCheckoutOrigin(path.join(site, page), mockOrigin);

@@ -6,6 +6,7 @@
 // The class is created only when it is defined, since `HTMLElement` exists only in a browser.
 
 import { preload } from './index.js';
+import { paintFirst, unpaint } from './first-paint.js';
 import { mountElement } from './closient_checkout.js';
 
 const TAG = 'closient-checkout';
@@ -39,6 +40,7 @@ function define(registry) {
     connectedCallback() {
       if (this.#handle || this.#loading) return;
       this.#loading = true;
+      paintFirst(this);
       preload().then(
         () => {
           this.#loading = false;
@@ -47,6 +49,7 @@ function define(registry) {
         },
         (error) => {
           this.#loading = false;
+          unpaint(this);
           // No caller to reject to: the page hears it as the widget's error event. Connecting
           // the element again tries to load again.
           console.error('<closient-checkout>: the widget could not be loaded', error);

@@ -4,6 +4,7 @@
 // module can be imported on a server (no browser global is touched at import).
 
 import init, { mount as mountInWasm } from './closient_checkout.js';
+import { paintFirst, unpaint } from './first-paint.js';
 
 /** The one instantiation of the wasm, shared by every widget and by the custom element. */
 let loading;
@@ -32,11 +33,18 @@ export function preload() {
 
 /**
  * Renders the widget into `element` (any element: the widget adds one `<div>` child with its
- * own shadow root). Rejects with a `TypeError` naming the option, for an unknown option or a
- * value of the wrong kind, before anything is shown.
+ * own shadow root). An empty element shows the form at once, while the wasm loads. Rejects with
+ * a `TypeError` naming the option, for an unknown option or a value of the wrong kind, and
+ * then leaves nothing behind.
  * The options and the handle are described in index.d.ts.
  */
 export async function mount(element, options = {}) {
-  await preload();
-  return mountInWasm(element, options);
+  paintFirst(element);
+  try {
+    await preload();
+    return mountInWasm(element, options);
+  } catch (error) {
+    unpaint(element);
+    throw error;
+  }
 }

@@ -395,9 +395,34 @@ impl Messages {
     /// The string for `key` with each `{name}` replaced by its value.
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
         values.iter().fold(self.get(key), |text, (name, value)| {
-            text.replace(&format!("{{{name}}}"), value)
+            replace(&text, name, value)
         })
     }
+}
+
+/// `text.replace("{name}", value)` for a name without braces, found from each `{` rather than
+/// by a substring search, whose code (and its panic messages) would cost the wasm KB.
+fn replace(text: &str, name: &str, value: &str) -> String {
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((before, after)) = rest.split_once('{') {
+        filled.push_str(before);
+        match after
+            .strip_prefix(name)
+            .and_then(|tail| tail.strip_prefix('}'))
+        {
+            Some(tail) => {
+                filled.push_str(value);
+                rest = tail;
+            }
+            None => {
+                filled.push('{');
+                rest = after;
+            }
+        }
+    }
+    filled.push_str(rest);
+    filled
 }
 
 #[cfg(test)]
@@ -424,6 +449,19 @@ mod tests {
             };
             assert_eq!(names(english), names(german), "{key}");
             assert_ne!(english, german, "{key} is not translated");
+        }
+    }
+
+    #[test]
+    fn a_name_is_replaced_as_str_replace_replaces_it() {
+        for text in [
+            "", "{a}", "x{a}y{a}", "{{a}}", "{a", "{ab}{a}", "a}{", "{b}{a}{", "ä{a}ü",
+        ] {
+            assert_eq!(
+                replace(text, "a", "V{a}"),
+                text.replace("{a}", "V{a}"),
+                "{text}"
+            );
         }
     }
 

@@ -73,20 +73,29 @@ async fn fetch(
 ) -> Result<HttpReply, TransportError> {
     let controller = AbortController::new().map_err(|_| TransportError::Network)?;
     let signal = controller.signal();
-    let mut request = match &body {
-        Some(_) => Request::post(&url).header("Content-Type", "application/json"),
-        None => Request::get(&url),
-    }
-    .header("Accept", "application/json")
-    .abort_signal(Some(&signal));
+    // Built here rather than with gloo-net's `RequestBuilder`, whose query-string merging
+    // (a `Url` parsed and written back) the widget never uses.
+    let init = web_sys::RequestInit::new();
+    let headers = web_sys::Headers::new().map_err(|_| TransportError::Network)?;
+    let header = |name: &str, value: &str| {
+        headers
+            .set(name, value)
+            .map_err(|_| TransportError::Network)
+    };
+    header("Accept", "application/json")?;
     if let Some(token) = &transport.token {
-        request = request.header("Authorization", &format!("Bearer {token}"));
+        header("Authorization", &format!("Bearer {token}"))?;
     }
-    let request = match body {
-        Some(body) => request.body(body),
-        None => request.build(),
+    if let Some(body) = body {
+        header("Content-Type", "application/json")?;
+        init.set_method("POST");
+        init.set_body(&body.into());
     }
-    .map_err(|_| TransportError::Network)?;
+    init.set_headers(&headers);
+    init.set_signal(Some(&signal));
+    let request = web_sys::Request::new_with_str_and_init(&url, &init)
+        .map(Request::from)
+        .map_err(|_| TransportError::Network)?;
     let abort = controller.clone();
     let timer = super::timer::Timeout::start(transport.timeout_ms, move || abort.abort());
     let response = request.send().await;

@@ -51,6 +51,11 @@ const NAMES: [(OptionName, &str, &str); 14] = [
 ];
 
 impl OptionName {
+    /// Every option, in the order the docs list them.
+    pub fn all() -> impl Iterator<Item = Self> {
+        NAMES.iter().map(|n| n.0)
+    }
+
     pub fn js_name(self) -> &'static str {
         NAMES
             .iter()

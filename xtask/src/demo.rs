@@ -83,6 +83,8 @@ pub fn run() -> Result<()> {
 
 /// The example dashboard's files in `www/`; it loads the npm package from `./npm/`.
 const DASHBOARD: [&str; 3] = ["embed.html", "embed.js", "embed.css"];
+/// Where the example dashboard takes the package's pre-rendered form.
+const FIRST_PAINT: &str = "<!-- first paint -->";
 
 /// `dist/` copied with the mock's origin added to the widget's checkout allowlist through its
 /// own option on the mount element (the query string can never set it), and beside it the
@@ -109,12 +111,18 @@ fn demo_site(mock_origin: &str, proxy_port: u16) -> Result<PathBuf> {
         fs::copy(&from, site.join(file))
             .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
     }
+    let dashboard = site.join("embed.html");
     let origins = r#"checkout-origins="https://checkout.stripe.com"#;
-    replace_once(
-        &site.join("embed.html"),
-        origins,
-        &format!("{origins} {mock_origin}"),
-    )?;
+    replace_once(&dashboard, origins, &format!("{origins} {mock_origin}"))?;
+    // Each widget's place takes the package's pre-rendered form, as a dashboard rendered on a
+    // server would (the e2e site does the same).
+    let first_paint = fs::read_to_string(dist::npm::dir().join("prerendered.html"))
+        .map_err(|e| format!("cannot read the package's prerendered.html: {e}"))?
+        .replace(r#"href="checkout.css""#, r#"href="./npm/checkout.css""#);
+    let page = fs::read_to_string(&dashboard)
+        .map_err(|e| format!("cannot read {}: {e}", dashboard.display()))?;
+    fs::write(&dashboard, page.replace(FIRST_PAINT, &first_paint))
+        .map_err(|e| format!("cannot write {}: {e}", dashboard.display()))?;
     Ok(site)
 }
 

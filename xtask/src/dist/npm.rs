@@ -13,17 +13,28 @@ const LOADER: &str = "closient_checkout.js";
 const WASM: &str = "closient_checkout_bg.wasm";
 /// Copied from `npm/`; the entries are then minified (a page loads them), the types and the
 /// README stay as written.
-const HAND_WRITTEN: [&str; 5] = [
+const HAND_WRITTEN: [&str; 6] = [
     "index.js",
     "element.js",
+    "first-paint.js",
     "index.d.ts",
     "element.d.ts",
     "README.md",
 ];
-const ENTRIES: [&str; 2] = ["index.js", "element.js"];
-/// The code a page loads from the package, each file with its twins: the wasm, its loader
-/// and the two entries (a page that only mounts skips `element.js`; the gate counts it).
-const CODE: [&str; 4] = [WASM, LOADER, "index.js", "element.js"];
+/// Written by the build: the form's first paint as a JS string, for `first-paint.js`.
+const PRERENDERED_JS: &str = "prerendered.js";
+const ENTRIES: [&str; 4] = ["index.js", "element.js", "first-paint.js", PRERENDERED_JS];
+/// The code a page loads from the package, each file with its twins: the wasm, its loader,
+/// the two entries and the first paint (a page that only mounts skips `element.js`; the gate
+/// counts it).
+const CODE: [&str; 6] = [
+    WASM,
+    LOADER,
+    "index.js",
+    "element.js",
+    "first-paint.js",
+    PRERENDERED_JS,
+];
 /// wasm-bindgen's output folder, copied from.
 const BINDGEN_OUT: &str = "target/npm-bindgen";
 
@@ -118,6 +129,12 @@ pub fn build(tools: &Tools, rustflags: &str, form: &str) -> Result<()> {
     for file in HAND_WRITTEN {
         copy(&root.join("npm").join(file), &out.join(file))?;
     }
+    let markup = prerender::markup(form, "checkout.css");
+    let quoted = serde_json::to_string(&markup).map_err(|e| format!("the first paint: {e}"))?;
+    write(
+        &out.join(PRERENDERED_JS),
+        &format!("export default {quoted};\n"),
+    )?;
     for entry in ENTRIES {
         shrink::minify_loader(tools, &out.join(entry))
             .map_err(|e| format!("npm package, minifying {entry}: {e}"))?;
@@ -125,10 +142,7 @@ pub fn build(tools: &Tools, rustflags: &str, form: &str) -> Result<()> {
     // The first paint for a page that renders its HTML on a server: the markup to put inside
     // the element, whose stylesheet link the page points at where it serves `checkout.css`.
     copy(&root.join("www/checkout.css"), &out.join("checkout.css"))?;
-    write(
-        &out.join("prerendered.html"),
-        &prerender::markup(form, "checkout.css"),
-    )?;
+    write(&out.join("prerendered.html"), &markup)?;
     let template = read(&root.join("npm").join("package.json"))?;
     let manifest = package_json(&template, &krate)?;
     write(&out.join("package.json"), &manifest)?;
