@@ -37,4 +37,4 @@ pub use return_url::{
 };
 pub use session::{CheckoutSessionId, SessionIdError};
 pub use url::{Origin, OriginAllowlist, UrlError};
-pub use validate::{CheckoutFields, Field, validate_checkout};
+pub use validate::{Cents, CheckoutFields, Field, validate_checkout};

@@ -17,9 +17,9 @@ use axum::{
     extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode, header},
 };
-use closient_checkout_core::{CheckoutFields, ErrorCode, Field, validate_checkout};
+use closient_checkout_core::{CheckoutFields, ErrorCode, validate_checkout};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde_json::Value;
+use serde::Deserialize;
 use std::{net::SocketAddr, time::Instant};
 
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -81,29 +81,16 @@ pub async fn create_checkout(
         };
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::BadRequest, message)
     })?;
-    let Value::Object(object) = &value else {
-        return Err(AppError::new(
+    // Any object reads: a field of the wrong type is one of the fields' errors.
+    let fields = CheckoutFields::deserialize(&value).map_err(|_| {
+        AppError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             "The body is not a JSON object.",
-        ));
-    };
-    let text = |name: &str| match object.get(name) {
-        None | Some(Value::Null) => Field::Missing,
-        Some(Value::String(s)) => Field::Value(s.as_str()),
-        Some(_) => Field::WrongType,
-    };
-    let fields = CheckoutFields {
-        organization_id: text("organization_id"),
-        amount_cents: match object.get("amount_cents") {
-            None | Some(Value::Null) => Field::Missing,
-            Some(number) => number.as_u64().map_or(Field::WrongType, Field::Value),
-        },
-        success_url: text("success_url"),
-        cancel_url: text("cancel_url"),
-    };
+        )
+    })?;
     // A token's `max_cents` is one more amount limit, reported with the other fields.
-    let request = validate_checkout(fields, &grant.limits(), &state.config.public_origins)
+    let request = validate_checkout(&fields, &grant.limits(), &state.config.public_origins)
         .map_err(AppError::validation)?;
     grant.authorize(&request.organization_id, Route::Checkout)?;
     let client = ClientKey::from(state.config.trusted_proxies.client_ip(peer, &headers));
