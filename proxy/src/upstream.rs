@@ -7,7 +7,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::{
     ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
-    OrganizationId,
+    OrganizationId, Recourse,
 };
 use closient_checkout_server_common::rate_limit_headers;
 
@@ -113,8 +113,9 @@ impl Upstream {
     ) -> Result<T, AppError> {
         let mut response = call.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status();
-        // Only a 429's rate-limit headers are passed on; the rest are not kept.
-        let relayed: Vec<(HeaderName, HeaderValue)> = if status == StatusCode::TOO_MANY_REQUESTS {
+        let recourse = Recourse::for_status(status.as_u16());
+        // Only the wait of an answer to count down is passed on; the other headers are not kept.
+        let relayed: Vec<(HeaderName, HeaderValue)> = if recourse == Recourse::Countdown {
             rate_limit_headers::ON_TOO_MANY_REQUESTS
                 .into_iter()
                 .filter_map(|name| {
@@ -175,7 +176,7 @@ impl Upstream {
                 "The billing service is not available right now.",
             ));
         }
-        let error = forwarded_error(status, relayed, &bytes);
+        let error = forwarded_error(status, recourse, relayed, &bytes);
         if status == StatusCode::FORBIDDEN {
             // The key is known but may not act here: revoked, or without the BILLING role on
             // this organization. Every visitor of that organization gets this until it is fixed.
@@ -199,6 +200,7 @@ impl Upstream {
 /// An upstream 4xx/5xx, passed on with its status and envelope, its texts cut to size.
 fn forwarded_error(
     status: StatusCode,
+    recourse: Recourse,
     relayed: Vec<(HeaderName, HeaderValue)>,
     body: &[u8],
 ) -> AppError {
@@ -211,7 +213,7 @@ fn forwarded_error(
     };
     // The status on the wire is the one that counts.
     error.error.status = status.as_u16();
-    if status == StatusCode::TOO_MANY_REQUESTS {
+    if recourse == Recourse::Countdown {
         if matches!(error.error.code, ErrorCode::Unknown(_)) {
             error.error.code = ErrorCode::RateLimited;
         }
@@ -275,7 +277,13 @@ mod tests {
 
     fn forwarded(body: &serde_json::Value) -> ApiError {
         let body = serde_json::to_vec(body).expect("JSON");
-        *forwarded_error(StatusCode::BAD_REQUEST, Vec::new(), &body).error
+        *forwarded_error(
+            StatusCode::BAD_REQUEST,
+            Recourse::FixInput,
+            Vec::new(),
+            &body,
+        )
+        .error
     }
 
     #[test]
