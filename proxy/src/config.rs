@@ -13,7 +13,7 @@ use closient_checkout_server_common::{
     serve::Limits,
     tenant_token::{TenantSecrets, Verifier},
 };
-use std::{collections::HashSet, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{collections::HashSet, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 /// The proxy's own deadline is this much longer than the upstream's, so an upstream timeout is
 /// answered as such (timeouts nest: upstream < proxy < widget).
@@ -360,7 +360,7 @@ impl Config {
                     OrganizationId::parse(id).map_err(|e| format!("--organization {id:?} {e}"))
                 })
                 .collect::<Result<HashSet<_>, _>>()?;
-            Some(ids)
+            Some(Arc::new(ids))
         };
         let access = match TenantSecrets::from_env(&env)? {
             Some(secrets) => Access::Tokens {
