@@ -30,11 +30,13 @@ pub use api::{
 pub use credit::{CreditWatch, POLL_DELAYS_MS, session_id_in_url};
 pub use money::{Money, MoneyError};
 pub use organization::{OrganizationId, OrganizationIdError};
-pub use retry::{Failure, RetryDecision, RetryPolicy, parse_imf_fixdate, parse_retry_after};
+pub use retry::{
+    Failure, Recourse, RetryDecision, RetryPolicy, parse_imf_fixdate, parse_retry_after,
+};
 pub use return_url::{
     DEFAULT_NAME, PageView, ReturnUrls, WIDGET_QUERY_KEYS, is_instance_name, page_view,
     return_urls, strip_widget_params,
 };
 pub use session::{CheckoutSessionId, SessionIdError};
 pub use url::{Origin, OriginAllowlist, UrlError};
-pub use validate::{CheckoutFields, Field, validate_checkout};
+pub use validate::{Cents, CheckoutFields, Field, validate_checkout};

@@ -3,6 +3,32 @@
 //! The widget alone retries (the proxy makes one upstream call per request). Time and randomness
 //! come from the caller: `now_unix` in seconds, `random` a sample from `[0, 1)`.
 
+/// What an error status means for whoever sent the request: the one reading of a status that
+/// the proxy's relay and the widget share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recourse {
+    /// 5xx: the server's trouble; the same request may work later.
+    Retry,
+    /// 429: wait as long as the server says (`Retry-After`), then the same request may work.
+    Countdown,
+    /// 400, 413, 415, 422: the request's content is wrong; only other input can work.
+    FixInput,
+    /// Any other: the request may not be made like this; trying again cannot help.
+    GiveUp,
+}
+
+impl Recourse {
+    /// Reads a status that is not a success.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            429 => Self::Countdown,
+            500..=599 => Self::Retry,
+            400 | 413 | 415 | 422 => Self::FixInput,
+            _ => Self::GiveUp,
+        }
+    }
+}
+
 /// How an attempt failed, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Failure {
@@ -51,10 +77,10 @@ impl Default for RetryPolicy {
 impl Failure {
     /// Classifies an HTTP status that is not a success.
     pub fn from_status(status: u16, retry_after_secs: Option<u64>) -> Self {
-        match status {
-            429 => Self::RateLimited { retry_after_secs },
-            500..=599 => Self::Server { status },
-            _ => Self::Client { status },
+        match Recourse::for_status(status) {
+            Recourse::Countdown => Self::RateLimited { retry_after_secs },
+            Recourse::Retry => Self::Server { status },
+            Recourse::FixInput | Recourse::GiveUp => Self::Client { status },
         }
     }
 }
@@ -247,6 +273,23 @@ mod tests {
             POLICY.decide(1, Failure::from_status(429, None), 1.0),
             RetryDecision::RetryIn { millis: 500 }
         );
+    }
+
+    #[test]
+    fn each_error_status_has_one_recourse() {
+        for (statuses, recourse) in [
+            (&[500, 502, 503, 504, 599][..], Recourse::Retry),
+            (&[429], Recourse::Countdown),
+            (&[400, 413, 415, 422], Recourse::FixInput),
+            (
+                &[401, 403, 404, 405, 408, 409, 410, 300, 0],
+                Recourse::GiveUp,
+            ),
+        ] {
+            for &status in statuses {
+                assert_eq!(Recourse::for_status(status), recourse, "{status}");
+            }
+        }
     }
 
     #[test]

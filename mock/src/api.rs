@@ -14,12 +14,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use closient_checkout_core::api::field;
 use closient_checkout_core::{
-    AmountLimits, ApiError, CheckoutResponse, ErrorCode, FieldError, Money, OrganizationId, Origin,
+    AmountLimits, ApiError, Cents, CheckoutFields, CheckoutResponse, ErrorCode, Field, FieldError,
+    Money, OrganizationId, Origin,
 };
 use closient_checkout_server_common::envelope;
 use closient_checkout_server_common::rate_limit_headers::RETRY_AFTER;
 use serde::Serialize;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// The whole balance body the real API sends, not only the part the proxy passes on.
 #[derive(Serialize)]
@@ -106,19 +107,25 @@ async fn guard(
 }
 
 async fn create_checkout(State(state): State<MockState>, body: Bytes) -> Response {
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(fields) = serde_json::from_slice::<CheckoutFields<'_>>(&body) else {
         return envelope::error(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadRequest,
             "The body must be a JSON object.",
         );
     };
-    let organization = string_field(&fields, field::ORGANIZATION_ID).and_then(|text| {
+    let organization = string_field(&fields.organization_id).and_then(|text| {
         OrganizationId::try_from(text.to_owned()).map_err(|error| error.to_string())
     });
-    let amount = integer_field(&fields, field::AMOUNT_CENTS);
-    let success_url = url_field(&fields, field::SUCCESS_URL);
-    let cancel_url = url_field(&fields, field::CANCEL_URL);
+    let amount = match fields.amount_cents {
+        Field::Missing => Err(REQUIRED.to_owned()),
+        // Any whole number, so that the range check can answer 400 for the ones out of range.
+        Field::Value(Cents::Whole(cents)) => Ok(cents),
+        Field::Value(Cents::NotWhole) => Err("must be a whole number of cents".to_owned()),
+        Field::WrongType => Err("must be an integer".to_owned()),
+    };
+    let success_url = url_field(&fields.success_url);
+    let cancel_url = url_field(&fields.cancel_url);
 
     let details: Vec<FieldError> = [
         (field::ORGANIZATION_ID, organization.as_ref().err()),
@@ -194,29 +201,18 @@ async fn method_not_allowed() -> Response {
     )
 }
 
-fn string_field<'a>(fields: &'a Map<String, Value>, name: &str) -> Result<&'a str, String> {
-    match fields.get(name) {
-        None | Some(Value::Null) => Err("is required".to_owned()),
-        Some(Value::String(text)) => Ok(text),
-        Some(_) => Err("must be a string".to_owned()),
+const REQUIRED: &str = "is required";
+
+fn string_field<'a>(field: &'a Field<Cow<'_, str>>) -> Result<&'a str, String> {
+    match field {
+        Field::Missing => Err(REQUIRED.to_owned()),
+        Field::Value(text) => Ok(text),
+        Field::WrongType => Err("must be a string".to_owned()),
     }
 }
 
-/// Any whole number, so that the range check can answer 400 for the ones out of range.
-fn integer_field(fields: &Map<String, Value>, name: &str) -> Result<i128, String> {
-    match fields.get(name) {
-        None | Some(Value::Null) => Err("is required".to_owned()),
-        Some(Value::Number(number)) => number
-            .as_i64()
-            .map(i128::from)
-            .or_else(|| number.as_u64().map(i128::from))
-            .ok_or_else(|| "must be a whole number of cents".to_owned()),
-        Some(_) => Err("must be an integer".to_owned()),
-    }
-}
-
-fn url_field(fields: &Map<String, Value>, name: &str) -> Result<String, String> {
-    let url = string_field(fields, name)?;
+fn url_field(field: &Field<Cow<'_, str>>) -> Result<String, String> {
+    let url = string_field(field)?;
     Origin::of_url(url)
         .map(|_| url.to_owned())
         .map_err(|error| error.to_string())

@@ -5,6 +5,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::ErrorCode;
 use closient_checkout_server_common::envelope;
+use closient_checkout_server_common::serve::CloseUnanswered;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -45,10 +46,6 @@ pub struct FaultParseError {
     input: String,
 }
 
-/// Marks a response that the server must not send: it closes the connection instead.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DropConnection;
-
 /// What a fault does to the request that uses it up.
 #[derive(Debug)]
 pub(crate) enum Effect {
@@ -83,7 +80,7 @@ impl Fault {
             ),
             Self::Drop => {
                 let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
-                response.extensions_mut().insert(DropConnection);
+                response.extensions_mut().insert(CloseUnanswered);
                 response
             }
             Self::Garbage => (

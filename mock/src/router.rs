@@ -1,6 +1,5 @@
 //! Every route of the mock under one router, with a log line per request.
 
-use crate::faults::DropConnection;
 use crate::state::{BASE_PATH, MockState};
 use crate::{admin, api, dashboard, hosted_page};
 use axum::Router;
@@ -8,6 +7,7 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use closient_checkout_server_common::log_value::clipped;
+use closient_checkout_server_common::serve::CloseUnanswered;
 
 /// Every route of the mock. The `drop` fault needs the server of `start`: served by anything
 /// else, its response is a bare 500.
@@ -31,7 +31,7 @@ async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = clipped(request.uri().path()).to_owned();
     let response = next.run(request).await;
-    if response.extensions().get::<DropConnection>().is_some() {
+    if response.extensions().get::<CloseUnanswered>().is_some() {
         tracing::info!("{method} {path} dropped");
     } else {
         tracing::info!("{method} {path} {}", response.status().as_u16());

@@ -5,7 +5,11 @@
 
 use crate::upstream::with_server_timing;
 use crate::{
-    AppState, client_ip::ClientKey, error::AppError, origin_guard, recent::RecentMap, tenant::Route,
+    AppState,
+    client_ip::ClientKey,
+    error::{AppError, Limit},
+    recent::RecentMap,
+    tenant::{Caller, Route},
 };
 use axum::response::{IntoResponse, Response};
 use axum::{
@@ -81,13 +85,12 @@ impl BalanceCache {
 pub async fn balance(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Path(raw_id): Path<String>,
     headers: HeaderMap,
+    Caller(grant): Caller,
+    Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
-    origin_guard::check(&headers, &state.config.public_origins)?;
-    let grant = state.config.access.authenticate(&headers)?;
     let id = OrganizationId::parse_exact(&raw_id).map_err(|e| {
-        AppError::validation(vec![closient_checkout_core::FieldError::broken(
+        AppError::Invalid(vec![closient_checkout_core::FieldError::broken(
             closient_checkout_core::field::ORGANIZATION_ID,
             e.code(),
             &e,
@@ -99,8 +102,9 @@ pub async fn balance(
     state
         .balance_limiter
         .check(client, Instant::now())
-        .map_err(|wait| {
-            AppError::rate_limited(wait, "Too many balance requests; wait a moment.")
+        .map_err(|wait| AppError::RateLimited {
+            wait,
+            limit: Limit::Balances,
         })?;
     // Set only when this request made the upstream call: a cached answer took none.
     let upstream = OnceLock::new();

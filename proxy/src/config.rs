@@ -10,9 +10,10 @@ use clap::{Parser, Subcommand};
 use closient_checkout_core::{OrganizationId, Origin, OriginAllowlist};
 use closient_checkout_server_common::{
     duration::parse_positive_duration,
+    serve::Limits,
     tenant_token::{TenantSecrets, Verifier},
 };
-use std::{collections::HashSet, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{collections::HashSet, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 /// The proxy's own deadline is this much longer than the upstream's, so an upstream timeout is
 /// answered as such (timeouts nest: upstream < proxy < widget).
@@ -200,12 +201,10 @@ pub struct Config {
 /// How connections are served (see `server`).
 #[derive(Debug, Clone)]
 pub struct Serving {
-    pub max_connections: usize,
+    pub limits: Limits,
     pub max_connections_per_client: usize,
     /// Whose connections are not counted per client: many clients come through each.
     pub trusted_proxies: TrustedProxies,
-    pub header_read_timeout: Duration,
-    pub shutdown_timeout: Duration,
 }
 
 /// `--upstream-proxy`: the URL as given (credentials included, for the HTTP client only) and
@@ -317,26 +316,28 @@ impl Config {
         }
         let trusted_proxies = TrustedProxies::new(trusted_proxies);
         let serving = Serving {
-            max_connections: args.max_connections,
+            limits: Limits {
+                max_connections: args.max_connections,
+                header_read_timeout: at_most(
+                    "--header-read-timeout",
+                    args.header_read_timeout,
+                    MAX_SERVER_TIMEOUT,
+                )?,
+                shutdown_timeout: at_most(
+                    "--shutdown-timeout",
+                    args.shutdown_timeout,
+                    MAX_SERVER_TIMEOUT,
+                )?,
+            },
             max_connections_per_client: args.max_connections_per_client,
             trusted_proxies: trusted_proxies.clone(),
-            header_read_timeout: at_most(
-                "--header-read-timeout",
-                args.header_read_timeout,
-                MAX_SERVER_TIMEOUT,
-            )?,
-            shutdown_timeout: at_most(
-                "--shutdown-timeout",
-                args.shutdown_timeout,
-                MAX_SERVER_TIMEOUT,
-            )?,
         };
         let body_read_timeout = at_most(
             "--body-read-timeout",
             args.body_read_timeout,
             MAX_SERVER_TIMEOUT,
         )?;
-        if serving.max_connections == 0
+        if serving.limits.max_connections == 0
             || serving.max_connections_per_client == 0
             || args.max_concurrent_requests == 0
         {
@@ -359,7 +360,7 @@ impl Config {
                     OrganizationId::parse(id).map_err(|e| format!("--organization {id:?} {e}"))
                 })
                 .collect::<Result<HashSet<_>, _>>()?;
-            Some(ids)
+            Some(Arc::new(ids))
         };
         let access = match TenantSecrets::from_env(&env)? {
             Some(secrets) => Access::Tokens {
@@ -437,12 +438,12 @@ impl Config {
             self.rate_limit,
             self.balance_rate_limit,
             self.trusted_proxies,
-            self.serving.max_connections,
+            self.serving.limits.max_connections,
             self.serving.max_connections_per_client,
             self.max_concurrent_requests,
-            self.serving.header_read_timeout,
+            self.serving.limits.header_read_timeout,
             self.body_read_timeout,
-            self.serving.shutdown_timeout,
+            self.serving.limits.shutdown_timeout,
             self.frame_ancestors,
             list(&self.connect_origins),
         )

@@ -8,93 +8,222 @@ use closient_checkout_core::{ApiError, ErrorCode, FieldError};
 use closient_checkout_server_common::envelope;
 use std::time::Duration;
 
-/// An error answer: the envelope plus any headers that go with it (`Retry-After`, ...).
+/// Every way a request can fail at the proxy. Each variant's status, code and words are in
+/// `IntoResponse`, the one place an answer is worded; call sites only say what happened.
 /// Cloned when a cached balance error is answered again.
 #[derive(Debug, Clone)]
-pub struct AppError {
-    pub error: Box<ApiError>,
-    /// Boxed, like the error, to keep `Result<_, AppError>` small.
-    pub headers: Box<HeaderMap>,
+pub enum AppError {
+    /// A status some layer answered without an envelope, or a check known by its status alone.
+    Status(StatusCode),
+    BadRequest(BadRequest),
+    /// 403 `FORBIDDEN_ORIGIN`: not one of the widget's own pages.
+    ForbiddenOrigin,
+    /// 401 `UNAUTHENTICATED`, with this `WWW-Authenticate` challenge.
+    Unauthenticated {
+        challenge: &'static str,
+    },
+    /// 403 `FORBIDDEN`: the request may not act for this organization here.
+    Forbidden(Forbidden),
+    /// 422 `VALIDATION_ERROR`, each field's problem.
+    Invalid(Vec<FieldError>),
+    /// 429 `RATE_LIMITED`, with `Retry-After` in whole seconds, rounded up.
+    RateLimited {
+        wait: Duration,
+        limit: Limit,
+    },
+    /// 502 `UPSTREAM_UNAVAILABLE`.
+    Unavailable(Unavailable),
+    /// 504 `UPSTREAM_TIMEOUT`: the upstream call reached its deadline.
+    UpstreamTimeout,
+    /// 504 `UPSTREAM_TIMEOUT`: the request reached the proxy's own, longer deadline.
+    ProxyDeadline,
+    /// An upstream error passed on, with the headers that go with it. Boxed to keep
+    /// `Result<_, AppError>` small.
+    Relayed(Box<(ApiError, HeaderMap)>),
+}
+
+/// 400 `BAD_REQUEST` (408 for a body that came too slowly): a request no check can read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadRequest {
+    RepeatedHeader,
+    BodyUnreadable,
+    BodyTooSlow,
+    NotJson,
+    DuplicateKey,
+    NotAnObject,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forbidden {
+    /// Open access serves no balance.
+    NoBoundOrganization,
+    NotListed,
+    OtherOrganization,
+}
+
+/// Which limit a request ran into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Checkouts,
+    Balances,
+    InFlight,
+}
+
+/// Why the upstream's answer could not be passed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    Unencodable,
+    Unreachable,
+    Unreadable,
+    Redirect,
+    /// The upstream or its forward proxy refused the proxy's own credentials.
+    Refused,
+    CheckoutUrlNotAllowed,
 }
 
 impl AppError {
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Self {
-            error: Box::new(ApiError::new(code, status.as_u16(), message)),
-            headers: Box::default(),
-        }
-    }
-
-    pub fn validation(details: Vec<FieldError>) -> Self {
-        Self {
-            error: Box::new(ApiError::validation(details)),
-            headers: Box::default(),
-        }
-    }
-
-    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
-        self
-    }
-
-    /// 429 `RATE_LIMITED`, with `Retry-After` in whole seconds, rounded up.
-    pub fn rate_limited(wait: Duration, message: &str) -> Self {
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            message,
-        )
-        .with_header(header::RETRY_AFTER, HeaderValue::from(secs))
-    }
-
-    pub fn upstream_unavailable(message: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_GATEWAY,
-            ErrorCode::UpstreamUnavailable,
-            message,
-        )
-    }
-
-    /// The envelope for a status that some layer answered without one.
-    pub fn for_status(status: StatusCode) -> Self {
-        let (code, message) = match status {
-            StatusCode::METHOD_NOT_ALLOWED => (
-                ErrorCode::MethodNotAllowed,
-                "This method is not allowed on this route.",
-            ),
-            StatusCode::PAYLOAD_TOO_LARGE => (
-                ErrorCode::PayloadTooLarge,
-                "The request body is larger than 16 KiB.",
-            ),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                (ErrorCode::UnsupportedMediaType, "Send application/json.")
+    /// The code and status of what will be answered, for a log line.
+    pub fn error(&self) -> ApiError {
+        match self {
+            Self::Status(status) => for_status(*status),
+            Self::BadRequest(reason) => {
+                let (status, message) = match reason {
+                    BadRequest::RepeatedHeader => (
+                        StatusCode::BAD_REQUEST,
+                        "The request gives Host, Origin or Sec-Fetch-Site more than once.",
+                    ),
+                    BadRequest::BodyUnreadable => (
+                        StatusCode::BAD_REQUEST,
+                        "The request body could not be read.",
+                    ),
+                    BadRequest::BodyTooSlow => (
+                        StatusCode::REQUEST_TIMEOUT,
+                        "The request body did not arrive in time.",
+                    ),
+                    BadRequest::NotJson => (StatusCode::BAD_REQUEST, "The body is not JSON."),
+                    BadRequest::DuplicateKey => (
+                        StatusCode::BAD_REQUEST,
+                        "The body gives a field more than once.",
+                    ),
+                    BadRequest::NotAnObject => {
+                        (StatusCode::BAD_REQUEST, "The body is not a JSON object.")
+                    }
+                };
+                ApiError::new(ErrorCode::BadRequest, status.as_u16(), message)
             }
-            StatusCode::NOT_FOUND => (ErrorCode::NotFound, "There is nothing here."),
-            StatusCode::SERVICE_UNAVAILABLE => (
-                ErrorCode::ServiceUnavailable,
-                "The server is busy; try again shortly.",
+            Self::ForbiddenOrigin => ApiError::new(
+                ErrorCode::ForbiddenOrigin,
+                403,
+                "This origin may not use this checkout.",
             ),
-            // Only an upstream's own 504 without an envelope gets here: the proxy words its
-            // own deadline itself.
-            StatusCode::GATEWAY_TIMEOUT => (
+            Self::Unauthenticated { .. } => ApiError::new(
+                ErrorCode::Unauthenticated,
+                401,
+                "This page's session has expired or is not valid; reload the page to continue.",
+            ),
+            Self::Forbidden(reason) => ApiError::new(
+                ErrorCode::Forbidden,
+                403,
+                match reason {
+                    Forbidden::NoBoundOrganization => {
+                        "Balances are served only for organizations this checkout is bound to."
+                    }
+                    Forbidden::NotListed => "This organization may not be topped up here.",
+                    Forbidden::OtherOrganization => {
+                        "This page's session is for another organization."
+                    }
+                },
+            ),
+            Self::Invalid(details) => ApiError::validation(details.clone()),
+            Self::RateLimited { limit, .. } => ApiError::new(
+                ErrorCode::RateLimited,
+                429,
+                match limit {
+                    Limit::Checkouts => "Too many checkout requests; wait a moment.",
+                    Limit::Balances => "Too many balance requests; wait a moment.",
+                    Limit::InFlight => "Too many requests at once from this client; wait a moment.",
+                },
+            ),
+            Self::Unavailable(reason) => ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                502,
+                match reason {
+                    Unavailable::Unencodable => "Could not encode the request.",
+                    Unavailable::Unreachable => "The billing service could not be reached.",
+                    Unavailable::Unreadable => {
+                        "The billing service gave an answer that could not be read."
+                    }
+                    Unavailable::Redirect => "The billing service answered with a redirect.",
+                    Unavailable::Refused => "The billing service is not available right now.",
+                    Unavailable::CheckoutUrlNotAllowed => {
+                        "The billing service returned a checkout link that is not allowed."
+                    }
+                },
+            ),
+            Self::UpstreamTimeout => for_status(StatusCode::GATEWAY_TIMEOUT),
+            Self::ProxyDeadline => ApiError::new(
                 ErrorCode::UpstreamTimeout,
-                "The billing service did not answer in time.",
+                504,
+                "The checkout service took too long with this request.",
             ),
-            s if s.is_server_error() => (
-                ErrorCode::InternalError,
-                "Something went wrong on the server.",
-            ),
-            _ => (ErrorCode::BadRequest, "The request could not be handled."),
-        };
-        Self::new(status, code, message)
+            Self::Relayed(relayed) => relayed.0.clone(),
+        }
     }
+}
+
+/// The envelope for a status that carries no words of its own.
+pub fn for_status(status: StatusCode) -> ApiError {
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorCode::MethodNotAllowed,
+            "This method is not allowed on this route.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            ErrorCode::PayloadTooLarge,
+            "The request body is larger than 16 KiB.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            (ErrorCode::UnsupportedMediaType, "Send application/json.")
+        }
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "There is nothing here."),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            ErrorCode::ServiceUnavailable,
+            "The server is busy; try again shortly.",
+        ),
+        StatusCode::GATEWAY_TIMEOUT => (
+            ErrorCode::UpstreamTimeout,
+            "The billing service did not answer in time.",
+        ),
+        s if s.is_server_error() => (
+            ErrorCode::InternalError,
+            "Something went wrong on the server.",
+        ),
+        _ => (ErrorCode::BadRequest, "The request could not be handled."),
+    };
+    ApiError::new(code, status.as_u16(), message)
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut response = envelope::response(*self.error);
-        response.headers_mut().extend(*self.headers);
+        let headers = match self {
+            Self::RateLimited { wait, .. } => {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                HeaderMap::from_iter([(header::RETRY_AFTER, HeaderValue::from(secs))])
+            }
+            Self::Unauthenticated { challenge } => HeaderMap::from_iter([(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            )]),
+            Self::Relayed(relayed) => {
+                let (error, headers) = *relayed;
+                let mut response = envelope::response(error);
+                response.headers_mut().extend(headers);
+                return response;
+            }
+            _ => HeaderMap::new(),
+        };
+        let mut response = envelope::response(self.error());
+        response.headers_mut().extend(headers);
         response
     }
 }
@@ -119,7 +248,7 @@ pub async fn envelope_plain_errors(
         return response;
     }
     let (parts, _) = response.into_parts();
-    let mut replaced = AppError::for_status(status).into_response();
+    let mut replaced = AppError::Status(status).into_response();
     for (name, value) in &parts.headers {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             replaced.headers_mut().insert(name.clone(), value.clone());

@@ -1,19 +1,83 @@
-//! Request bodies read as JSON, refusing a key that appears twice in one object: parsers
-//! disagree on which of the two wins, so an ambiguous body is refused rather than resolved.
+//! The checkout body as a handler's argument, in the style of axum's `Json`: the extractor
+//! owns every check of the body before its fields are read, and answers each in the envelope.
+//! It refuses a key that appears twice in one object: parsers disagree on which of the two
+//! wins, so an ambiguous body is refused rather than resolved.
 
+use crate::{
+    AppState,
+    error::{AppError, BadRequest},
+};
+use axum::{
+    extract::{FromRequest, Request},
+    http::{HeaderMap, StatusCode, header},
+};
+use closient_checkout_core::CheckoutFields;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
 
-#[derive(Debug, PartialEq, Eq)]
-pub enum BodyError {
-    /// Not JSON: a syntax error, trailing bytes, or nesting deeper than serde_json's limit.
-    NotJson,
-    /// The same key twice in one object.
-    DuplicateKey,
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// A JSON object of at most `MAX_BODY_BYTES`, sent as `application/json` within
+/// `--body-read-timeout`, each key once.
+#[derive(Debug)]
+pub struct CheckoutBody(Value);
+
+impl CheckoutBody {
+    pub fn fields(&self) -> CheckoutFields<'_> {
+        // Any object reads: a field of the wrong type is one of the fields' errors.
+        CheckoutFields::deserialize(&self.0).unwrap_or_default()
+    }
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Value, BodyError> {
+impl FromRequest<AppState> for CheckoutBody {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+        if !is_json(request.headers()) {
+            return Err(AppError::Status(StatusCode::UNSUPPORTED_MEDIA_TYPE));
+        }
+        let too_large = AppError::Status(StatusCode::PAYLOAD_TOO_LARGE);
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+            return Err(too_large);
+        }
+        // Its own deadline, apart from the request's: a body sent a byte at a time is cut off
+        // long before the proxy's timeout, which is there for the upstream call.
+        let read = tokio::time::timeout(
+            state.config.body_read_timeout,
+            Limited::new(request.into_body(), MAX_BODY_BYTES).collect(),
+        )
+        .await;
+        let bytes = match read {
+            Ok(Ok(collected)) => collected.to_bytes(),
+            Ok(Err(error)) if error.is::<LengthLimitError>() => return Err(too_large),
+            Ok(Err(_)) => return Err(AppError::BadRequest(BadRequest::BodyUnreadable)),
+            Err(_) => return Err(AppError::BadRequest(BadRequest::BodyTooSlow)),
+        };
+        let value = parse(&bytes).map_err(AppError::BadRequest)?;
+        if !value.is_object() {
+            return Err(AppError::BadRequest(BadRequest::NotAnObject));
+        }
+        Ok(Self(value))
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Refuses what is not JSON (a syntax error, trailing bytes, or nesting deeper than
+/// serde_json's limit) and the same key twice in one object.
+fn parse(bytes: &[u8]) -> Result<Value, BadRequest> {
     let mut reader = serde_json::Deserializer::from_slice(bytes);
     let parsed = UniqueKeys::deserialize(&mut reader).and_then(|value| {
         reader.end()?;
@@ -23,9 +87,9 @@ pub fn parse(bytes: &[u8]) -> Result<Value, BodyError> {
         // Every other input that is JSON is accepted by the visitor below: a data error can
         // only be its refusal of a repeated key.
         if error.classify() == serde_json::error::Category::Data {
-            BodyError::DuplicateKey
+            BadRequest::DuplicateKey
         } else {
-            BodyError::NotJson
+            BadRequest::NotJson
         }
     })
 }
@@ -125,7 +189,7 @@ mod tests {
         ] {
             assert_eq!(
                 parse(text.as_bytes()),
-                Err(BodyError::DuplicateKey),
+                Err(BadRequest::DuplicateKey),
                 "{text}"
             );
         }
@@ -138,7 +202,7 @@ mod tests {
         for text in ["", "{", "{} {}", "{\"a\":1,}", "NaN", deep.as_str()] {
             assert_eq!(
                 parse(text.as_bytes()),
-                Err(BodyError::NotJson),
+                Err(BadRequest::NotJson),
                 "{text:.20}"
             );
         }

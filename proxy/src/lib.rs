@@ -137,7 +137,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(capacity(files))
                 .service(static_files::service(dir)),
         ),
-        None => Router::new().fallback(|| async { AppError::for_status(StatusCode::NOT_FOUND) }),
+        None => Router::new().fallback(|| async { AppError::Status(StatusCode::NOT_FOUND) }),
     };
     let deadline = middleware::from_fn_with_state(state.config.request_timeout, request_deadline);
     Router::new()
@@ -161,7 +161,7 @@ pub fn app(state: AppState) -> Router {
                 // A panic costs its request only; the hook installed in main logs it.
                 .layer(tower_http::catch_panic::CatchPanicLayer::custom(
                     |_panic: Box<dyn std::any::Any + Send>| {
-                        AppError::for_status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
+                        AppError::Status(StatusCode::INTERNAL_SERVER_ERROR).into_response()
                     },
                 )),
         )
@@ -203,10 +203,10 @@ async fn per_client_api_cap(
             .client_ip(peer, request.headers()),
     );
     let Some(_held) = state.api_requests_per_client.try_hold(client) else {
-        return AppError::rate_limited(
-            Duration::from_secs(1),
-            "Too many requests at once from this client; wait a moment.",
-        )
+        return AppError::RateLimited {
+            wait: Duration::from_secs(1),
+            limit: error::Limit::InFlight,
+        }
         .into_response();
     };
     next.run(request).await
@@ -231,12 +231,7 @@ async fn request_deadline(
                 ?deadline,
                 "request took longer than the proxy's own deadline"
             );
-            AppError::new(
-                StatusCode::GATEWAY_TIMEOUT,
-                closient_checkout_core::ErrorCode::UpstreamTimeout,
-                "The checkout service took too long with this request.",
-            )
-            .into_response()
+            AppError::ProxyDeadline.into_response()
         }
     }
 }

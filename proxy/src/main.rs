@@ -54,7 +54,7 @@ async fn main() -> ExitCode {
     std::panic::set_hook(Box::new(log_panic));
     tracing::info!("listening on http://{listen}");
     let serving = state.config.serving.clone();
-    let shutdown_timeout = serving.shutdown_timeout;
+    let shutdown_timeout = serving.limits.shutdown_timeout;
     let stopped = server::serve(listener, app(state), serving, async {
         stop.await;
         tracing::info!("shutting down: draining in-flight requests");

@@ -1,8 +1,8 @@
 //! Cross-site request checks: only the widget's own pages may use the API routes.
 
-use crate::error::AppError;
-use axum::http::{HeaderMap, HeaderName, StatusCode, header};
-use closient_checkout_core::{ErrorCode, Origin, OriginAllowlist};
+use crate::error::{AppError, BadRequest};
+use axum::http::{HeaderMap, HeaderName, header};
+use closient_checkout_core::{Origin, OriginAllowlist};
 
 const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
@@ -22,32 +22,21 @@ pub fn check(headers: &HeaderMap, public_origins: &OriginAllowlist) -> Result<()
         .iter()
         .any(|name| headers.get_all(name).iter().nth(1).is_some());
     if twice {
-        return Err(AppError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadRequest,
-            "The request gives Host, Origin or Sec-Fetch-Site more than once.",
-        ));
+        return Err(AppError::BadRequest(BadRequest::RepeatedHeader));
     }
-    let refused = || {
-        AppError::new(
-            StatusCode::FORBIDDEN,
-            ErrorCode::ForbiddenOrigin,
-            "This origin may not use this checkout.",
-        )
-    };
     if let Some(host) = headers.get(header::HOST) {
         let public = host
             .to_str()
             .is_ok_and(|host| is_public_host(host, public_origins));
         if !public {
-            return Err(refused());
+            return Err(AppError::ForbiddenOrigin);
         }
     }
     if headers
         .get(SEC_FETCH_SITE)
         .is_some_and(|v| matches!(v.as_bytes(), b"cross-site" | b"same-site"))
     {
-        return Err(refused());
+        return Err(AppError::ForbiddenOrigin);
     }
     match headers
         .get(header::ORIGIN)
@@ -55,7 +44,7 @@ pub fn check(headers: &HeaderMap, public_origins: &OriginAllowlist) -> Result<()
     {
         None => Ok(()),
         Some(Ok(Ok(origin))) if public_origins.contains(&origin) => Ok(()),
-        Some(_) => Err(refused()),
+        Some(_) => Err(AppError::ForbiddenOrigin),
     }
 }
 

@@ -1,14 +1,20 @@
 //! Who may act for which organization: a fixed list (`--organization`), tenant tokens minted by
 //! a dashboard's backend, or neither (checkouts for anyone, no balances).
 
-use crate::error::AppError;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use crate::{
+    AppState,
+    error::{AppError, Forbidden},
+    origin_guard,
+};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use closient_checkout_core::{
-    AmountLimits, ErrorCode, OrganizationId,
+    AmountLimits, OrganizationId,
     amount::{API_MINIMUM_CENTS, DEFAULT_MAXIMUM_CENTS},
 };
 use closient_checkout_server_common::tenant_token::{Claims, Refusal, Verifier};
-use std::collections::HashSet;
+use std::{collections::HashSet, sync::Arc};
 
 #[derive(Debug, Clone)]
 pub enum Access {
@@ -16,7 +22,7 @@ pub enum Access {
     /// a balance is nobody's business.
     Open,
     /// `--organization` only: a static page for a few organizations.
-    Listed(HashSet<OrganizationId>),
+    Listed(Arc<HashSet<OrganizationId>>),
     /// A tenant secret: every request carries a token, and `--organization`, when given,
     /// narrows which organizations a token may name.
     Tokens {
@@ -24,20 +30,34 @@ pub enum Access {
         verifier: Box<Verifier>,
         /// What the start-up line says of the secrets.
         secrets: String,
-        narrowed: Option<HashSet<OrganizationId>>,
+        narrowed: Option<Arc<HashSet<OrganizationId>>>,
     },
 }
 
 /// What a request was granted by `Access::authenticate`.
 #[derive(Debug)]
-pub enum Grant<'a> {
+pub enum Grant {
     Any,
-    Listed(&'a HashSet<OrganizationId>),
+    Listed(Arc<HashSet<OrganizationId>>),
     Token {
         organization: OrganizationId,
         limits: AmountLimits,
-        narrowed: Option<&'a HashSet<OrganizationId>>,
+        narrowed: Option<Arc<HashSet<OrganizationId>>>,
     },
+}
+
+/// Who is asking, as a handler's argument: the cross-site checks passed and the access
+/// granted, before anything of the body is read.
+#[derive(Debug)]
+pub struct Caller(pub Grant);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        origin_guard::check(&parts.headers, &state.config.public_origins)?;
+        state.config.access.authenticate(&parts.headers).map(Self)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,25 +68,31 @@ pub enum Route {
 
 impl Access {
     /// With a tenant secret, the bearer token's grant, or 401 `UNAUTHENTICATED`.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Grant<'_>, AppError> {
+    pub fn authenticate(&self, headers: &HeaderMap) -> Result<Grant, AppError> {
         let (verifier, narrowed) = match self {
             Self::Open => return Ok(Grant::Any),
-            Self::Listed(ids) => return Ok(Grant::Listed(ids)),
+            Self::Listed(ids) => return Ok(Grant::Listed(ids.clone())),
             Self::Tokens {
                 verifier, narrowed, ..
-            } => (verifier, narrowed.as_ref()),
+            } => (verifier, narrowed.clone()),
         };
         let Some(token) = bearer_token(headers) else {
-            return Err(unauthenticated("Bearer"));
+            return Err(AppError::Unauthenticated {
+                challenge: "Bearer",
+            });
         };
         let claims = verifier.verify(token).map_err(|refusal| {
             // The reason only: the token is a credential.
             tracing::debug!(%refusal, "tenant token refused");
-            unauthenticated(r#"Bearer error="invalid_token""#)
+            AppError::Unauthenticated {
+                challenge: r#"Bearer error="invalid_token""#,
+            }
         })?;
         let (organization, limits) = tenant(&claims).map_err(|refusal| {
             tracing::debug!(%refusal, "tenant token refused");
-            unauthenticated(r#"Bearer error="invalid_token""#)
+            AppError::Unauthenticated {
+                challenge: r#"Bearer error="invalid_token""#,
+            }
         })?;
         Ok(Grant::Token {
             organization,
@@ -91,7 +117,7 @@ impl Access {
     }
 }
 
-impl Grant<'_> {
+impl Grant {
     /// The amounts this request may ask for: a token's `max_cents` lowers the maximum.
     pub fn limits(&self) -> AmountLimits {
         match self {
@@ -102,33 +128,19 @@ impl Grant<'_> {
 
     /// 403 `FORBIDDEN` unless the request may act for `organization` on `route`.
     pub fn authorize(&self, organization: &OrganizationId, route: Route) -> Result<(), AppError> {
-        let forbidden = |message: &str| {
-            Err(AppError::new(
-                StatusCode::FORBIDDEN,
-                ErrorCode::Forbidden,
-                message,
-            ))
-        };
+        let forbidden = |reason| Err(AppError::Forbidden(reason));
         match self {
-            Self::Any if route == Route::Balance => {
-                forbidden("Balances are served only for organizations this checkout is bound to.")
-            }
+            Self::Any if route == Route::Balance => forbidden(Forbidden::NoBoundOrganization),
             Self::Any => Ok(()),
-            Self::Listed(ids) if !ids.contains(organization) => {
-                forbidden("This organization may not be topped up here.")
-            }
+            Self::Listed(ids) if !ids.contains(organization) => forbidden(Forbidden::NotListed),
             Self::Token {
                 organization: bound,
                 ..
-            } if bound != organization => {
-                forbidden("This page's session is for another organization.")
-            }
+            } if bound != organization => forbidden(Forbidden::OtherOrganization),
             Self::Token {
                 narrowed: Some(ids),
                 ..
-            } if !ids.contains(organization) => {
-                forbidden("This organization may not be topped up here.")
-            }
+            } if !ids.contains(organization) => forbidden(Forbidden::NotListed),
             Self::Listed(_) | Self::Token { .. } => Ok(()),
         }
     }
@@ -156,16 +168,4 @@ pub fn token_limits(max_cents: Option<u64>) -> Option<AmountLimits> {
         None => Some(AmountLimits::default()),
         Some(max) => AmountLimits::new(API_MINIMUM_CENTS, max.min(DEFAULT_MAXIMUM_CENTS)).ok(),
     }
-}
-
-fn unauthenticated(challenge: &'static str) -> AppError {
-    AppError::new(
-        StatusCode::UNAUTHORIZED,
-        ErrorCode::Unauthenticated,
-        "This page's session has expired or is not valid; reload the page to continue.",
-    )
-    .with_header(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(challenge),
-    )
 }

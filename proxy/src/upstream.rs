@@ -1,13 +1,17 @@
 //! Calls to the Closient API: the key attached, no redirects followed, one attempt per request
 //! (retrying is the widget's job), and every failure mapped to the answer the design gives it.
 
-use crate::{config::Config, error::AppError, secret::ApiKey};
+use crate::{
+    config::Config,
+    error::{self, AppError, Unavailable},
+    secret::ApiKey,
+};
 use axum::http::header::{ACCEPT, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::{
     ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
-    OrganizationId,
+    OrganizationId, Recourse,
 };
 use closient_checkout_server_common::rate_limit_headers;
 
@@ -84,7 +88,7 @@ impl Upstream {
         request: &CheckoutRequest,
     ) -> Result<CheckoutResponse, AppError> {
         let body = serde_json::to_vec(request)
-            .map_err(|_| AppError::upstream_unavailable("Could not encode the request."))?;
+            .map_err(|_| AppError::Unavailable(Unavailable::Unencodable))?;
         let call = self
             .client
             .post(self.checkout_url.clone())
@@ -113,8 +117,9 @@ impl Upstream {
     ) -> Result<T, AppError> {
         let mut response = call.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status();
-        // Only a 429's rate-limit headers are passed on; the rest are not kept.
-        let relayed: Vec<(HeaderName, HeaderValue)> = if status == StatusCode::TOO_MANY_REQUESTS {
+        let recourse = Recourse::for_status(status.as_u16());
+        // Only the wait of an answer to count down is passed on; the other headers are not kept.
+        let relayed: Vec<(HeaderName, HeaderValue)> = if recourse == Recourse::Countdown {
             rate_limit_headers::ON_TOO_MANY_REQUESTS
                 .into_iter()
                 .filter_map(|name| {
@@ -133,9 +138,7 @@ impl Upstream {
                     limit = MAX_UPSTREAM_BODY_BYTES,
                     "upstream answer larger than the limit; not read further"
                 );
-                return Err(AppError::upstream_unavailable(
-                    "The billing service gave an answer that could not be read.",
-                ));
+                return Err(AppError::Unavailable(Unavailable::Unreadable));
             }
             bytes.extend_from_slice(&chunk);
         }
@@ -145,9 +148,7 @@ impl Upstream {
                     status = status.as_u16(),
                     "upstream answered a success that is not the expected JSON"
                 );
-                AppError::upstream_unavailable(
-                    "The billing service gave an answer that could not be read.",
-                )
+                AppError::Unavailable(Unavailable::Unreadable)
             });
         }
         if status.is_redirection() {
@@ -155,15 +156,11 @@ impl Upstream {
                 status = status.as_u16(),
                 "upstream answered a redirect; not followed"
             );
-            return Err(AppError::upstream_unavailable(
-                "The billing service answered with a redirect.",
-            ));
+            return Err(AppError::Unavailable(Unavailable::Redirect));
         }
         if status == StatusCode::UNAUTHORIZED {
             tracing::error!("upstream refused the proxy's API key (401): check CLOSIENT_API_KEY");
-            return Err(AppError::upstream_unavailable(
-                "The billing service is not available right now.",
-            ));
+            return Err(AppError::Unavailable(Unavailable::Refused));
         }
         // Only a forward proxy asks for its own credentials: the browser has none to give.
         if status == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
@@ -171,16 +168,14 @@ impl Upstream {
                 "the upstream proxy refused the call (407): check the credentials of \
                  --upstream-proxy"
             );
-            return Err(AppError::upstream_unavailable(
-                "The billing service is not available right now.",
-            ));
+            return Err(AppError::Unavailable(Unavailable::Refused));
         }
-        let error = forwarded_error(status, relayed, &bytes);
+        let (error, headers) = forwarded_error(status, recourse, relayed, &bytes);
         if status == StatusCode::FORBIDDEN {
             // The key is known but may not act here: revoked, or without the BILLING role on
             // this organization. Every visitor of that organization gets this until it is fixed.
             tracing::error!(
-                code = error.error.code.as_str(),
+                code = error.code.as_str(),
                 "upstream refused the proxy's API key for this request (403): check the key's \
                  role on the organization"
             );
@@ -188,38 +183,32 @@ impl Upstream {
             // The code and status only: the message may repeat what the visitor sent.
             tracing::warn!(
                 status = status.as_u16(),
-                code = error.error.code.as_str(),
+                code = error.code.as_str(),
                 "upstream answered an error; passed on"
             );
         }
-        Err(error)
+        Err(AppError::Relayed(Box::new((error, headers))))
     }
 }
 
-/// An upstream 4xx/5xx, passed on with its status and envelope, its texts cut to size.
+/// An upstream 4xx/5xx, passed on with its status and envelope, its texts cut to size, and
+/// the headers that go with it.
 fn forwarded_error(
     status: StatusCode,
+    recourse: Recourse,
     relayed: Vec<(HeaderName, HeaderValue)>,
     body: &[u8],
-) -> AppError {
+) -> (ApiError, HeaderMap) {
     let mut error = match serde_json::from_slice::<ErrorEnvelope>(body) {
-        Ok(envelope) => AppError {
-            error: Box::new(truncated(envelope.error)),
-            headers: Box::default(),
-        },
-        Err(_) => AppError::for_status(status),
+        Ok(envelope) => truncated(envelope.error),
+        Err(_) => error::for_status(status),
     };
     // The status on the wire is the one that counts.
-    error.error.status = status.as_u16();
-    if status == StatusCode::TOO_MANY_REQUESTS {
-        if matches!(error.error.code, ErrorCode::Unknown(_)) {
-            error.error.code = ErrorCode::RateLimited;
-        }
-        for (name, value) in relayed {
-            error = error.with_header(name, value);
-        }
+    error.status = status.as_u16();
+    if recourse == Recourse::Countdown && matches!(error.code, ErrorCode::Unknown(_)) {
+        error.code = ErrorCode::RateLimited;
     }
-    error
+    (error, relayed.into_iter().collect())
 }
 
 /// The error with each text at most its relayed length (a cut one ends in `…`) and at most
@@ -256,15 +245,11 @@ fn cut(text: &mut String, max_chars: usize) {
 fn transport_error(error: &reqwest::Error) -> AppError {
     if error.is_timeout() {
         tracing::warn!("upstream timed out");
-        AppError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            ErrorCode::UpstreamTimeout,
-            "The billing service did not answer in time.",
-        )
+        AppError::UpstreamTimeout
     } else {
         // The error's text names the URL only; it never holds headers.
         tracing::warn!(error = %error, "upstream unreachable");
-        AppError::upstream_unavailable("The billing service could not be reached.")
+        AppError::Unavailable(Unavailable::Unreachable)
     }
 }
 
@@ -275,7 +260,13 @@ mod tests {
 
     fn forwarded(body: &serde_json::Value) -> ApiError {
         let body = serde_json::to_vec(body).expect("JSON");
-        *forwarded_error(StatusCode::BAD_REQUEST, Vec::new(), &body).error
+        forwarded_error(
+            StatusCode::BAD_REQUEST,
+            Recourse::FixInput,
+            Vec::new(),
+            &body,
+        )
+        .0
     }
 
     #[test]

@@ -6,5 +6,6 @@ pub mod duration;
 pub mod envelope;
 pub mod log_value;
 pub mod rate_limit_headers;
+pub mod serve;
 pub mod shutdown;
 pub mod tenant_token;

@@ -9,7 +9,8 @@
 
 use crate::browser::transport::{Reply, ReplyBody, TransportError};
 use closient_checkout_core::{
-    ApiError, CheckoutResponse, ErrorCode, Failure, FieldError, OriginAllowlist, parse_retry_after,
+    ApiError, CheckoutResponse, ErrorCode, Failure, FieldError, OriginAllowlist, Recourse,
+    parse_retry_after,
 };
 
 /// What the person is told after an attempt that did not lead to checkout.
@@ -146,13 +147,13 @@ impl Refusal {
 
 fn problem_for(status: u16, error: Option<ApiError>, retry_after_secs: Option<u64>) -> Problem {
     let code = error.as_ref().map(|e| e.code.clone());
-    match (status, code) {
-        (429, _) => Problem::RateLimited { retry_after_secs },
-        (500..=599, code) => Problem::Unavailable { code },
+    match (Recourse::for_status(status), code) {
+        (Recourse::Countdown, _) => Problem::RateLimited { retry_after_secs },
+        (Recourse::Retry, code) => Problem::Unavailable { code },
         (_, Some(ErrorCode::ForbiddenOrigin)) => Problem::ForbiddenOrigin,
         // The API's own 401 reaches the browser as a 502; a 401 is the proxy's token check.
-        (401, _) => Problem::Unauthenticated,
-        (403, Some(ErrorCode::Forbidden)) => Problem::Forbidden,
+        _ if status == 401 => Problem::Unauthenticated,
+        (_, Some(ErrorCode::Forbidden)) if status == 403 => Problem::Forbidden,
         (_, Some(ErrorCode::ValidationError)) => match error.and_then(|e| e.details) {
             Some(details) if !details.is_empty() => Problem::Fields(details),
             _ => Problem::Rejected {
@@ -160,7 +161,7 @@ fn problem_for(status: u16, error: Option<ApiError>, retry_after_secs: Option<u6
                 status,
             },
         },
-        (status, code) => Problem::Rejected { code, status },
+        (_, code) => Problem::Rejected { code, status },
     }
 }
 
