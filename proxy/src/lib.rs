@@ -28,6 +28,7 @@ use axum::{
     routing::{get, post},
 };
 use client_ip::ClientKey;
+use closient_checkout_core::ErrorCode;
 use closient_checkout_server_common::log_value::clipped;
 use config::Config;
 use error::AppError;
@@ -237,19 +238,26 @@ async fn request_deadline(
 }
 
 /// One line per request: method, path (never the query or headers, both cut to a few hundred
-/// bytes), status and latency.
+/// bytes), status, the error's code when the answer is a refusal (`FORBIDDEN_ORIGIN`,
+/// `RATE_LIMITED`, ...), and latency.
 async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = clipped(request.method().as_str()).to_owned();
     let path = clipped(request.uri().path()).to_owned();
     let response = next.run(request).await;
-    tracing::info!(
-        %method,
-        path,
-        status = response.status().as_u16(),
-        latency_ms = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_millis() as u64;
+    match response.extensions().get::<ErrorCode>() {
+        Some(code) => tracing::info!(
+            %method,
+            path,
+            status,
+            code = code.as_str(),
+            latency_ms,
+            "request"
+        ),
+        None => tracing::info!(%method, path, status, latency_ms, "request"),
+    }
     response
 }
 

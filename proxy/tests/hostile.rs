@@ -482,3 +482,34 @@ async fn host_origin_or_sec_fetch_site_given_twice_is_400_whichever_comes_first(
     }
     assert_eq!(upstream_calls(&h), 0);
 }
+
+#[tokio::test]
+async fn a_refusal_is_logged_with_its_code() {
+    let captured = Captured::default();
+    let _guard = captured.trace();
+    let h = harness(&[]).await;
+    let answer = call(
+        &h.router,
+        checkout_with(&[("origin", "https://evil.example")], checkout_body(2500)),
+    )
+    .await;
+    assert_eq!(
+        (answer.status, answer.code().as_str()),
+        (403, "FORBIDDEN_ORIGIN")
+    );
+    assert_eq!(call(&h.router, get("/healthz")).await.status, 200);
+    let logs = captured.text();
+    let line = |path: &str| {
+        logs.lines()
+            .find(|line| line.contains("request") && line.contains(path))
+            .unwrap_or_else(|| panic!("{path} is logged: {logs:.800}"))
+            .to_owned()
+    };
+    let refused = line("/api/billing/checkout");
+    assert!(refused.contains(" INFO "), "{refused}");
+    assert!(refused.contains(r#"code="FORBIDDEN_ORIGIN""#), "{refused}");
+    assert!(
+        !line("/healthz").contains("code="),
+        "an answer that is not a refusal has no code"
+    );
+}

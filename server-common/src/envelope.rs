@@ -6,10 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::{ApiError, ErrorCode};
 
-/// The error in its envelope, sent with its status (500 if that is not a valid status).
+/// The error in its envelope, sent with its status (500 if that is not a valid status). The
+/// code also rides in the response's extensions, for the request's log line.
 pub fn response(error: ApiError) -> Response {
     let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(error.into_envelope())).into_response()
+    let code = error.code.clone();
+    let mut response = (status, Json(error.into_envelope())).into_response();
+    response.extensions_mut().insert(code);
+    response
 }
 
 /// An envelope without field details.
