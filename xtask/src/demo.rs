@@ -1,11 +1,12 @@
 //! `cargo xtask demo`: the whole product on this machine. The release widget, the proxy and a
 //! mock of the Closient API with its fake hosted checkout page, all on loopback.
 
+use crate::files::{copy_dir, replace_once};
 use crate::tools::{self, Needs};
-use crate::{Result, dist, repo_root, servers};
+use crate::{Result, dist, files, repo_root, servers};
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -106,8 +107,7 @@ fn demo_site(mock_origin: &str, proxy_port: u16) -> Result<PathBuf> {
     copy_dir(&dist::npm::dir(), &site.join("npm"))?;
     for file in DASHBOARD {
         let from = root.join("www").join(file);
-        fs::copy(&from, site.join(file))
-            .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+        files::copy(&from, &site.join(file))?;
     }
     let origins = r#"checkout-origins="https://checkout.stripe.com"#;
     replace_once(
@@ -116,34 +116,6 @@ fn demo_site(mock_origin: &str, proxy_port: u16) -> Result<PathBuf> {
         &format!("{origins} {mock_origin}"),
     )?;
     Ok(site)
-}
-
-/// Replaces the first `from` in `file`; an error if there is none.
-fn replace_once(file: &Path, from: &str, to: &str) -> Result<()> {
-    let text =
-        fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    if !text.contains(from) {
-        return Err(format!("{} has no `{from}`", file.display()));
-    }
-    fs::write(file, text.replacen(from, to, 1))
-        .map_err(|e| format!("cannot write {}: {e}", file.display()))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot read {}: {e}", from.display()))?
-            .path();
-        let target = to.join(path.file_name().unwrap_or_default());
-        if path.is_dir() {
-            copy_dir(&path, &target)?;
-        } else {
-            fs::copy(&path, &target).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// The preferred port when it is free, else any free one (said, so a bookmark is not trusted).

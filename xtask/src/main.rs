@@ -8,6 +8,7 @@ mod bench;
 mod demo;
 mod dist;
 mod e2e;
+mod files;
 mod fuzz;
 mod pipeline;
 mod servers;

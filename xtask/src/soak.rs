@@ -22,7 +22,7 @@
 mod client;
 
 use crate::servers::{self, free_port};
-use crate::{Result, repo_root, thousands};
+use crate::{Result, files, repo_root, thousands};
 use client::{Answer, Client};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -110,7 +110,7 @@ pub fn run(args: &[String]) -> Result<()> {
     let binaries = servers::build_release()?;
     let logs = repo_root().join("target").join("soak");
     let site = logs.join("site");
-    fs::create_dir_all(&site).map_err(|e| format!("cannot create {}: {e}", site.display()))?;
+    files::create_dir(&site)?;
     fs::write(site.join("index.html"), PAGE)
         .map_err(|e| format!("cannot write {}: {e}", site.display()))?;
     let mock_addr = free_port()?;

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::servers::{self, Binaries, free_port};
 use crate::tools::process::find_on_path;
-use crate::{Result, e2e, thousands};
+use crate::{Result, e2e, files, thousands};
 use serde_json::{Value, json};
 use std::fs;
 use std::io::Read;
@@ -421,8 +421,7 @@ http {{
     }
 
     pub(super) fn write(&self, prefix: &Path) -> Result<NginxFiles> {
-        fs::create_dir_all(prefix)
-            .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+        files::create_dir(prefix)?;
         let conf = prefix.join(if self.master {
             "nginx.conf"
         } else {

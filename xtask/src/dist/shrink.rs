@@ -6,6 +6,7 @@
 
 use super::dead_classes;
 use crate::Result;
+use crate::files::{read, read_text, utf8, write};
 use crate::tools::Tools;
 use std::collections::BTreeSet;
 use std::fs;
@@ -27,8 +28,7 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
     code(tools, "dist", files.wasm, files.js)?;
     let after = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
 
-    let mut index = fs::read_to_string(files.index)
-        .map_err(|e| format!("cannot read {}: {e}", files.index.display()))?;
+    let mut index = read_text(files.index)?;
     for (old, new) in before.iter().zip(&after) {
         if !index.contains(old.as_str()) {
             return Err(format!(
@@ -38,7 +38,7 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
         }
         index = index.replace(old.as_str(), new);
     }
-    write(files.index, index.as_bytes())
+    write(files.index, index)
 }
 
 /// The rewrites of a wasm module and its loader, which no page pins by integrity (the npm
@@ -59,8 +59,7 @@ pub fn code(tools: &Tools, build: &str, wasm: &Path, js: &Path) -> Result<()> {
 /// producers and target-features sections are only metadata.
 fn shorten_names(tools: &Tools, wasm_file: &Path, js: &Path) -> Result<()> {
     let wasm = utf8(wasm_file)?;
-    let loader =
-        fs::read_to_string(js).map_err(|e| format!("cannot read {}: {e}", js.display()))?;
+    let loader = read_text(js)?;
     let stripped = dead_classes::strip(&loader)
         .map_err(|e| format!("dropping the loader's dead classes: {e}"))?;
     let remove_dead = format!("--pass-arg=remove-exports@{}", stripped.exports.join(","));
@@ -89,7 +88,7 @@ fn shorten_names(tools: &Tools, wasm_file: &Path, js: &Path) -> Result<()> {
         ));
     };
     let loader = mapping.apply(&stripped.loader, new_module)?;
-    write(js, loader.as_bytes())
+    write(js, loader)
 }
 
 /// binaryen's mapping: imports as `[module, old, new]`, exports as `[old, new]`.
@@ -317,19 +316,6 @@ fn integrity(bytes: &[u8]) -> String {
         "sha384-{}",
         base64::engine::general_purpose::STANDARD.encode(digest)
     )
-}
-
-fn read(file: &Path) -> Result<Vec<u8>> {
-    fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
-}
-
-fn write(file: &Path, bytes: &[u8]) -> Result<()> {
-    fs::write(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
-}
-
-fn utf8(file: &Path) -> Result<&str> {
-    file.to_str()
-        .ok_or_else(|| format!("not a UTF-8 path: {}", file.display()))
 }
 
 #[cfg(test)]
