@@ -204,88 +204,17 @@ fn replace_word(text: &str, word: &str, with: &str) -> (String, usize) {
 
 /// The module names of a wasm module's imports.
 fn import_modules(wasm: &[u8]) -> Result<BTreeSet<String>> {
-    let mut reader = Reader { bytes: wasm, at: 8 };
-    while reader.at < wasm.len() {
-        let id = reader.byte()?;
-        let size = reader.leb()?;
-        let end = reader.at + size;
-        if id != 2 {
-            reader.at = end;
-            continue;
+    let unreadable = |e: wasmparser::BinaryReaderError| format!("cannot read the wasm: {e}");
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ImportSection(imports) = payload.map_err(unreadable)? {
+            return imports
+                .into_imports()
+                .map(|import| import.map(|import| import.module.to_owned()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(unreadable);
         }
-        let mut modules = BTreeSet::new();
-        for _ in 0..reader.leb()? {
-            modules.insert(reader.name()?);
-            reader.name()?;
-            // What is imported: a function's type, a table, a memory, a global or a tag.
-            match reader.byte()? {
-                0 => {
-                    reader.leb()?;
-                }
-                1 => {
-                    reader.byte()?;
-                    reader.limits()?;
-                }
-                2 => reader.limits()?,
-                3 => {
-                    reader.byte()?;
-                    reader.byte()?;
-                }
-                4 => {
-                    reader.byte()?;
-                    reader.leb()?;
-                }
-                kind => return Err(format!("unknown import kind {kind} in the wasm")),
-            }
-        }
-        return Ok(modules);
     }
     Ok(BTreeSet::new())
-}
-
-/// Reads the parts of the wasm binary format that the import section uses.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8> {
-        let byte = *self.bytes.get(self.at).ok_or("the wasm ends early")?;
-        self.at += 1;
-        Ok(byte)
-    }
-
-    fn leb(&mut self) -> Result<usize> {
-        let mut value = 0;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            value |= usize::from(byte & 0x7f) << shift;
-            if byte < 0x80 {
-                return Ok(value);
-            }
-        }
-        Err("a number in the wasm is too long".to_owned())
-    }
-
-    fn name(&mut self) -> Result<String> {
-        let len = self.leb()?;
-        let bytes = self
-            .bytes
-            .get(self.at..self.at + len)
-            .ok_or("the wasm ends early")?;
-        self.at += len;
-        String::from_utf8(bytes.to_vec()).map_err(|_| "a name in the wasm is not UTF-8".to_owned())
-    }
-
-    fn limits(&mut self) -> Result<()> {
-        let flags = self.byte()?;
-        self.leb()?;
-        if flags & 1 == 1 {
-            self.leb()?;
-        }
-        Ok(())
-    }
 }
 
 /// Minifies a JS module in place: wasm-bindgen's loader, or the npm package's entries.
