@@ -2,15 +2,16 @@
 //! mock of the Closient API with its fake hosted checkout page, all on loopback.
 
 use crate::files::{copy_dir, replace_once};
+use crate::servers::Server;
 use crate::tools::{self, Needs};
-use crate::{Result, dist, files, repo_root, servers};
+use crate::{Result, dist, files, repo_root};
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Not a real key: the mock accepts exactly this one.
 const DEMO_KEY: &str = "csb_demo_notasecret";
@@ -22,6 +23,7 @@ const DASHBOARD_ORGANIZATION: &str = "9fGh3nQrStUvWxYzAbCdEf";
 const DEMO_TENANT_SECRET: &str = "demo-tenant-secret-notasecret-0123456789";
 const PROXY_PORT: u16 = 8080;
 const MOCK_PORT: u16 = 9100;
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub fn run() -> Result<()> {
     let tools = tools::bootstrap(Needs::Build)?;
@@ -64,9 +66,12 @@ pub fn run() -> Result<()> {
     ] {
         proxy.env_remove(name);
     }
-    let mut servers = Servers(Vec::new());
-    servers.start(mock, "mock", mock_addr, "/__mock/stats")?;
-    servers.start(proxy, "proxy", proxy_addr, "/healthz")?;
+    // Their output on this terminal; each answers before the next starts, so that the URL
+    // printed below works at once.
+    let mut mock = Server::start(mock, "mock", None)?;
+    mock.wait_ready(mock_addr, "/__mock/stats", READY_TIMEOUT)?;
+    let mut proxy = Server::start(proxy, "proxy", None)?;
+    proxy.wait_ready(proxy_addr, "/healthz", READY_TIMEOUT)?;
 
     println!();
     println!("Open http://{proxy_addr}/");
@@ -79,7 +84,7 @@ pub fn run() -> Result<()> {
         "Checkouts go to the fake hosted checkout on {mock_origin} (its pages are /pay/<session>); Pay there credits the balance a few seconds later."
     );
     println!("Press Ctrl-C to stop.");
-    servers.wait()
+    wait(&mut [mock, proxy])
 }
 
 /// The example dashboard's files in `www/`; it loads the npm package from `./npm/`.
@@ -139,77 +144,29 @@ fn free_loopback(preferred: u16, name: &str) -> Result<SocketAddr> {
         .map_err(|e| format!("no free loopback port: {e}"))
 }
 
-/// The running servers; dropping this stops any that are still up.
-struct Servers(Vec<Child>);
-
-impl Servers {
-    /// Starts a server with its output on this terminal, and returns once `path` answers 200,
-    /// so the URL printed next works at once.
-    fn start(
-        &mut self,
-        mut command: Command,
-        name: &str,
-        addr: SocketAddr,
-        path: &str,
-    ) -> Result<()> {
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot start the {name}: {e}"))?;
-        self.0.push(child);
-        servers::wait_for_200(addr, path, Duration::from_secs(20), || {
-            match self
-                .0
-                .last_mut()
-                .and_then(|child| child.try_wait().ok().flatten())
-            {
-                Some(status) => Err(format!("the {name} exited ({status}); see its lines above")),
-                None => Ok(()),
+/// Returns when a server exits, or when this process is interrupted or terminated, in which
+/// case the servers are asked to drain and stop first, the proxy before the mock it calls.
+fn wait(servers: &mut [Server]) -> Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            for server in servers.iter_mut().rev() {
+                let _ = server.stop(Duration::from_secs(10));
             }
-        })
-    }
-
-    /// Returns when a server exits, or when this process is interrupted or terminated, in
-    /// which case the servers are asked to drain and stop first.
-    fn wait(&mut self) -> Result<()> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-            .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
-        loop {
-            if stop.load(Ordering::SeqCst) {
-                self.stop();
-                return Ok(());
+            return Ok(());
+        }
+        for server in servers.iter_mut() {
+            if let Some(status) = server.exited() {
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("a server exited: {status}"))
+                };
             }
-            for child in &mut self.0 {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return if status.success() {
-                        Ok(())
-                    } else {
-                        Err(format!("a server exited: {status}"))
-                    };
-                }
-            }
-            std::thread::sleep(Duration::from_millis(200));
         }
-    }
-
-    /// SIGTERM each server (both drain in-flight requests and exit 0), then wait for them.
-    fn stop(&mut self) {
-        for child in &self.0 {
-            servers::sigterm(child);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for child in &mut self.0 {
-            servers::wait_exit(child, deadline.saturating_duration_since(Instant::now()));
-        }
-    }
-}
-
-impl Drop for Servers {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }

@@ -21,7 +21,7 @@
 
 mod client;
 
-use crate::servers::{self, free_port};
+use crate::servers::{self, Server, free_port};
 use crate::{Result, files, repo_root, thousands};
 use client::{Answer, Client};
 use serde_json::Value;
@@ -29,8 +29,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -58,6 +57,7 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(2);
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(3);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How much later than its timeout a request may end, for scheduling on a busy machine.
 const MARGIN: Duration = Duration::from_millis(1_500);
 /// How long `/healthz`, or the page, may take while all of that goes on.
@@ -121,8 +121,8 @@ pub fn run(args: &[String]) -> Result<()> {
         // Far past the real API's 300 a minute: the faults below are what the run is about.
         .args(["--rate-limit", "100000000"])
         .env("CLOSIENT_API_KEY", KEY);
-    let mut mock = Server::start(mock, "mock", &logs.join("mock.log"))?;
-    wait_healthy(mock_addr, "/__mock/stats", &mut mock)?;
+    let mut mock = Server::start(mock, "mock", Some(&logs.join("mock.log")))?;
+    mock.wait_ready(mock_addr, "/__mock/stats", READY_TIMEOUT)?;
     queue_faults(mock_addr)?;
 
     let mut proxy = Command::new(&binaries.proxy);
@@ -144,8 +144,8 @@ pub fn run(args: &[String]) -> Result<()> {
         ])
         .env("CLOSIENT_API_KEY", KEY)
         .env_remove("CLOSIENT_API_KEY_FILE");
-    let mut proxy = Server::start(proxy, "proxy", &logs.join("proxy.log"))?;
-    wait_healthy(proxy_addr, "/healthz", &mut proxy)?;
+    let mut proxy = Server::start(proxy, "proxy", Some(&logs.join("proxy.log")))?;
+    proxy.wait_ready(proxy_addr, "/healthz", READY_TIMEOUT)?;
     println!(
         "==> soak: {seconds} s, {WORKERS} clients, {SLOW_LORIS_CLIENTS} slow-loris and \
          {SLOW_BODY_CLIENTS} slow-body clients, {}; proxy on {proxy_addr}, mock on {mock_addr} \
@@ -171,7 +171,7 @@ pub fn run(args: &[String]) -> Result<()> {
         &mut failures,
     );
     let drain = drain(&target, mock_addr, &mut proxy, &mut failures);
-    mock.stop();
+    drop(mock);
     let log = fs::read_to_string(logs.join("proxy.log")).unwrap_or_default();
     if log.contains("panicked") {
         failures.push("the proxy's log has a panic (target/soak/proxy.log)".to_owned());
@@ -525,13 +525,13 @@ fn run_load(
             .collect();
 
         while started.elapsed() < duration && sent.load(Ordering::Relaxed) < MAX_REQUESTS {
-            if let Some(status) = proxy.exited() {
-                failures.push(format!("the proxy exited during the soak ({status})"));
+            if let Err(exited) = proxy.running() {
+                failures.push(format!("during the soak, {exited}"));
                 break;
             }
             thread::sleep(Duration::from_millis(200));
         }
-        load.peak_rss_kib = proxy.peak_rss_kib();
+        load.peak_rss_kib = proxy.peak_rss_kib().ok();
         stop.store(true, Ordering::Relaxed);
 
         let collect = |outcome: thread::Result<Outcomes>| {
@@ -882,7 +882,7 @@ fn drain(
             })
             .collect();
         thread::sleep(Duration::from_millis(500));
-        let took = proxy.terminate(SHUTDOWN_TIMEOUT + MARGIN);
+        let took = proxy.stop(SHUTDOWN_TIMEOUT + MARGIN);
         let answers: Vec<_> = in_flight
             .into_iter()
             .map(|handle| handle.join().ok())
@@ -1007,71 +1007,6 @@ fn percentiles(latencies: &[f64]) -> (f64, f64, f64) {
         at(0.99),
         sorted.last().copied().unwrap_or_default(),
     )
-}
-
-/// A server this command started, with its output in a log file; dropping it kills it.
-#[derive(Debug)]
-struct Server {
-    name: &'static str,
-    child: Child,
-}
-
-impl Server {
-    fn start(command: Command, name: &'static str, log: &Path) -> Result<Self> {
-        let child = servers::spawn_logged(command, name, log)?;
-        Ok(Self { name, child })
-    }
-
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    fn peak_rss_kib(&self) -> Option<u64> {
-        servers::peak_rss_kib(self.child.id()).ok()
-    }
-
-    /// SIGTERM, then the time until it exited 0, or why that is a failure.
-    fn terminate(&mut self, deadline: Duration) -> std::result::Result<Duration, String> {
-        let started = Instant::now();
-        if !servers::sigterm(&self.child) {
-            return Err(format!("cannot send SIGTERM to the {}", self.name));
-        }
-        match servers::wait_exit(&mut self.child, deadline) {
-            Some(status) if status.success() => Ok(started.elapsed()),
-            Some(status) => Err(format!("the {} exited with {status} on SIGTERM", self.name)),
-            None => Err(format!(
-                "the {} had not exited {} s after SIGTERM",
-                self.name,
-                deadline.as_secs()
-            )),
-        }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.terminate(Duration::from_secs(10));
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.exited().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Polls until `path` answers 200, or fails when the server exits or 20 s pass.
-fn wait_healthy(addr: SocketAddr, path: &str, server: &mut Server) -> Result<()> {
-    servers::wait_for_200(addr, path, Duration::from_secs(20), || {
-        match server.exited() {
-            Some(status) => Err(format!(
-                "the {} exited ({status}); see target/soak/",
-                server.name
-            )),
-            None => Ok(()),
-        }
-    })
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use super::{
     ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL, at_least, at_most,
     bench_dir, rounded,
 };
-use crate::servers::{self, Binaries, free_port};
+use crate::servers::{self, Binaries, Server, free_port};
 use crate::tools::process::find_on_path;
 use crate::{Result, e2e, files, thousands};
 use serde_json::{Value, json};
@@ -33,8 +33,6 @@ const RUN: Duration = Duration::from_secs(10);
 const CONNECTIONS: u32 = 32;
 /// How long a server may take to answer its first request; valgrind makes start-up slow.
 pub(super) const START_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a stopped server may take to exit (a profiled one writes its profile first).
-const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longer than any wrk run here: a wrk that hangs is stopped.
 const WRK_GRACE: Duration = Duration::from_secs(15);
 
@@ -79,14 +77,12 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
     let nginx = e2e::nginx()?;
     let cores = Cores::of_this_machine();
     println!("{}", cores.describe());
-    let mut servers = Servers::default();
     let mock = free_port()?;
     let mut command = cores.server(&binaries.mock);
     command
         .args(["--listen", &mock.to_string(), "--bench"])
         .env("CLOSIENT_API_KEY", KEY);
-    servers.start("mock", command)?;
-    servers.wait_ready(mock, "/__mock/stats")?;
+    let mut mock_server = start("mock", command, mock, "/__mock/stats")?;
 
     let nginx_addr = free_port()?;
     let nginx_config = NginxConfig {
@@ -96,12 +92,12 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         master: true,
     }
     .write(&bench_dir().join("nginx"))?;
-    let nginx_pid = servers.start("nginx", cores.server_command(&nginx, &nginx_config.args()))?;
-    servers.wait_ready(nginx_addr, "/healthz")?;
+    let command = cores.server_command(&nginx, &nginx_config.args());
+    let mut nginx_server = start("nginx", command, nginx_addr, "/healthz")?;
 
     let proxy = free_port()?;
-    let proxy_pid = servers.start("proxy", proxy_command(&cores, &binaries.proxy, proxy, mock))?;
-    servers.wait_ready(proxy, "/healthz")?;
+    let command = proxy_command(&cores, &binaries.proxy, proxy, mock);
+    let mut proxy_server = start("proxy", command, proxy, "/healthz")?;
 
     // Return URLs on checkout-proxy's origin, which it accepts on a loopback address; nginx and
     // the mock pass them on as they are.
@@ -139,9 +135,11 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
     for target in &targets {
         latency.push(wrk.run(target, 1, RUN)?);
     }
-    servers.check_running()?;
-    let workers = children(nginx_pid);
-    let nginx_rss_kb: u64 = std::iter::once(nginx_pid)
+    for server in [&mut mock_server, &mut nginx_server, &mut proxy_server] {
+        server.running()?;
+    }
+    let workers = children(nginx_server.pid());
+    let nginx_rss_kb: u64 = std::iter::once(nginx_server.pid())
         .chain(workers.iter().copied())
         .map(servers::peak_rss_kib)
         .sum::<Result<u64>>()?;
@@ -155,7 +153,7 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         proxy: path(2),
         nginx_rss_mb: nginx_rss_kb as f64 / 1024.0,
         nginx_workers: workers.len(),
-        proxy_rss_mb: servers::peak_rss_kib(proxy_pid)? as f64 / 1024.0,
+        proxy_rss_mb: proxy_server.peak_rss_kib()? as f64 / 1024.0,
         cores: cores.clone(),
         profile: None,
     };
@@ -164,9 +162,8 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         measured.profile = Some(profile::run(&mut profile::Setup {
             wrk: &wrk,
             cores: &cores,
-            servers: &mut servers,
             proxy_bin: &binaries.proxy,
-            proxy_pid,
+            proxy_pid: proxy_server.pid(),
             proxy,
             nginx: &nginx,
             nginx_workers: &workers,
@@ -679,77 +676,12 @@ fn children(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-/// The servers of this measurement, each logging to `target/bench/<name>.log`; dropping this
-/// stops them.
-#[derive(Debug, Default)]
-pub(super) struct Servers(Vec<(String, Child)>);
-
-impl Servers {
-    /// Starts a server; returns its process id.
-    pub(super) fn start(&mut self, name: &str, command: Command) -> Result<u32> {
-        let log = bench_dir().join(format!("{name}.log"));
-        let child = servers::spawn_logged(command, name, &log)?;
-        let pid = child.id();
-        self.0.push((name.to_owned(), child));
-        Ok(pid)
-    }
-
-    /// Polls until `path` answers 200, or fails when a server exits or time runs out.
-    pub(super) fn wait_ready(&mut self, addr: SocketAddr, path: &str) -> Result<()> {
-        servers::wait_for_200(addr, path, START_TIMEOUT, || self.check_running())
-    }
-
-    pub(super) fn check_running(&mut self) -> Result<()> {
-        for (name, child) in &mut self.0 {
-            if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!(
-                    "the {name} exited ({status}); see target/bench/{name}.log"
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Stops the server `name` the way an operator would (SIGTERM), and waits for it.
-    pub(super) fn stop(&mut self, name: &str) -> Result<()> {
-        let at = self
-            .0
-            .iter()
-            .position(|(started, _)| started == name)
-            .ok_or_else(|| format!("no server {name}"))?;
-        let (_, mut child) = self.0.remove(at);
-        if terminate(&mut child) {
-            Ok(())
-        } else {
-            Err(format!(
-                "the {name} did not stop within {} s",
-                STOP_TIMEOUT.as_secs()
-            ))
-        }
-    }
-}
-
-/// SIGTERM, then SIGKILL if the process has not exited in time; whether it exited by itself.
-/// nginx's master stops its workers on SIGTERM; killed, it would leave them serving.
-pub(super) fn terminate(child: &mut Child) -> bool {
-    if matches!(child.try_wait(), Ok(Some(_))) {
-        return true;
-    }
-    servers::sigterm(child);
-    if servers::wait_exit(child, STOP_TIMEOUT).is_some() {
-        return true;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    false
-}
-
-impl Drop for Servers {
-    fn drop(&mut self) {
-        for (_, child) in &mut self.0 {
-            terminate(child);
-        }
-    }
+/// Starts a server logging to `target/bench/<name>.log` and waits for `path` to answer 200.
+pub(super) fn start(name: &str, command: Command, addr: SocketAddr, path: &str) -> Result<Server> {
+    let log = bench_dir().join(format!("{name}.log"));
+    let mut server = Server::start(command, name, Some(&log))?;
+    server.wait_ready(addr, path, START_TIMEOUT)?;
+    Ok(server)
 }
 
 #[cfg(test)]
