@@ -34,9 +34,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const DEFAULT_SECONDS: u64 = 60;
-/// With start-up and the drain, the whole command stays within 3 minutes (once built).
-const MAX_SECONDS: u64 = 150;
 /// Requests at most, whatever the time: a bound on the run and on the fault queue.
 const MAX_REQUESTS: usize = 100_000;
 const WORKERS: usize = 32;
@@ -99,14 +96,9 @@ const UPSTREAM_ERRORS: &[(u16, &str)] = &[
     (504, "UPSTREAM_TIMEOUT"),
 ];
 
-pub fn run(args: &[String]) -> Result<()> {
-    let attack = !args.iter().any(|arg| arg == "--no-attack");
-    let args: Vec<String> = args
-        .iter()
-        .filter(|arg| *arg != "--no-attack")
-        .cloned()
-        .collect();
-    let seconds = parse_seconds(&args)?;
+/// `seconds` of load, 1 to 150 (with start-up and the drain, the whole command stays within 3
+/// minutes once built); `attack`: with the slow-body attack.
+pub fn run(seconds: u64, attack: bool) -> Result<()> {
     let binaries = servers::build_release()?;
     let logs = repo_root().join("target").join("soak");
     let site = logs.join("site");
@@ -185,20 +177,6 @@ pub fn run(args: &[String]) -> Result<()> {
             eprintln!("FAILED: {failure}");
         }
         Err(format!("soak: {} checks failed", failures.len()))
-    }
-}
-
-/// The optional argument: seconds of load, 1 to `MAX_SECONDS`.
-fn parse_seconds(args: &[String]) -> Result<u64> {
-    match args {
-        [] => Ok(DEFAULT_SECONDS),
-        [seconds] => match seconds.parse() {
-            Ok(seconds) if (1..=MAX_SECONDS).contains(&seconds) => Ok(seconds),
-            _ => Err(format!(
-                "`{seconds}` is not a number of seconds from 1 to {MAX_SECONDS}"
-            )),
-        },
-        _ => Err("usage: cargo xtask soak [SECONDS] [--no-attack]".to_owned()),
     }
 }
 
@@ -1017,15 +995,6 @@ mod tests {
     fn the_mixes_add_up_to_a_hundred() {
         assert_eq!(FAULT_MIX.iter().map(|(_, share)| share).sum::<usize>(), 100);
         assert_eq!(Kind::MIX.iter().map(|(_, share)| share).sum::<usize>(), 100);
-    }
-
-    #[test]
-    fn reads_its_seconds() {
-        assert_eq!(parse_seconds(&[]), Ok(DEFAULT_SECONDS));
-        assert_eq!(parse_seconds(&["5".to_owned()]), Ok(5));
-        for bad in ["0", "151", "soon", "-1"] {
-            assert!(parse_seconds(&[bad.to_owned()]).is_err(), "{bad}");
-        }
     }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {
