@@ -7,8 +7,7 @@ use crate::{Result, repo_root};
 use nix::sys::signal::{self, Signal};
 use nix::unistd::Pid;
 use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
@@ -184,23 +183,23 @@ impl Drop for Server {
     }
 }
 
+/// An HTTP client that gives each answer as it came, a 4xx or 5xx or redirect too, and allows
+/// each request `timeout` in all.
+pub fn http_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
 /// The status of `GET path`, if something answers HTTP there within 2 s.
 pub fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
-    let timeout = Duration::from_secs(2);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut head = [0; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head)
-        .ok()?
-        .strip_prefix("HTTP/1.1 ")?
-        .parse()
-        .ok()
+    let answer = http_agent(Duration::from_secs(2))
+        .get(format!("http://{addr}{path}"))
+        .call();
+    answer.ok().map(|answer| answer.status().as_u16())
 }
 
 /// The peak resident memory of a process (VmHWM), in KiB.
@@ -217,6 +216,7 @@ pub fn peak_rss_kib(pid: u32) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
 
     #[test]
     fn reads_this_process_peak_memory() {
