@@ -13,16 +13,15 @@ use super::{
     bench_dir, rounded,
 };
 use crate::servers::{self, Binaries, Server, free_port};
-use crate::tools::process::find_on_path;
+use crate::tools::process::{find_on_path, stdout_within};
 use crate::{Result, e2e, files, thousands};
 use serde_json::{Value, json};
 use std::fs;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Not a real key: the mock accepts whatever it is started with, and the proxies send it.
 const KEY: &str = "csb_bench_notasecret";
@@ -571,7 +570,7 @@ impl Wrk<'_> {
         let child = command
             .spawn()
             .map_err(|e| format!("cannot start wrk: {e}"))?;
-        let output = wait_output(child, duration + WRK_GRACE)?;
+        let output = stdout_within(child, duration + WRK_GRACE)?;
         let load = parse_wrk(&output).map_err(|e| format!("wrk against {}: {e}", target.name))?;
         println!(
             "{:<14} c={connections:<2} {:>3} s: {:>9}/s, p50 {:.3} ms, p99 {:.3} ms",
@@ -582,48 +581,6 @@ impl Wrk<'_> {
             load.p99_ms
         );
         Ok(load)
-    }
-}
-
-/// A child's stdout, or an error once `limit` has passed (the child is then stopped).
-fn wait_output(mut child: Child, limit: Duration) -> Result<String> {
-    let mut stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let out = thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
-    let err = thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).map(|_| text)
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "still running after {} s; stopped",
-                    limit.as_secs()
-                ));
-            }
-            Err(e) => return Err(format!("cannot wait: {e}")),
-        }
-    };
-    let text = |reader: thread::JoinHandle<std::io::Result<String>>| {
-        reader
-            .join()
-            .map_err(|_| "an output reader panicked".to_owned())?
-            .map_err(|e| format!("cannot read the output: {e}"))
-    };
-    let (out, err) = (text(out)?, text(err)?);
-    if status.success() {
-        Ok(out)
-    } else {
-        Err(format!("failed ({status}): {}{}", out.trim(), err.trim()))
     }
 }
 
