@@ -7,7 +7,7 @@
 //! in `target/audit/db/`; a copy of deny.toml with the `db-path` goes to `target/audit/`.
 
 use crate::tools::{self, Needs, Tools};
-use crate::{Result, repo_root};
+use crate::{Result, files, repo_root};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -16,18 +16,14 @@ const DB_FOLDER: &str = "advisory-db-3157b0e258782691";
 
 pub fn run(db: &Path) -> Result<()> {
     let out = repo_root().join("target").join("audit");
-    let io = |what: &str, path: &Path, e: std::io::Error| format!("{what} {}: {e}", path.display());
-    fs::create_dir_all(&out).map_err(|e| io("cannot create", &out, e))?;
+    files::create_dir(&out)?;
     let db_path = db_path(db, &out.join("db"))?;
 
     let deny_toml = repo_root().join("deny.toml");
-    let config = fs::read_to_string(&deny_toml).map_err(|e| io("cannot read", &deny_toml, e))?;
+    let config = files::read_text(&deny_toml)?;
     let config_path = out.join("deny.toml");
-    fs::write(&config_path, with_db_path(&config, &db_path)?)
-        .map_err(|e| io("cannot write", &config_path, e))?;
-    let config_arg = config_path
-        .to_str()
-        .ok_or("the target folder is not UTF-8")?;
+    files::write(&config_path, with_db_path(&config, &db_path)?)?;
+    let config_arg = files::utf8(&config_path)?;
 
     let tools = tools::bootstrap(Needs::Audit)?;
     cargo_deny(&tools, &["--config", config_arg, "check", "advisories"])

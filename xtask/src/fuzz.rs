@@ -7,7 +7,7 @@
 //! never writes into the repository.
 
 use crate::tools::{self, FUZZ_TOOLCHAIN, Needs, Tools, process::capture};
-use crate::{Result, repo_root, thousands};
+use crate::{Result, files, repo_root, thousands};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -133,7 +133,7 @@ fn fuzz_target(binaries: &Path, out: &Path, target: &str, seconds: u64) -> Resul
         fs::remove_dir_all(&artifacts).map_err(|e| io("cannot remove", &artifacts, e))?;
     }
     for dir in [&corpus, &artifacts, &logs] {
-        fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
+        files::create_dir(dir)?;
     }
     let log = logs.join(format!("{target}.log"));
     let log_file = File::create(&log).map_err(|e| io("cannot create", &log, e))?;
@@ -159,7 +159,7 @@ fn fuzz_target(binaries: &Path, out: &Path, target: &str, seconds: u64) -> Resul
         .status()
         .map_err(|e| io("cannot start", &binary, e))?;
 
-    let text = fs::read(&log).map_err(|e| io("cannot read", &log, e))?;
+    let text = files::read(&log)?;
     let text = String::from_utf8_lossy(&text);
     let mut findings: Vec<PathBuf> = fs::read_dir(&artifacts)
         .map_err(|e| io("cannot read", &artifacts, e))?

@@ -101,8 +101,7 @@ pub fn run(seconds: u64, attack: bool) -> Result<()> {
     let logs = repo_root().join("target").join("soak");
     let site = logs.join("site");
     files::create_dir(&site)?;
-    fs::write(site.join("index.html"), PAGE)
-        .map_err(|e| format!("cannot write {}: {e}", site.display()))?;
+    files::write(&site.join("index.html"), PAGE)?;
     let mock_addr = free_port()?;
     let proxy_addr = free_port()?;
     let mock_origin = format!("http://{mock_addr}");

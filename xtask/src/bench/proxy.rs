@@ -423,8 +423,7 @@ http {{
         } else {
             "nginx-profiled.conf"
         });
-        fs::write(&conf, self.text(prefix))
-            .map_err(|e| format!("cannot write {}: {e}", conf.display()))?;
+        files::write(&conf, self.text(prefix))?;
         Ok(NginxFiles {
             prefix: prefix.to_path_buf(),
             conf,
@@ -516,8 +515,7 @@ impl Target {
         key: Option<&str>,
     ) -> Result<Self> {
         let script = bench_dir().join(format!("wrk-{name}.lua"));
-        fs::write(&script, wrk_script(body, key))
-            .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+        files::write(&script, wrk_script(body, key))?;
         Ok(Self { name, url, script })
     }
 }
