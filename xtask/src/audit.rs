@@ -7,30 +7,23 @@
 //! in `target/audit/db/`; a copy of deny.toml with the `db-path` goes to `target/audit/`.
 
 use crate::tools::{self, Needs, Tools};
-use crate::{Result, repo_root};
+use crate::{Result, files, repo_root};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 /// The folder name cargo-deny gives the clone of `https://github.com/rustsec/advisory-db`.
 const DB_FOLDER: &str = "advisory-db-3157b0e258782691";
-const USAGE: &str =
-    "usage: cargo xtask audit --db <path of a clone of the RustSec advisory database>";
 
-pub fn run(args: &[String]) -> Result<()> {
-    let db = parse_db(args)?;
+pub fn run(db: &Path) -> Result<()> {
     let out = repo_root().join("target").join("audit");
-    let io = |what: &str, path: &Path, e: std::io::Error| format!("{what} {}: {e}", path.display());
-    fs::create_dir_all(&out).map_err(|e| io("cannot create", &out, e))?;
-    let db_path = db_path(&db, &out.join("db"))?;
+    files::create_dir(&out)?;
+    let db_path = db_path(db, &out.join("db"))?;
 
     let deny_toml = repo_root().join("deny.toml");
-    let config = fs::read_to_string(&deny_toml).map_err(|e| io("cannot read", &deny_toml, e))?;
+    let config = files::read_text(&deny_toml)?;
     let config_path = out.join("deny.toml");
-    fs::write(&config_path, with_db_path(&config, &db_path)?)
-        .map_err(|e| io("cannot write", &config_path, e))?;
-    let config_arg = config_path
-        .to_str()
-        .ok_or("the target folder is not UTF-8")?;
+    files::write(&config_path, with_db_path(&config, &db_path)?)?;
+    let config_arg = files::utf8(&config_path)?;
 
     let tools = tools::bootstrap(Needs::Audit)?;
     cargo_deny(&tools, &["--config", config_arg, "check", "advisories"])
@@ -43,19 +36,6 @@ pub fn cargo_deny(tools: &Tools, args: &[&str]) -> Result<()> {
     let mut deny = vec!["deny", "--offline", "--locked", "--workspace"];
     deny.extend_from_slice(args);
     tools.run("cargo", &deny)
-}
-
-/// `--db <path>` or `--db=<path>`, and nothing else.
-fn parse_db(args: &[String]) -> Result<PathBuf> {
-    let path = match args {
-        [flag, path] if flag == "--db" => Some(path.as_str()),
-        [arg] => arg.strip_prefix("--db="),
-        _ => None,
-    };
-    match path {
-        Some(path) if !path.is_empty() && !path.starts_with('-') => Ok(PathBuf::from(path)),
-        _ => Err(USAGE.to_owned()),
-    }
 }
 
 /// The folder to give cargo-deny as `db-path`, linking the clone into `links` when it was given
@@ -128,34 +108,6 @@ fn with_db_path(config: &str, db_path: &Path) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(list: &[&str]) -> Vec<String> {
-        list.iter().map(|arg| (*arg).to_owned()).collect()
-    }
-
-    #[test]
-    fn the_database_path_is_required_and_alone() {
-        assert_eq!(
-            parse_db(&args(&["--db", "/x/db"])),
-            Ok(PathBuf::from("/x/db"))
-        );
-        assert_eq!(
-            parse_db(&args(&["--db=rel/db"])),
-            Ok(PathBuf::from("rel/db"))
-        );
-        for bad in [
-            &[][..],
-            &["--db"],
-            &["--db="],
-            &["--db", ""],
-            &["--db", "--offline"],
-            &["/x/db"],
-            &["--db", "/x/db", "extra"],
-            &["--database", "/x/db"],
-        ] {
-            assert_eq!(parse_db(&args(bad)), Err(USAGE.to_owned()), "{bad:?}");
-        }
-    }
 
     #[test]
     fn the_path_goes_first_into_the_advisories_table() {

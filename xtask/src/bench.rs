@@ -17,9 +17,8 @@ mod sizes;
 
 use crate::servers;
 use crate::tools::{self, Needs};
-use crate::{Result, dist, e2e, repo_root};
+use crate::{Result, dist, e2e, files, repo_root};
 use report::{Check, Row};
-use std::fs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -106,8 +105,7 @@ fn measure() -> Result<Results> {
     dist::build(&tools)?;
     println!("\n==> the servers, release build");
     let binaries = servers::build_release()?;
-    fs::create_dir_all(bench_dir())
-        .map_err(|e| format!("cannot create {}: {e}", bench_dir().display()))?;
+    files::create_dir(&bench_dir())?;
 
     println!("\n==> sizes as served");
     let sizes = sizes::measure();

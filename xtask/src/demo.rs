@@ -1,15 +1,17 @@
 //! `cargo xtask demo`: the whole product on this machine. The release widget, the proxy and a
 //! mock of the Closient API with its fake hosted checkout page, all on loopback.
 
+use crate::files::{copy_dir, replace_once};
+use crate::servers::Server;
 use crate::tools::{self, Needs};
-use crate::{Result, dist, repo_root, servers};
+use crate::{Result, dist, files, repo_root};
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Not a real key: the mock accepts exactly this one.
 const DEMO_KEY: &str = "csb_demo_notasecret";
@@ -21,6 +23,7 @@ const DASHBOARD_ORGANIZATION: &str = "9fGh3nQrStUvWxYzAbCdEf";
 const DEMO_TENANT_SECRET: &str = "demo-tenant-secret-notasecret-0123456789";
 const PROXY_PORT: u16 = 8080;
 const MOCK_PORT: u16 = 9100;
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub fn run() -> Result<()> {
     let tools = tools::bootstrap(Needs::Build)?;
@@ -63,9 +66,12 @@ pub fn run() -> Result<()> {
     ] {
         proxy.env_remove(name);
     }
-    let mut servers = Servers(Vec::new());
-    servers.start(mock, "mock", mock_addr, "/__mock/stats")?;
-    servers.start(proxy, "proxy", proxy_addr, "/healthz")?;
+    // Their output on this terminal; each answers before the next starts, so that the URL
+    // printed below works at once.
+    let mut mock = Server::start(mock, "mock", None)?;
+    mock.wait_ready(mock_addr, "/__mock/stats", READY_TIMEOUT)?;
+    let mut proxy = Server::start(proxy, "proxy", None)?;
+    proxy.wait_ready(proxy_addr, "/healthz", READY_TIMEOUT)?;
 
     println!();
     println!("Open http://{proxy_addr}/");
@@ -78,7 +84,7 @@ pub fn run() -> Result<()> {
         "Checkouts go to the fake hosted checkout on {mock_origin} (its pages are /pay/<session>); Pay there credits the balance a few seconds later."
     );
     println!("Press Ctrl-C to stop.");
-    servers.wait()
+    wait(&mut [mock, proxy])
 }
 
 /// The example dashboard's files in `www/`; it loads the npm package from `./npm/`.
@@ -108,50 +114,18 @@ fn demo_site(mock_origin: &str, proxy_port: u16) -> Result<PathBuf> {
     copy_dir(&dist::npm::dir(), &site.join("npm"))?;
     for file in DASHBOARD {
         let from = root.join("www").join(file);
-        fs::copy(&from, site.join(file))
-            .map_err(|e| format!("cannot copy {}: {e}", from.display()))?;
+        files::copy(&from, &site.join(file))?;
     }
     let dashboard = site.join("embed.html");
     let origins = r#"checkout-origins="https://checkout.stripe.com"#;
     replace_once(&dashboard, origins, &format!("{origins} {mock_origin}"))?;
     // Each widget's place takes the package's pre-rendered form, as a dashboard rendered on a
     // server would (the e2e site does the same).
-    let first_paint = fs::read_to_string(dist::npm::dir().join("prerendered.html"))
-        .map_err(|e| format!("cannot read the package's prerendered.html: {e}"))?
+    let first_paint = files::read_text(&dist::npm::dir().join("prerendered.html"))?
         .replace(r#"href="checkout.css""#, r#"href="./npm/checkout.css""#);
-    let page = fs::read_to_string(&dashboard)
-        .map_err(|e| format!("cannot read {}: {e}", dashboard.display()))?;
-    fs::write(&dashboard, page.replace(FIRST_PAINT, &first_paint))
-        .map_err(|e| format!("cannot write {}: {e}", dashboard.display()))?;
+    let page = files::read_text(&dashboard)?;
+    files::write(&dashboard, page.replace(FIRST_PAINT, &first_paint))?;
     Ok(site)
-}
-
-/// Replaces the first `from` in `file`; an error if there is none.
-fn replace_once(file: &Path, from: &str, to: &str) -> Result<()> {
-    let text =
-        fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    if !text.contains(from) {
-        return Err(format!("{} has no `{from}`", file.display()));
-    }
-    fs::write(file, text.replacen(from, to, 1))
-        .map_err(|e| format!("cannot write {}: {e}", file.display()))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    fs::create_dir_all(to).map_err(|e| format!("cannot create {}: {e}", to.display()))?;
-    let entries = fs::read_dir(from).map_err(|e| format!("cannot read {}: {e}", from.display()))?;
-    for entry in entries {
-        let path = entry
-            .map_err(|e| format!("cannot read {}: {e}", from.display()))?
-            .path();
-        let target = to.join(path.file_name().unwrap_or_default());
-        if path.is_dir() {
-            copy_dir(&path, &target)?;
-        } else {
-            fs::copy(&path, &target).map_err(|e| format!("cannot copy {}: {e}", path.display()))?;
-        }
-    }
-    Ok(())
 }
 
 /// The preferred port when it is free, else any free one (said, so a bookmark is not trusted).
@@ -175,77 +149,29 @@ fn free_loopback(preferred: u16, name: &str) -> Result<SocketAddr> {
         .map_err(|e| format!("no free loopback port: {e}"))
 }
 
-/// The running servers; dropping this stops any that are still up.
-struct Servers(Vec<Child>);
-
-impl Servers {
-    /// Starts a server with its output on this terminal, and returns once `path` answers 200,
-    /// so the URL printed next works at once.
-    fn start(
-        &mut self,
-        mut command: Command,
-        name: &str,
-        addr: SocketAddr,
-        path: &str,
-    ) -> Result<()> {
-        let child = command
-            .spawn()
-            .map_err(|e| format!("cannot start the {name}: {e}"))?;
-        self.0.push(child);
-        servers::wait_for_200(addr, path, Duration::from_secs(20), || {
-            match self
-                .0
-                .last_mut()
-                .and_then(|child| child.try_wait().ok().flatten())
-            {
-                Some(status) => Err(format!("the {name} exited ({status}); see its lines above")),
-                None => Ok(()),
+/// Returns when a server exits, or when this process is interrupted or terminated, in which
+/// case the servers are asked to drain and stop first, the proxy before the mock it calls.
+fn wait(servers: &mut [Server]) -> Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
+        .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            for server in servers.iter_mut().rev() {
+                let _ = server.stop(Duration::from_secs(10));
             }
-        })
-    }
-
-    /// Returns when a server exits, or when this process is interrupted or terminated, in
-    /// which case the servers are asked to drain and stop first.
-    fn wait(&mut self) -> Result<()> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-            .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
-        loop {
-            if stop.load(Ordering::SeqCst) {
-                self.stop();
-                return Ok(());
+            return Ok(());
+        }
+        for server in servers.iter_mut() {
+            if let Some(status) = server.exited() {
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!("a server exited: {status}"))
+                };
             }
-            for child in &mut self.0 {
-                if let Ok(Some(status)) = child.try_wait() {
-                    return if status.success() {
-                        Ok(())
-                    } else {
-                        Err(format!("a server exited: {status}"))
-                    };
-                }
-            }
-            std::thread::sleep(Duration::from_millis(200));
         }
-    }
-
-    /// SIGTERM each server (both drain in-flight requests and exit 0), then wait for them.
-    fn stop(&mut self) {
-        for child in &self.0 {
-            servers::sigterm(child);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        for child in &mut self.0 {
-            servers::wait_exit(child, deadline.saturating_duration_since(Instant::now()));
-        }
-    }
-}
-
-impl Drop for Servers {
-    fn drop(&mut self) {
-        for child in &mut self.0 {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        std::thread::sleep(Duration::from_millis(200));
     }
 }

@@ -7,19 +7,17 @@
 //! never writes into the repository.
 
 use crate::tools::{self, FUZZ_TOOLCHAIN, Needs, Tools, process::capture};
-use crate::{Result, repo_root, thousands};
+use crate::{Result, files, repo_root, thousands};
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const DEFAULT_SECONDS: u64 = 60;
 /// An input that runs longer than this is a finding (a hang), reported within the budget.
 const INPUT_TIMEOUT_SECS: u64 = 10;
 /// How much of a failing target's log the report shows when it holds no panic.
 const LOG_TAIL_LINES: usize = 30;
 
-pub fn run(args: &[String]) -> Result<()> {
-    let seconds = parse_seconds(args)?;
+pub fn run(seconds: u64) -> Result<()> {
     let tools = tools::bootstrap(Needs::Fuzz)?;
     let out = repo_root().join("target").join("fuzz");
     let targets = list_targets(&tools)?;
@@ -41,20 +39,6 @@ pub fn run(args: &[String]) -> Result<()> {
         Ok(())
     } else {
         Err(format!("findings in {}", failed.join(", ")))
-    }
-}
-
-/// The optional argument: seconds per target, at least 1.
-fn parse_seconds(args: &[String]) -> Result<u64> {
-    match args {
-        [] => Ok(DEFAULT_SECONDS),
-        [seconds] => match seconds.parse() {
-            Ok(seconds) if seconds > 0 => Ok(seconds),
-            _ => Err(format!(
-                "`{seconds}` is not a number of seconds per target (a whole number, at least 1)"
-            )),
-        },
-        _ => Err("usage: cargo xtask fuzz [SECONDS]".to_owned()),
     }
 }
 
@@ -149,7 +133,7 @@ fn fuzz_target(binaries: &Path, out: &Path, target: &str, seconds: u64) -> Resul
         fs::remove_dir_all(&artifacts).map_err(|e| io("cannot remove", &artifacts, e))?;
     }
     for dir in [&corpus, &artifacts, &logs] {
-        fs::create_dir_all(dir).map_err(|e| io("cannot create", dir, e))?;
+        files::create_dir(dir)?;
     }
     let log = logs.join(format!("{target}.log"));
     let log_file = File::create(&log).map_err(|e| io("cannot create", &log, e))?;
@@ -175,7 +159,7 @@ fn fuzz_target(binaries: &Path, out: &Path, target: &str, seconds: u64) -> Resul
         .status()
         .map_err(|e| io("cannot start", &binary, e))?;
 
-    let text = fs::read(&log).map_err(|e| io("cannot read", &log, e))?;
+    let text = files::read(&log)?;
     let text = String::from_utf8_lossy(&text);
     let mut findings: Vec<PathBuf> = fs::read_dir(&artifacts)
         .map_err(|e| io("cannot read", &artifacts, e))?
@@ -335,15 +319,5 @@ stat::number_of_executed_units: 13
         let shown = highlights(&leak);
         assert_eq!(shown.len(), LOG_TAIL_LINES);
         assert_eq!(shown.last(), Some(&"line 39"));
-    }
-
-    #[test]
-    fn seconds_default_to_a_minute_and_must_be_positive() {
-        let args = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(parse_seconds(&args(&[])), Ok(60));
-        assert_eq!(parse_seconds(&args(&["30"])), Ok(30));
-        for bad in [&["0"][..], &["-5"], &["1.5"], &["30s"], &["30", "40"]] {
-            assert!(parse_seconds(&args(bad)).is_err(), "{bad:?}");
-        }
     }
 }

@@ -9,6 +9,7 @@ mod demo;
 mod dist;
 mod docs_links;
 mod e2e;
+mod files;
 mod fuzz;
 mod pipeline;
 mod servers;
@@ -17,93 +18,69 @@ mod soak;
 mod tools;
 mod verify_build;
 
-use std::path::Path;
+use clap::{Parser, value_parser};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 /// Failures carry a message written for the person running the command.
 type Result<T> = std::result::Result<T, String>;
 
-/// The commands and their one-line descriptions, in usage order. A new command gets a row here
-/// and an arm in `main`.
-const COMMANDS: &[(&str, &str)] = &[
-    (
-        "demo",
-        "run the product: the release widget, the proxy and a mock Closient API on loopback",
-    ),
-    (
-        "test",
-        "run every check: formatting, lints, host and browser tests, the release build",
-    ),
-    (
-        "dist",
-        "build the release bundle into dist/ and print its sizes",
-    ),
-    (
-        "e2e",
-        "build dist/ and run the full-flow browser tests in e2e/ (proxy, mock, nginx)",
-    ),
-    (
-        "size",
-        "the top contributors to the wasm by retained size, and the bytes of each crate",
-    ),
-    (
-        "bench",
-        "the proxy against nginx, the widget against a vanilla form, clicks, polling, sizes; exit 1 on a gate",
-    ),
-    (
-        "fuzz",
-        "run each fuzz target of fuzz/ (`fuzz [SECONDS]`, 60 s each); exit 1 if any crashed",
-    ),
-    (
-        "audit",
-        "check Cargo.lock against a local clone of the RustSec advisories (`audit --db <path>`)",
-    ),
-    (
-        "verify-build",
-        "build the release twice, here and in a fresh clone elsewhere; exit 1 unless every shipped file is identical",
-    ),
-    (
-        "soak",
-        "the release proxy under load, faults and slow clients (`soak [SECONDS] [--no-attack]`, 60 s, with a slow-body attack unless told not to); exit 1 on a failure",
-    ),
-];
+/// Project automation, run as `cargo xtask <command>` from anywhere in the repository.
+#[derive(Debug, Parser)]
+#[command(bin_name = "cargo xtask", arg_required_else_help = true)]
+enum Command {
+    /// Run the product: the release widget, the proxy and a mock Closient API on loopback
+    Demo,
+    /// Run every check: formatting, lints, host and browser tests, the release build
+    Test,
+    /// Build the release bundle into dist/ and print its sizes
+    Dist,
+    /// Build dist/ and run the full-flow browser tests in e2e/ (proxy, mock, nginx)
+    E2e,
+    /// The top contributors to the wasm by retained size, and the bytes of each crate
+    Size,
+    /// The proxy against nginx, the widget against a vanilla form, clicks, polling, sizes; exit 1
+    /// on a gate
+    Bench,
+    /// Run each fuzz target of fuzz/; exit 1 if any crashed
+    Fuzz {
+        /// Seconds per target
+        #[arg(default_value_t = 60, value_parser = value_parser!(u64).range(1..))]
+        seconds: u64,
+    },
+    /// Check Cargo.lock against a local clone of the RustSec advisories
+    Audit {
+        /// The clone of the RustSec advisory database, or the folder that holds it
+        #[arg(long, value_name = "PATH")]
+        db: PathBuf,
+    },
+    /// Build the release twice, here and in a fresh clone elsewhere; exit 1 unless every
+    /// shipped file is identical
+    VerifyBuild,
+    /// The release proxy under load, faults and slow clients; exit 1 on a failure
+    Soak {
+        /// Seconds of load
+        #[arg(default_value_t = 60, value_parser = value_parser!(u64).range(1..=150))]
+        seconds: u64,
+        /// Leave out the slow-body attack of 512 connections from one client
+        #[arg(long)]
+        no_attack: bool,
+    },
+}
 
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
-        Some("demo") => exit_code(demo::run()),
-        Some("test") => pipeline::run(),
-        Some("dist") => exit_code(dist::run()),
-        Some("e2e") => exit_code(e2e::run_alone()),
-        Some("size") => exit_code(size::run()),
-        Some("bench") => bench::run(),
-        Some("fuzz") => exit_code(fuzz::run(&rest_of_args())),
-        Some("audit") => exit_code(audit::run(&rest_of_args())),
-        Some("soak") => exit_code(soak::run(&rest_of_args())),
-        Some("verify-build") => exit_code(verify_build::run()),
-        Some("help" | "--help" | "-h") => {
-            print_usage();
-            ExitCode::SUCCESS
-        }
-        unknown => {
-            if let Some(command) = unknown {
-                eprintln!("unknown command `{command}`\n");
-            }
-            print_usage();
-            ExitCode::from(2)
-        }
-    }
-}
-
-/// The arguments after the command's name.
-fn rest_of_args() -> Vec<String> {
-    std::env::args().skip(2).collect()
-}
-
-fn print_usage() {
-    eprintln!("usage: cargo xtask <command>\n\ncommands:");
-    for (name, description) in COMMANDS {
-        eprintln!("  {name:<12} {description}");
+    match Command::parse() {
+        Command::Demo => exit_code(demo::run()),
+        Command::Test => pipeline::run(),
+        Command::Dist => exit_code(dist::run()),
+        Command::E2e => exit_code(e2e::run_alone()),
+        Command::Size => exit_code(size::run()),
+        Command::Bench => bench::run(),
+        Command::Fuzz { seconds } => exit_code(fuzz::run(seconds)),
+        Command::Audit { db } => exit_code(audit::run(&db)),
+        Command::Soak { seconds, no_attack } => exit_code(soak::run(seconds, !no_attack)),
+        Command::VerifyBuild => exit_code(verify_build::run()),
     }
 }
 
@@ -139,4 +116,79 @@ fn thousands(count: u64) -> String {
 
 fn secs(elapsed: Duration) -> String {
     format!("{:.1}s", elapsed.as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Command;
+    use clap::{CommandFactory as _, Parser as _};
+    use std::path::PathBuf;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Command::try_parse_from(std::iter::once("xtask").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_commands_are_well_formed() {
+        Command::command().debug_assert();
+    }
+
+    #[test]
+    fn seconds_have_defaults_and_bounds() {
+        assert!(matches!(
+            parse(&["fuzz"]),
+            Ok(Command::Fuzz { seconds: 60 })
+        ));
+        assert!(matches!(
+            parse(&["fuzz", "30"]),
+            Ok(Command::Fuzz { seconds: 30 })
+        ));
+        assert!(matches!(
+            parse(&["soak"]),
+            Ok(Command::Soak {
+                seconds: 60,
+                no_attack: false
+            })
+        ));
+        assert!(matches!(
+            parse(&["soak", "--no-attack", "5"]),
+            Ok(Command::Soak {
+                seconds: 5,
+                no_attack: true
+            })
+        ));
+        for bad in [
+            &["fuzz", "0"][..],
+            &["fuzz", "-5"],
+            &["fuzz", "1.5"],
+            &["fuzz", "30s"],
+            &["fuzz", "30", "40"],
+            &["soak", "0"],
+            &["soak", "151"],
+            &["soak", "soon"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_database_path_is_required_and_alone() {
+        for good in [&["audit", "--db", "/x/db"][..], &["audit", "--db=/x/db"]] {
+            let Ok(Command::Audit { db }) = parse(good) else {
+                panic!("{good:?}");
+            };
+            assert_eq!(db, PathBuf::from("/x/db"));
+        }
+        for bad in [
+            &["audit"][..],
+            &["audit", "--db"],
+            &["audit", "--db="],
+            &["audit", "--db", "--offline"],
+            &["audit", "/x/db"],
+            &["audit", "--db", "/x/db", "extra"],
+            &["audit", "--database", "/x/db"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
+    }
 }

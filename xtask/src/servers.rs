@@ -1,11 +1,13 @@
 //! The local servers that `demo`, `bench` and `soak` start: a free loopback port, a start with
 //! the output in a log file, the wait for a first answer, a stop as an operator does it
-//! (SIGTERM, so that a server drains), and the peak memory it used.
+//! (SIGTERM, so that a server drains), and the peak memory it used. (`e2e`'s servers are
+//! started by its JS harness.)
 
 use crate::{Result, repo_root};
+use nix::sys::signal::{self, Signal};
+use nix::unistd::Pid;
 use std::fs::{self, File};
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
@@ -61,81 +63,143 @@ pub fn free_port() -> Result<SocketAddr> {
         .map_err(|e| format!("no free loopback port: {e}"))
 }
 
-/// Starts `command` with no input and its output and errors in `log`.
-pub fn spawn_logged(mut command: Command, name: &str, log: &Path) -> Result<Child> {
-    let file = File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
-    let copy = file
-        .try_clone()
-        .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
-    command
-        .stdin(Stdio::null())
-        .stdout(file)
-        .stderr(copy)
-        .spawn()
-        .map_err(|e| format!("cannot start the {name}: {e}"))
+/// How long a stopped server may take to exit (a profiled one writes its profile first).
+pub const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A server this command started. Dropping it stops it as `stop` does, so that an error or a
+/// panic leaves no server behind (nginx's master, killed, would leave its workers serving).
+#[derive(Debug)]
+pub struct Server {
+    name: String,
+    /// Where its output goes; `None`: this terminal.
+    log: Option<PathBuf>,
+    child: Child,
+}
+
+impl Server {
+    /// Starts `command` with no input and its output and errors in `log`, or on this terminal.
+    pub fn start(mut command: Command, name: &str, log: Option<&Path>) -> Result<Self> {
+        command.stdin(Stdio::null());
+        if let Some(log) = log {
+            let file =
+                File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+            let copy = file
+                .try_clone()
+                .map_err(|e| format!("cannot open {}: {e}", log.display()))?;
+            command.stdout(file).stderr(copy);
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start the {name}: {e}"))?;
+        Ok(Self {
+            name: name.to_owned(),
+            log: log.map(Path::to_path_buf),
+            child,
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// How it exited, if it has.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// An error that names the server and where its output is, once it has exited.
+    pub fn running(&mut self) -> Result<()> {
+        let Some(status) = self.exited() else {
+            return Ok(());
+        };
+        let output = match &self.log {
+            Some(log) => format!(
+                "see {}",
+                log.strip_prefix(repo_root()).unwrap_or(log).display()
+            ),
+            None => "see its lines above".to_owned(),
+        };
+        Err(format!("the {} exited ({status}); {output}", self.name))
+    }
+
+    /// Polls until `path` answers 200, so that what comes next finds the server up. Fails when
+    /// the server exits or when `timeout` passes.
+    pub fn wait_ready(&mut self, addr: SocketAddr, path: &str, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            self.running()?;
+            if http_status(addr, path) == Some(200) {
+                return Ok(());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!(
+            "nothing answered 200 on http://{addr}{path} within {} s",
+            timeout.as_secs()
+        ))
+    }
+
+    pub fn peak_rss_kib(&self) -> Result<u64> {
+        peak_rss_kib(self.pid())
+    }
+
+    /// Stops it as an operator does: SIGTERM, so that it drains, then a kill if it has not
+    /// exited within `deadline`. How long it took to exit 0, or why that is a failure.
+    pub fn stop(&mut self, deadline: Duration) -> Result<Duration> {
+        let started = Instant::now();
+        if self.exited().is_none() {
+            let pid = Pid::from_raw(i32::try_from(self.pid()).map_err(|e| e.to_string())?);
+            signal::kill(pid, Signal::SIGTERM)
+                .map_err(|e| format!("cannot send SIGTERM to the {}: {e}", self.name))?;
+        }
+        let status = loop {
+            if let Some(status) = self.exited() {
+                break status;
+            }
+            if started.elapsed() >= deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return Err(format!(
+                    "the {} had not exited {} s after SIGTERM",
+                    self.name,
+                    deadline.as_secs()
+                ));
+            }
+            thread::sleep(Duration::from_millis(20));
+        };
+        if status.success() {
+            Ok(started.elapsed())
+        } else {
+            Err(format!("the {} exited with {status} on SIGTERM", self.name))
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if self.exited().is_none() {
+            let _ = self.stop(STOP_TIMEOUT);
+        }
+    }
+}
+
+/// An HTTP client that gives each answer as it came, a 4xx or 5xx or redirect too, and allows
+/// each request `timeout` in all.
+pub fn http_agent(timeout: Duration) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
 }
 
 /// The status of `GET path`, if something answers HTTP there within 2 s.
 pub fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
-    let timeout = Duration::from_secs(2);
-    let mut stream = TcpStream::connect_timeout(&addr, timeout).ok()?;
-    stream.set_read_timeout(Some(timeout)).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut head = [0; 12];
-    stream.read_exact(&mut head).ok()?;
-    std::str::from_utf8(&head)
-        .ok()?
-        .strip_prefix("HTTP/1.1 ")?
-        .parse()
-        .ok()
-}
-
-/// Polls until `path` answers 200, so that what comes next finds the server up. Fails when
-/// `running` does (a server that exited) or when `timeout` passes.
-pub fn wait_for_200(
-    addr: SocketAddr,
-    path: &str,
-    timeout: Duration,
-    mut running: impl FnMut() -> Result<()>,
-) -> Result<()> {
-    let started = Instant::now();
-    while started.elapsed() < timeout {
-        running()?;
-        if http_status(addr, path) == Some(200) {
-            return Ok(());
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!(
-        "nothing answered 200 on http://{addr}{path} within {} s",
-        timeout.as_secs()
-    ))
-}
-
-/// Asks a server to drain and stop; whether the signal was sent.
-pub fn sigterm(child: &Child) -> bool {
-    Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .is_ok_and(|status| status.success())
-}
-
-/// How the process exited, if it does within `deadline`.
-pub fn wait_exit(child: &mut Child, deadline: Duration) -> Option<ExitStatus> {
-    let started = Instant::now();
-    loop {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        if started.elapsed() >= deadline {
-            return None;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
+    let answer = http_agent(Duration::from_secs(2))
+        .get(format!("http://{addr}{path}"))
+        .call();
+    answer.ok().map(|answer| answer.status().as_u16())
 }
 
 /// The peak resident memory of a process (VmHWM), in KiB.
@@ -152,6 +216,7 @@ pub fn peak_rss_kib(pid: u32) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
 
     #[test]
     fn reads_this_process_peak_memory() {
@@ -171,22 +236,26 @@ mod tests {
                 .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
                 .expect("an answer");
         });
-        wait_for_200(addr, "/healthz", Duration::from_secs(5), || Ok(())).expect("200");
+        let mut sleep = Command::new("sleep");
+        sleep.arg("30");
+        let mut server = Server::start(sleep, "sleep", None).expect("sleep");
+        server
+            .wait_ready(addr, "/healthz", Duration::from_secs(5))
+            .expect("200");
         answers.join().expect("the answering thread");
-
-        let mut child = Command::new("sleep").arg("30").spawn().expect("sleep");
-        assert!(sigterm(&child));
-        let status = wait_exit(&mut child, Duration::from_secs(5)).expect("an exit");
-        assert!(!status.success(), "killed by SIGTERM: {status}");
+        let error = server
+            .stop(Duration::from_secs(5))
+            .expect_err("sleep does not drain");
+        assert!(error.contains("on SIGTERM"), "{error}");
     }
 
     #[test]
     fn a_server_that_exits_is_not_waited_for() {
         let addr = free_port().expect("a port");
-        let error = wait_for_200(addr, "/", Duration::from_secs(5), || {
-            Err("the mock exited".to_owned())
-        })
-        .expect_err("no wait");
-        assert_eq!(error, "the mock exited");
+        let mut server = Server::start(Command::new("true"), "mock", None).expect("true");
+        let error = server
+            .wait_ready(addr, "/", Duration::from_secs(5))
+            .expect_err("no wait");
+        assert!(error.starts_with("the mock exited"), "{error}");
     }
 }

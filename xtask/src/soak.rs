@@ -19,25 +19,19 @@
 //! end does not drain the requests in flight within its deadline. It prints the count of each
 //! outcome, the p50 and p99 latencies and the peak RSS.
 
-mod client;
-
-use crate::servers::{self, free_port};
-use crate::{Result, repo_root, thousands};
-use client::{Answer, Client};
+use crate::servers::{self, Server, free_port};
+use crate::{Result, files, repo_root, thousands};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
-use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Child, Command};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
+use ureq::http;
 
-const DEFAULT_SECONDS: u64 = 60;
-/// With start-up and the drain, the whole command stays within 3 minutes (once built).
-const MAX_SECONDS: u64 = 150;
 /// Requests at most, whatever the time: a bound on the run and on the fault queue.
 const MAX_REQUESTS: usize = 100_000;
 const WORKERS: usize = 32;
@@ -58,6 +52,7 @@ const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(2);
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(3);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(20);
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// How much later than its timeout a request may end, for scheduling on a busy machine.
 const MARGIN: Duration = Duration::from_millis(1_500);
 /// How long `/healthz`, or the page, may take while all of that goes on.
@@ -99,20 +94,14 @@ const UPSTREAM_ERRORS: &[(u16, &str)] = &[
     (504, "UPSTREAM_TIMEOUT"),
 ];
 
-pub fn run(args: &[String]) -> Result<()> {
-    let attack = !args.iter().any(|arg| arg == "--no-attack");
-    let args: Vec<String> = args
-        .iter()
-        .filter(|arg| *arg != "--no-attack")
-        .cloned()
-        .collect();
-    let seconds = parse_seconds(&args)?;
+/// `seconds` of load, 1 to 150 (with start-up and the drain, the whole command stays within 3
+/// minutes once built); `attack`: with the slow-body attack.
+pub fn run(seconds: u64, attack: bool) -> Result<()> {
     let binaries = servers::build_release()?;
     let logs = repo_root().join("target").join("soak");
     let site = logs.join("site");
-    fs::create_dir_all(&site).map_err(|e| format!("cannot create {}: {e}", site.display()))?;
-    fs::write(site.join("index.html"), PAGE)
-        .map_err(|e| format!("cannot write {}: {e}", site.display()))?;
+    files::create_dir(&site)?;
+    files::write(&site.join("index.html"), PAGE)?;
     let mock_addr = free_port()?;
     let proxy_addr = free_port()?;
     let mock_origin = format!("http://{mock_addr}");
@@ -121,8 +110,8 @@ pub fn run(args: &[String]) -> Result<()> {
         // Far past the real API's 300 a minute: the faults below are what the run is about.
         .args(["--rate-limit", "100000000"])
         .env("CLOSIENT_API_KEY", KEY);
-    let mut mock = Server::start(mock, "mock", &logs.join("mock.log"))?;
-    wait_healthy(mock_addr, "/__mock/stats", &mut mock)?;
+    let mut mock = Server::start(mock, "mock", Some(&logs.join("mock.log")))?;
+    mock.wait_ready(mock_addr, "/__mock/stats", READY_TIMEOUT)?;
     queue_faults(mock_addr)?;
 
     let mut proxy = Command::new(&binaries.proxy);
@@ -144,8 +133,8 @@ pub fn run(args: &[String]) -> Result<()> {
         ])
         .env("CLOSIENT_API_KEY", KEY)
         .env_remove("CLOSIENT_API_KEY_FILE");
-    let mut proxy = Server::start(proxy, "proxy", &logs.join("proxy.log"))?;
-    wait_healthy(proxy_addr, "/healthz", &mut proxy)?;
+    let mut proxy = Server::start(proxy, "proxy", Some(&logs.join("proxy.log")))?;
+    proxy.wait_ready(proxy_addr, "/healthz", READY_TIMEOUT)?;
     println!(
         "==> soak: {seconds} s, {WORKERS} clients, {SLOW_LORIS_CLIENTS} slow-loris and \
          {SLOW_BODY_CLIENTS} slow-body clients, {}; proxy on {proxy_addr}, mock on {mock_addr} \
@@ -171,7 +160,7 @@ pub fn run(args: &[String]) -> Result<()> {
         &mut failures,
     );
     let drain = drain(&target, mock_addr, &mut proxy, &mut failures);
-    mock.stop();
+    drop(mock);
     let log = fs::read_to_string(logs.join("proxy.log")).unwrap_or_default();
     if log.contains("panicked") {
         failures.push("the proxy's log has a panic (target/soak/proxy.log)".to_owned());
@@ -185,20 +174,6 @@ pub fn run(args: &[String]) -> Result<()> {
             eprintln!("FAILED: {failure}");
         }
         Err(format!("soak: {} checks failed", failures.len()))
-    }
-}
-
-/// The optional argument: seconds of load, 1 to `MAX_SECONDS`.
-fn parse_seconds(args: &[String]) -> Result<u64> {
-    match args {
-        [] => Ok(DEFAULT_SECONDS),
-        [seconds] => match seconds.parse() {
-            Ok(seconds) if (1..=MAX_SECONDS).contains(&seconds) => Ok(seconds),
-            _ => Err(format!(
-                "`{seconds}` is not a number of seconds from 1 to {MAX_SECONDS}"
-            )),
-        },
-        _ => Err("usage: cargo xtask soak [SECONDS] [--no-attack]".to_owned()),
     }
 }
 
@@ -216,13 +191,7 @@ fn queue_faults(mock: SocketAddr) -> Result<()> {
                 .map(|_| mix[random.below(mix.len())])
                 .collect();
             let body = serde_json::json!({ route: batch }).to_string();
-            let request = format!(
-                "POST /__mock/faults HTTP/1.1\r\nHost: {mock}\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let answer = Client::new(mock, Duration::from_secs(5))
-                .exchange(request.as_bytes())
+            let answer = faults(mock, http::Method::POST, body)
                 .map_err(|e| format!("POST /__mock/faults: {e}"))?;
             if answer.status != 204 {
                 return Err(format!("POST /__mock/faults answered {}", answer.status));
@@ -234,6 +203,57 @@ fn queue_faults(mock: SocketAddr) -> Result<()> {
     queue(MAX_REQUESTS, "checkout")?;
     // Balances are cached for 2 s per organization: few calls reach the upstream.
     queue(1_000, "balance")
+}
+
+/// A request to the mock's fault queue.
+fn faults(
+    mock: SocketAddr,
+    method: http::Method,
+    body: String,
+) -> std::result::Result<Answer, ureq::Error> {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(format!("http://{mock}/__mock/faults"))
+        .header("content-type", "application/json")
+        .body(body)?;
+    send(&servers::http_agent(Duration::from_secs(5)), request)
+}
+
+/// Sends `request` and reads the whole answer.
+fn send(
+    agent: &ureq::Agent,
+    request: http::Request<String>,
+) -> std::result::Result<Answer, ureq::Error> {
+    let mut answer = agent.run(request)?;
+    Ok(Answer {
+        status: answer.status().as_u16(),
+        headers: answer
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect(),
+        body: answer.body_mut().read_to_vec()?,
+    })
+}
+
+/// One answer: its status, headers (names in lower case) and body.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map(|(_, value)| value.as_str())
+    }
 }
 
 /// Where the clients send their requests, and what a valid checkout URL starts with.
@@ -255,17 +275,16 @@ impl Target {
         )
     }
 
-    /// A request as the widget's page sends it, with `extra` header lines.
-    fn request(&self, method: &str, path: &str, extra: &[String], body: &str) -> Vec<u8> {
-        let mut head = format!("{method} {path} HTTP/1.1\r\n");
-        if !extra.iter().any(|line| line.starts_with("Host:")) {
-            head.push_str(&format!("Host: {}\r\n", self.proxy));
-        }
-        for line in extra {
-            head.push_str(line);
-            head.push_str("\r\n");
-        }
-        format!("{head}Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+    /// The head of a checkout as the widget's page sends it, from `client`, which promises
+    /// `length` bytes of body: for the clients that then stall.
+    fn raw_checkout(&self, client: &str, length: usize) -> String {
+        format!(
+            "POST /api/billing/checkout HTTP/1.1\r\nHost: {}\r\nOrigin: {}\r\n\
+             Sec-Fetch-Site: same-origin\r\nContent-Type: application/json\r\n\
+             X-Forwarded-For: {client}\r\nContent-Length: {length}\r\n\r\n",
+            self.proxy,
+            self.page()
+        )
     }
 }
 
@@ -318,70 +337,50 @@ impl Kind {
         }
     }
 
-    fn request(self, target: &Target, client: &str) -> Vec<u8> {
+    fn request(self, target: &Target, client: &str) -> http::Request<String> {
+        use http::Request;
         let page = target.page();
-        let from_page = |more: &[&str]| -> Vec<String> {
-            let mut lines = vec![
-                format!("Origin: {page}"),
-                "Sec-Fetch-Site: same-origin".to_owned(),
-                "Content-Type: application/json".to_owned(),
-                format!("X-Forwarded-For: {client}"),
-            ];
-            lines.extend(more.iter().map(|line| (*line).to_owned()));
-            lines
+        let checkout = format!("{page}/api/billing/checkout");
+        let balance = format!("{page}/api/billing/balance/{ORGANIZATION}");
+        let from_page = || {
+            Request::post(&checkout)
+                .header("origin", &page)
+                .header("sec-fetch-site", "same-origin")
+                .header("content-type", "application/json")
+                .header("x-forwarded-for", client)
         };
         let body = target.checkout_body();
-        let checkout = "/api/billing/checkout";
         match self {
-            Self::Checkout | Self::SameClientCheckout => {
-                target.request("POST", checkout, &from_page(&[]), &body)
-            }
-            Self::Balance => {
-                let lines = vec![
-                    "Sec-Fetch-Site: same-origin".to_owned(),
-                    format!("X-Forwarded-For: {client}"),
-                ];
-                let path = format!("/api/billing/balance/{ORGANIZATION}");
-                target.request("GET", &path, &lines, "")
-            }
-            Self::ForeignOrigin => {
-                let lines = vec![
-                    "Origin: https://evil.example".to_owned(),
-                    "Content-Type: application/json".to_owned(),
-                ];
-                target.request("POST", checkout, &lines, &body)
-            }
-            Self::SameSite => {
-                let lines = vec!["Sec-Fetch-Site: same-site".to_owned()];
-                target.request("POST", checkout, &lines, &body)
-            }
-            Self::ReboundHost => {
-                let lines = vec!["Host: rebound.evil.example".to_owned()];
-                let path = format!("/api/billing/balance/{ORGANIZATION}");
-                target.request("GET", &path, &lines, "")
-            }
-            Self::KeyTwice => {
-                let twice = body.replacen('{', r#"{"amount_cents":99,"#, 1);
-                target.request("POST", checkout, &from_page(&[]), &twice)
-            }
+            Self::Checkout | Self::SameClientCheckout => from_page().body(body),
+            Self::Balance => Request::get(&balance)
+                .header("sec-fetch-site", "same-origin")
+                .header("x-forwarded-for", client)
+                .body(String::new()),
+            Self::ForeignOrigin => Request::post(&checkout)
+                .header("origin", "https://evil.example")
+                .header("content-type", "application/json")
+                .body(body),
+            Self::SameSite => Request::post(&checkout)
+                .header("sec-fetch-site", "same-site")
+                .body(body),
+            Self::ReboundHost => Request::get(&balance)
+                .header("host", "rebound.evil.example")
+                .body(String::new()),
+            Self::KeyTwice => from_page().body(body.replacen('{', r#"{"amount_cents":99,"#, 1)),
             Self::InvalidAmount => {
-                let invalid = body.replace(r#""amount_cents":2500"#, r#""amount_cents":5e2"#);
-                target.request("POST", checkout, &from_page(&[]), &invalid)
+                from_page().body(body.replace(r#""amount_cents":2500"#, r#""amount_cents":5e2"#))
             }
-            Self::NotJson => {
-                let lines = vec![
-                    format!("Origin: {page}"),
-                    "Content-Type: text/plain".to_owned(),
-                ];
-                target.request("POST", checkout, &lines, &body)
-            }
+            Self::NotJson => Request::post(&checkout)
+                .header("origin", &page)
+                .header("content-type", "text/plain")
+                .body(body),
             Self::TooLarge => {
-                let large =
-                    body.replacen('{', &format!(r#"{{"pad":"{}","#, "x".repeat(17 * 1024)), 1);
-                target.request("POST", checkout, &from_page(&[]), &large)
+                let pad = format!(r#"{{"pad":"{}","#, "x".repeat(17 * 1024));
+                from_page().body(body.replacen('{', &pad, 1))
             }
-            Self::NotFound => target.request("GET", "/api/nothing", &[], ""),
+            Self::NotFound => Request::get(format!("{page}/api/nothing")).body(String::new()),
         }
+        .expect("the soak's requests are well-formed")
     }
 
     /// The outcome's label when the answer is one this request may get, else what is wrong.
@@ -525,13 +524,13 @@ fn run_load(
             .collect();
 
         while started.elapsed() < duration && sent.load(Ordering::Relaxed) < MAX_REQUESTS {
-            if let Some(status) = proxy.exited() {
-                failures.push(format!("the proxy exited during the soak ({status})"));
+            if let Err(exited) = proxy.running() {
+                failures.push(format!("during the soak, {exited}"));
                 break;
             }
             thread::sleep(Duration::from_millis(200));
         }
-        load.peak_rss_kib = proxy.peak_rss_kib();
+        load.peak_rss_kib = proxy.peak_rss_kib().ok();
         stop.store(true, Ordering::Relaxed);
 
         let collect = |outcome: thread::Result<Outcomes>| {
@@ -608,7 +607,8 @@ impl Outcomes {
 fn worker(target: &Target, seed: u64, stop: &AtomicBool, sent: &AtomicUsize) -> Outcomes {
     let mut random = Random(0x9e37_79b9_7f4a_7c15 ^ (seed + 1));
     let own_client = format!("10.255.0.{seed}");
-    let mut client = Client::new(target.proxy, UPSTREAM_TIMEOUT + MARGIN * 4);
+    // One agent per worker: its connections are kept alive, as a browser's are.
+    let agent = servers::http_agent(UPSTREAM_TIMEOUT + MARGIN * 4);
     let limit = UPSTREAM_TIMEOUT + MARGIN;
     let mut outcomes = Outcomes::default();
     while !stop.load(Ordering::Relaxed) && sent.fetch_add(1, Ordering::Relaxed) < MAX_REQUESTS {
@@ -619,7 +619,7 @@ fn worker(target: &Target, seed: u64, stop: &AtomicBool, sent: &AtomicUsize) -> 
         };
         let request = kind.request(target, &from);
         let started = Instant::now();
-        let answer = client.exchange(&request);
+        let answer = send(&agent, request);
         let elapsed = started.elapsed();
         outcomes.record(elapsed);
         if elapsed > limit {
@@ -646,7 +646,7 @@ fn slow_loris(target: &Target, stop: &AtomicBool) -> Outcomes {
     let limit = HEADER_READ_TIMEOUT + MARGIN;
     let mut outcomes = Outcomes::default();
     while !stop.load(Ordering::Relaxed) {
-        let Ok(mut stream) = client::connect(target.proxy, Duration::from_secs(1)) else {
+        let Ok(mut stream) = connect(target.proxy, Duration::from_secs(1)) else {
             outcomes.fail("a slow-loris client could not connect".to_owned());
             thread::sleep(Duration::from_millis(200));
             continue;
@@ -697,22 +697,22 @@ fn slow_body(target: &Target, stop: &AtomicBool) -> Outcomes {
     let limit = BODY_READ_TIMEOUT + MARGIN;
     let mut outcomes = Outcomes::default();
     while !stop.load(Ordering::Relaxed) {
-        let mut request = Kind::Checkout.request(target, "10.254.0.1");
         // Content-Length promises the whole body; a tenth of it is sent.
-        request.truncate(request.len() - target.checkout_body().len() * 9 / 10);
+        let body = target.checkout_body();
+        let sent = &body[..body.len() - body.len() * 9 / 10];
+        let request = target.raw_checkout("10.254.0.1", body.len()) + sent;
         let started = Instant::now();
-        let answer = client::connect(target.proxy, limit + MARGIN).and_then(|mut stream| {
-            stream.write_all(&request)?;
-            client::read_answer(&mut std::io::BufReader::new(stream))
+        let answer = connect(target.proxy, limit + MARGIN).and_then(|mut stream| {
+            stream.write_all(request.as_bytes())?;
+            let mut head = [0; 12];
+            stream.read_exact(&mut head)?;
+            Ok(status_of(&head))
         });
         let elapsed = started.elapsed();
         match answer {
-            Ok((answer, _)) if answer.status == 408 && elapsed <= limit => {
-                outcomes.record(elapsed);
-            }
-            Ok((answer, _)) => outcomes.fail(format!(
-                "a stalled body got {} after {} ms, not 408 within {} ms",
-                answer.status,
+            Ok(408) if elapsed <= limit => outcomes.record(elapsed),
+            Ok(status) => outcomes.fail(format!(
+                "a stalled body got {status} after {} ms, not 408 within {} ms",
                 elapsed.as_millis(),
                 limit.as_millis()
             )),
@@ -746,14 +746,16 @@ const PAGE_LOAD: Probe = Probe {
 
 /// Asks for `probe.path` on a new connection every `probe.every` until `stop`.
 fn probe(target: &Target, stop: &AtomicBool, probe: &Probe) -> Outcomes {
-    let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-        probe.path, target.proxy
-    );
+    let url = format!("{}{}", target.page(), probe.path);
     let mut outcomes = Outcomes::default();
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
-        let answer = Client::new(target.proxy, HEALTHZ_DEADLINE).exchange(request.as_bytes());
+        // A new agent, so a new connection each time, as a new visitor's.
+        let request = http::Request::get(&url).body(String::new());
+        let answer = send(
+            &servers::http_agent(HEALTHZ_DEADLINE),
+            request.expect("a well-formed URL"),
+        );
         let elapsed = started.elapsed();
         match answer {
             Ok(answer)
@@ -780,15 +782,9 @@ fn probe(target: &Target, stop: &AtomicBool, probe: &Probe) -> Outcomes {
 /// headers and the first byte of its 16,000-byte body, then nothing. Each one answered or
 /// closed is opened again a second later. Counts the answers by status (0: none).
 fn slow_body_attack(target: &Target, stop: &AtomicBool) -> Outcomes {
-    let page = target.page();
-    let request = format!(
-        "POST /api/billing/checkout HTTP/1.1\r\nHost: {}\r\nOrigin: {page}\r\n\
-         Sec-Fetch-Site: same-origin\r\nContent-Type: application/json\r\n\
-         X-Forwarded-For: {ATTACKER}\r\nContent-Length: 16000\r\n\r\n{{",
-        target.proxy
-    );
+    let request = target.raw_checkout(ATTACKER, 16_000) + "{";
     let open = || {
-        let mut stream = client::connect(target.proxy, Duration::from_secs(2)).ok()?;
+        let mut stream = connect(target.proxy, Duration::from_secs(2)).ok()?;
         stream.write_all(request.as_bytes()).ok()?;
         stream
             .set_read_timeout(Some(Duration::from_millis(5)))
@@ -815,10 +811,7 @@ fn slow_body_attack(target: &Target, stop: &AtomicBool) -> Outcomes {
             };
             let mut head = [0u8; 12];
             let status = match stream.read(&mut head) {
-                Ok(n) if n >= 12 => std::str::from_utf8(&head[9..12])
-                    .ok()
-                    .and_then(|status| status.parse().ok())
-                    .unwrap_or(0),
+                Ok(n) if n >= 12 => status_of(&head),
                 Err(error) if is_timeout(&error) => continue,
                 _ => 0,
             };
@@ -828,6 +821,23 @@ fn slow_body_attack(target: &Target, stop: &AtomicBool) -> Outcomes {
         }
     }
     outcomes
+}
+
+/// The status in the first 12 bytes of an answer, `HTTP/1.1 408`; 0 when there is none.
+fn status_of(head: &[u8; 12]) -> u16 {
+    std::str::from_utf8(&head[9..])
+        .ok()
+        .and_then(|status| status.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A raw connection, for the clients that misbehave on purpose as no HTTP library does.
+fn connect(addr: SocketAddr, timeout: Duration) -> std::io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_nodelay(true)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    Ok(stream)
 }
 
 fn is_timeout(error: &std::io::Error) -> bool {
@@ -855,18 +865,11 @@ fn drain(
     if proxy.exited().is_some() {
         return None;
     }
-    let admin = |method: &str, body: &str| {
-        let request = format!(
-            "{method} /__mock/faults HTTP/1.1\r\nHost: {mock}\r\nContent-Type: application/json\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        );
-        Client::new(mock, Duration::from_secs(5)).exchange(request.as_bytes())
-    };
     // Each of these checkouts waits a second upstream, well within the upstream timeout.
-    let queued = admin("DELETE", "").and_then(|_| {
+    let queued = faults(mock, http::Method::DELETE, String::new()).and_then(|_| {
         let slow = vec!["slow:1000"; DRAIN_REQUESTS];
-        admin("POST", &serde_json::json!({ "checkout": slow }).to_string())
+        let body = serde_json::json!({ "checkout": slow }).to_string();
+        faults(mock, http::Method::POST, body)
     });
     if let Err(error) = queued {
         failures.push(format!("the drain's faults could not be queued: {error}"));
@@ -877,12 +880,12 @@ fn drain(
             .map(|n| {
                 scope.spawn(move || {
                     let request = Kind::Checkout.request(target, &format!("10.253.0.{n}"));
-                    Client::new(target.proxy, SHUTDOWN_TIMEOUT).exchange(&request)
+                    send(&servers::http_agent(SHUTDOWN_TIMEOUT), request)
                 })
             })
             .collect();
         thread::sleep(Duration::from_millis(500));
-        let took = proxy.terminate(SHUTDOWN_TIMEOUT + MARGIN);
+        let took = proxy.stop(SHUTDOWN_TIMEOUT + MARGIN);
         let answers: Vec<_> = in_flight
             .into_iter()
             .map(|handle| handle.join().ok())
@@ -1009,71 +1012,6 @@ fn percentiles(latencies: &[f64]) -> (f64, f64, f64) {
     )
 }
 
-/// A server this command started, with its output in a log file; dropping it kills it.
-#[derive(Debug)]
-struct Server {
-    name: &'static str,
-    child: Child,
-}
-
-impl Server {
-    fn start(command: Command, name: &'static str, log: &Path) -> Result<Self> {
-        let child = servers::spawn_logged(command, name, log)?;
-        Ok(Self { name, child })
-    }
-
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-
-    fn peak_rss_kib(&self) -> Option<u64> {
-        servers::peak_rss_kib(self.child.id()).ok()
-    }
-
-    /// SIGTERM, then the time until it exited 0, or why that is a failure.
-    fn terminate(&mut self, deadline: Duration) -> std::result::Result<Duration, String> {
-        let started = Instant::now();
-        if !servers::sigterm(&self.child) {
-            return Err(format!("cannot send SIGTERM to the {}", self.name));
-        }
-        match servers::wait_exit(&mut self.child, deadline) {
-            Some(status) if status.success() => Ok(started.elapsed()),
-            Some(status) => Err(format!("the {} exited with {status} on SIGTERM", self.name)),
-            None => Err(format!(
-                "the {} had not exited {} s after SIGTERM",
-                self.name,
-                deadline.as_secs()
-            )),
-        }
-    }
-
-    fn stop(&mut self) {
-        let _ = self.terminate(Duration::from_secs(10));
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if self.exited().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// Polls until `path` answers 200, or fails when the server exits or 20 s pass.
-fn wait_healthy(addr: SocketAddr, path: &str, server: &mut Server) -> Result<()> {
-    servers::wait_for_200(addr, path, Duration::from_secs(20), || {
-        match server.exited() {
-            Some(status) => Err(format!(
-                "the {} exited ({status}); see target/soak/",
-                server.name
-            )),
-            None => Ok(()),
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1082,15 +1020,6 @@ mod tests {
     fn the_mixes_add_up_to_a_hundred() {
         assert_eq!(FAULT_MIX.iter().map(|(_, share)| share).sum::<usize>(), 100);
         assert_eq!(Kind::MIX.iter().map(|(_, share)| share).sum::<usize>(), 100);
-    }
-
-    #[test]
-    fn reads_its_seconds() {
-        assert_eq!(parse_seconds(&[]), Ok(DEFAULT_SECONDS));
-        assert_eq!(parse_seconds(&["5".to_owned()]), Ok(5));
-        for bad in ["0", "151", "soon", "-1"] {
-            assert!(parse_seconds(&[bad.to_owned()]).is_err(), "{bad}");
-        }
     }
 
     fn answer(status: u16, headers: &[(&str, &str)], body: &str) -> Answer {

@@ -8,7 +8,7 @@
 
 use crate::dist::{self, npm, reproducible};
 use crate::tools::{self, Needs, process::capture};
-use crate::{Result, repo_root};
+use crate::{Result, files, repo_root};
 use sha2::{Digest as _, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -104,8 +104,7 @@ fn shipped(checkout: &Path, tarball: &Path) -> Result<Vec<(String, String)>> {
     files
         .iter()
         .map(|file| {
-            let bytes =
-                fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let bytes = files::read(file)?;
             let name = file
                 .strip_prefix(checkout)
                 .unwrap_or(file)

@@ -7,13 +7,12 @@ use super::{
     VISIBLE_OVER_VANILLA_GOAL_MS, at_most, bench_dir, ms, quantile, rounded,
 };
 use crate::servers::Binaries;
+use crate::tools::process::stdout_within;
 use crate::{Result, repo_root};
 use serde_json::{Value, json};
-use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const SCRIPT: &str = "e2e/bench/browser.js";
 /// Cold loads per page and condition, after one discarded.
@@ -97,7 +96,7 @@ pub(super) struct Measured {
 pub(super) fn measure(binaries: &Binaries, chromium: &Path) -> Result<Measured> {
     let root = repo_root();
     println!("$ node {SCRIPT}");
-    let mut child = Command::new("node")
+    let child = Command::new("node")
         .current_dir(root)
         .arg(SCRIPT)
         .env("CHECKOUT_PROXY_BIN", &binaries.proxy)
@@ -113,34 +112,7 @@ pub(super) fn measure(binaries: &Binaries, chromium: &Path) -> Result<Measured> 
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| format!("cannot start `node`: {e}"))?;
-    let mut stdout = child.stdout.take().ok_or("no stdout from node")?;
-    let reader = thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
-    let deadline = Instant::now() + DEADLINE + GRACE;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(100)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "{SCRIPT} still running after {} s; stopped",
-                    (DEADLINE + GRACE).as_secs()
-                ));
-            }
-            Err(e) => return Err(format!("cannot wait for node: {e}")),
-        }
-    };
-    let text = reader
-        .join()
-        .map_err(|_| "the output reader panicked".to_owned())?
-        .map_err(|e| format!("cannot read node's output: {e}"))?;
-    if !status.success() {
-        return Err(format!("{SCRIPT} failed ({status})"));
-    }
+    let text = stdout_within(child, DEADLINE + GRACE).map_err(|e| format!("{SCRIPT}: {e}"))?;
     Measured::parse(&text)
 }
 

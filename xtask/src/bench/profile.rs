@@ -6,10 +6,12 @@
 //! request of each, and checkout-proxy's by where they run (self cost, by crate or library).
 
 use super::bench_dir;
-use super::proxy::{self, Cores, Load, NginxConfig, Servers, Target, Wrk, proxy_args};
-use crate::servers::free_port;
+use super::proxy::{self, Cores, Load, NginxConfig, Target, Wrk, proxy_args};
+use crate::servers::{STOP_TIMEOUT, free_port};
 use crate::tools::process::{capture, find_on_path};
 use crate::{Result, thousands};
+use nix::sys::signal::{self, Signal};
+use nix::unistd::Pid;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -29,7 +31,6 @@ type Functions = Vec<(String, String, f64)>;
 pub(super) struct Setup<'a> {
     pub(super) wrk: &'a Wrk<'a>,
     pub(super) cores: &'a Cores,
-    pub(super) servers: &'a mut Servers,
     pub(super) proxy_bin: &'a Path,
     /// The measured servers, which perf attaches to.
     pub(super) proxy_pid: u32,
@@ -148,9 +149,9 @@ fn perf_record(
     thread::sleep(Duration::from_millis(500));
     let loaded = load();
     // SIGINT is how perf record is told to write its file and stop.
-    let _ = Command::new("kill")
-        .args(["-INT", &perf.id().to_string()])
-        .status();
+    if let Ok(pid) = i32::try_from(perf.id()) {
+        let _ = signal::kill(Pid::from_raw(pid), Signal::SIGINT);
+    }
     let deadline = Instant::now() + Duration::from_secs(30);
     while !matches!(perf.try_wait(), Ok(Some(_))) {
         if Instant::now() > deadline {
@@ -204,8 +205,7 @@ fn callgrind(setup: &mut Setup) -> Result<Profile> {
     let mut command = valgrind(setup.cores, &proxy_out);
     command.arg(setup.proxy_bin);
     proxy_args(&mut command, proxy_addr, setup.mock);
-    setup.servers.start("proxy-callgrind", command)?;
-    setup.servers.wait_ready(proxy_addr, "/healthz")?;
+    let mut server = proxy::start("proxy-callgrind", command, proxy_addr, "/healthz")?;
     let target = Target::new(
         "proxy-callgrind",
         format!("http://{proxy_addr}/api/billing/checkout"),
@@ -213,7 +213,7 @@ fn callgrind(setup: &mut Setup) -> Result<Profile> {
         None,
     )?;
     let proxy_load = setup.wrk.run(&target, 1, RUN)?;
-    setup.servers.stop("proxy-callgrind")?;
+    server.stop(STOP_TIMEOUT)?;
 
     let nginx_out = bench_dir().join("callgrind-nginx.out");
     let nginx_addr = free_port()?;
@@ -226,8 +226,7 @@ fn callgrind(setup: &mut Setup) -> Result<Profile> {
     .write(&bench_dir().join("nginx"))?;
     let mut command = valgrind(setup.cores, &nginx_out);
     command.arg(setup.nginx).args(files.args());
-    setup.servers.start("nginx-callgrind", command)?;
-    setup.servers.wait_ready(nginx_addr, "/healthz")?;
+    let mut server = proxy::start("nginx-callgrind", command, nginx_addr, "/healthz")?;
     let target = Target::new(
         "nginx-callgrind",
         format!("http://{nginx_addr}/api/billing/checkout"),
@@ -235,7 +234,7 @@ fn callgrind(setup: &mut Setup) -> Result<Profile> {
         None,
     )?;
     let nginx_load = setup.wrk.run(&target, 1, RUN)?;
-    setup.servers.stop("nginx-callgrind")?;
+    server.stop(STOP_TIMEOUT)?;
 
     let (proxy_total, proxy_entries) = annotate(&proxy_out)?;
     let (nginx_total, _) = annotate(&nginx_out)?;

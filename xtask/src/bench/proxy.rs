@@ -12,17 +12,16 @@ use super::{
     ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL, at_least, at_most,
     bench_dir, rounded,
 };
-use crate::servers::{self, Binaries, free_port};
-use crate::tools::process::find_on_path;
-use crate::{Result, e2e, thousands};
+use crate::servers::{self, Binaries, Server, free_port};
+use crate::tools::process::{find_on_path, stdout_within};
+use crate::{Result, e2e, files, thousands};
 use serde_json::{Value, json};
 use std::fs;
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Not a real key: the mock accepts whatever it is started with, and the proxies send it.
 const KEY: &str = "csb_bench_notasecret";
@@ -33,8 +32,6 @@ const RUN: Duration = Duration::from_secs(10);
 const CONNECTIONS: u32 = 32;
 /// How long a server may take to answer its first request; valgrind makes start-up slow.
 pub(super) const START_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a stopped server may take to exit (a profiled one writes its profile first).
-const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Longer than any wrk run here: a wrk that hangs is stopped.
 const WRK_GRACE: Duration = Duration::from_secs(15);
 
@@ -79,14 +76,12 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
     let nginx = e2e::nginx()?;
     let cores = Cores::of_this_machine();
     println!("{}", cores.describe());
-    let mut servers = Servers::default();
     let mock = free_port()?;
     let mut command = cores.server(&binaries.mock);
     command
         .args(["--listen", &mock.to_string(), "--bench"])
         .env("CLOSIENT_API_KEY", KEY);
-    servers.start("mock", command)?;
-    servers.wait_ready(mock, "/__mock/stats")?;
+    let mut mock_server = start("mock", command, mock, "/__mock/stats")?;
 
     let nginx_addr = free_port()?;
     let nginx_config = NginxConfig {
@@ -96,12 +91,12 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         master: true,
     }
     .write(&bench_dir().join("nginx"))?;
-    let nginx_pid = servers.start("nginx", cores.server_command(&nginx, &nginx_config.args()))?;
-    servers.wait_ready(nginx_addr, "/healthz")?;
+    let command = cores.server_command(&nginx, &nginx_config.args());
+    let mut nginx_server = start("nginx", command, nginx_addr, "/healthz")?;
 
     let proxy = free_port()?;
-    let proxy_pid = servers.start("proxy", proxy_command(&cores, &binaries.proxy, proxy, mock))?;
-    servers.wait_ready(proxy, "/healthz")?;
+    let command = proxy_command(&cores, &binaries.proxy, proxy, mock);
+    let mut proxy_server = start("proxy", command, proxy, "/healthz")?;
 
     // Return URLs on checkout-proxy's origin, which it accepts on a loopback address; nginx and
     // the mock pass them on as they are.
@@ -139,9 +134,11 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
     for target in &targets {
         latency.push(wrk.run(target, 1, RUN)?);
     }
-    servers.check_running()?;
-    let workers = children(nginx_pid);
-    let nginx_rss_kb: u64 = std::iter::once(nginx_pid)
+    for server in [&mut mock_server, &mut nginx_server, &mut proxy_server] {
+        server.running()?;
+    }
+    let workers = children(nginx_server.pid());
+    let nginx_rss_kb: u64 = std::iter::once(nginx_server.pid())
         .chain(workers.iter().copied())
         .map(servers::peak_rss_kib)
         .sum::<Result<u64>>()?;
@@ -155,7 +152,7 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         proxy: path(2),
         nginx_rss_mb: nginx_rss_kb as f64 / 1024.0,
         nginx_workers: workers.len(),
-        proxy_rss_mb: servers::peak_rss_kib(proxy_pid)? as f64 / 1024.0,
+        proxy_rss_mb: proxy_server.peak_rss_kib()? as f64 / 1024.0,
         cores: cores.clone(),
         profile: None,
     };
@@ -164,9 +161,8 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         measured.profile = Some(profile::run(&mut profile::Setup {
             wrk: &wrk,
             cores: &cores,
-            servers: &mut servers,
             proxy_bin: &binaries.proxy,
-            proxy_pid,
+            proxy_pid: proxy_server.pid(),
             proxy,
             nginx: &nginx,
             nginx_workers: &workers,
@@ -421,15 +417,13 @@ http {{
     }
 
     pub(super) fn write(&self, prefix: &Path) -> Result<NginxFiles> {
-        fs::create_dir_all(prefix)
-            .map_err(|e| format!("cannot create {}: {e}", prefix.display()))?;
+        files::create_dir(prefix)?;
         let conf = prefix.join(if self.master {
             "nginx.conf"
         } else {
             "nginx-profiled.conf"
         });
-        fs::write(&conf, self.text(prefix))
-            .map_err(|e| format!("cannot write {}: {e}", conf.display()))?;
+        files::write(&conf, self.text(prefix))?;
         Ok(NginxFiles {
             prefix: prefix.to_path_buf(),
             conf,
@@ -521,8 +515,7 @@ impl Target {
         key: Option<&str>,
     ) -> Result<Self> {
         let script = bench_dir().join(format!("wrk-{name}.lua"));
-        fs::write(&script, wrk_script(body, key))
-            .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+        files::write(&script, wrk_script(body, key))?;
         Ok(Self { name, url, script })
     }
 }
@@ -575,7 +568,7 @@ impl Wrk<'_> {
         let child = command
             .spawn()
             .map_err(|e| format!("cannot start wrk: {e}"))?;
-        let output = wait_output(child, duration + WRK_GRACE)?;
+        let output = stdout_within(child, duration + WRK_GRACE)?;
         let load = parse_wrk(&output).map_err(|e| format!("wrk against {}: {e}", target.name))?;
         println!(
             "{:<14} c={connections:<2} {:>3} s: {:>9}/s, p50 {:.3} ms, p99 {:.3} ms",
@@ -586,48 +579,6 @@ impl Wrk<'_> {
             load.p99_ms
         );
         Ok(load)
-    }
-}
-
-/// A child's stdout, or an error once `limit` has passed (the child is then stopped).
-fn wait_output(mut child: Child, limit: Duration) -> Result<String> {
-    let mut stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut stderr = child.stderr.take().ok_or("no stderr")?;
-    let out = thread::spawn(move || {
-        let mut text = String::new();
-        stdout.read_to_string(&mut text).map(|_| text)
-    });
-    let err = thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).map(|_| text)
-    });
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break status,
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(50)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!(
-                    "still running after {} s; stopped",
-                    limit.as_secs()
-                ));
-            }
-            Err(e) => return Err(format!("cannot wait: {e}")),
-        }
-    };
-    let text = |reader: thread::JoinHandle<std::io::Result<String>>| {
-        reader
-            .join()
-            .map_err(|_| "an output reader panicked".to_owned())?
-            .map_err(|e| format!("cannot read the output: {e}"))
-    };
-    let (out, err) = (text(out)?, text(err)?);
-    if status.success() {
-        Ok(out)
-    } else {
-        Err(format!("failed ({status}): {}{}", out.trim(), err.trim()))
     }
 }
 
@@ -680,77 +631,12 @@ fn children(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-/// The servers of this measurement, each logging to `target/bench/<name>.log`; dropping this
-/// stops them.
-#[derive(Debug, Default)]
-pub(super) struct Servers(Vec<(String, Child)>);
-
-impl Servers {
-    /// Starts a server; returns its process id.
-    pub(super) fn start(&mut self, name: &str, command: Command) -> Result<u32> {
-        let log = bench_dir().join(format!("{name}.log"));
-        let child = servers::spawn_logged(command, name, &log)?;
-        let pid = child.id();
-        self.0.push((name.to_owned(), child));
-        Ok(pid)
-    }
-
-    /// Polls until `path` answers 200, or fails when a server exits or time runs out.
-    pub(super) fn wait_ready(&mut self, addr: SocketAddr, path: &str) -> Result<()> {
-        servers::wait_for_200(addr, path, START_TIMEOUT, || self.check_running())
-    }
-
-    pub(super) fn check_running(&mut self) -> Result<()> {
-        for (name, child) in &mut self.0 {
-            if let Ok(Some(status)) = child.try_wait() {
-                return Err(format!(
-                    "the {name} exited ({status}); see target/bench/{name}.log"
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// Stops the server `name` the way an operator would (SIGTERM), and waits for it.
-    pub(super) fn stop(&mut self, name: &str) -> Result<()> {
-        let at = self
-            .0
-            .iter()
-            .position(|(started, _)| started == name)
-            .ok_or_else(|| format!("no server {name}"))?;
-        let (_, mut child) = self.0.remove(at);
-        if terminate(&mut child) {
-            Ok(())
-        } else {
-            Err(format!(
-                "the {name} did not stop within {} s",
-                STOP_TIMEOUT.as_secs()
-            ))
-        }
-    }
-}
-
-/// SIGTERM, then SIGKILL if the process has not exited in time; whether it exited by itself.
-/// nginx's master stops its workers on SIGTERM; killed, it would leave them serving.
-pub(super) fn terminate(child: &mut Child) -> bool {
-    if matches!(child.try_wait(), Ok(Some(_))) {
-        return true;
-    }
-    servers::sigterm(child);
-    if servers::wait_exit(child, STOP_TIMEOUT).is_some() {
-        return true;
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    false
-}
-
-impl Drop for Servers {
-    fn drop(&mut self) {
-        for (_, child) in &mut self.0 {
-            terminate(child);
-        }
-    }
+/// Starts a server logging to `target/bench/<name>.log` and waits for `path` to answer 200.
+pub(super) fn start(name: &str, command: Command, addr: SocketAddr, path: &str) -> Result<Server> {
+    let log = bench_dir().join(format!("{name}.log"));
+    let mut server = Server::start(command, name, Some(&log))?;
+    server.wait_ready(addr, path, START_TIMEOUT)?;
+    Ok(server)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! in the shape the issue gives, so that tools can compare runs.
 
 use super::Results;
-use crate::{Result, secs};
+use crate::{Result, files, secs};
 use serde_json::{Value, json};
 use std::fs;
 use std::path::Path;
@@ -158,7 +158,7 @@ impl Report {
             .map_err(|e| format!("cannot write the JSON: {e}"))?;
         for (name, text) in [("bench.md", self.markdown()), ("bench.json", json + "\n")] {
             let file = dir.join(name);
-            fs::write(&file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+            files::write(&file, text)?;
         }
         println!("written: {}", dir.join("bench.{md,json}").display());
         Ok(())

@@ -2,7 +2,7 @@
 //! that accept Brotli (all current ones), `.gz` for the rest. Compressing once at build time
 //! allows the slowest, smallest settings, which no server could afford per request.
 
-use crate::Result;
+use crate::{Result, files};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -34,11 +34,11 @@ impl std::ops::Add for Sizes {
 
 /// Writes `file.br` and `file.gz` beside `file` and returns the three sizes.
 pub fn precompress(file: &Path) -> Result<Sizes> {
-    let raw = fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let raw = files::read(file)?;
     let brotli = brotli(&raw)?;
     let gzip = gzip(&raw)?;
     for (twin, bytes) in [(twin(file, "br"), &brotli), (twin(file, "gz"), &gzip)] {
-        fs::write(&twin, bytes).map_err(|e| format!("cannot write {}: {e}", twin.display()))?;
+        files::write(&twin, bytes)?;
     }
     Ok(Sizes {
         raw: len(&raw),

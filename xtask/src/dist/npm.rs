@@ -3,6 +3,7 @@
 //! `npm/`, and the precompressed twins of the code.
 
 use super::{ServedCode, Sizes, compress, prerender, print_sizes, shrink};
+use crate::files::{copy, create_dir, read_text, utf8, write};
 use crate::tools::Tools;
 use crate::{Result, repo_root};
 use std::fs;
@@ -118,7 +119,7 @@ pub fn build(tools: &Tools, rustflags: &str, form: &str) -> Result<()> {
         ],
     )?;
 
-    fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    create_dir(&out)?;
     for file in [LOADER, WASM] {
         copy(&staging.join(file), &out.join(file))?;
     }
@@ -133,7 +134,7 @@ pub fn build(tools: &Tools, rustflags: &str, form: &str) -> Result<()> {
     let quoted = serde_json::to_string(&markup).map_err(|e| format!("the first paint: {e}"))?;
     write(
         &out.join(PRERENDERED_JS),
-        &format!("export default {quoted};\n"),
+        format!("export default {quoted};\n"),
     )?;
     for entry in ENTRIES {
         shrink::minify_loader(tools, &out.join(entry))
@@ -143,7 +144,7 @@ pub fn build(tools: &Tools, rustflags: &str, form: &str) -> Result<()> {
     // the element, whose stylesheet link the page points at where it serves `checkout.css`.
     copy(&root.join("www/checkout.css"), &out.join("checkout.css"))?;
     write(&out.join("prerendered.html"), &markup)?;
-    let template = read(&root.join("npm").join("package.json"))?;
+    let template = read_text(&root.join("npm").join("package.json"))?;
     let manifest = package_json(&template, &krate)?;
     write(&out.join("package.json"), &manifest)?;
     check_files(&out, &manifest)?;
@@ -173,7 +174,7 @@ fn pack(tools: &Tools, dir: &Path) -> Result<()> {
             .map_err(|e| format!("cannot set the mode of {}: {e}", file.display()))?;
     }
     let into = pack_dir();
-    fs::create_dir_all(&into).map_err(|e| format!("cannot create {}: {e}", into.display()))?;
+    create_dir(&into)?;
     let printed = tools.output(
         "npm",
         &[
@@ -308,25 +309,6 @@ fn check_files(dir: &Path, manifest: &str) -> Result<()> {
     Ok(())
 }
 
-fn copy(from: &Path, to: &Path) -> Result<()> {
-    fs::copy(from, to)
-        .map(drop)
-        .map_err(|e| format!("cannot copy {} to {}: {e}", from.display(), to.display()))
-}
-
-fn read(file: &Path) -> Result<String> {
-    fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
-}
-
-fn write(file: &Path, text: &str) -> Result<()> {
-    fs::write(file, text).map_err(|e| format!("cannot write {}: {e}", file.display()))
-}
-
-fn utf8(file: &Path) -> Result<&str> {
-    file.to_str()
-        .ok_or_else(|| format!("not a UTF-8 path: {}", file.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,7 +324,7 @@ mod tests {
 
     #[test]
     fn the_committed_template_fills_in_to_a_package_with_both_entries() {
-        let template = read(&repo_root().join("npm").join("package.json")).expect("template");
+        let template = read_text(&repo_root().join("npm").join("package.json")).expect("template");
         let manifest = package_json(&template, &krate()).expect("fills in");
         let json: serde_json::Value = serde_json::from_str(&manifest).expect("JSON");
         assert_eq!(json["name"], "closient-checkout");

@@ -12,8 +12,7 @@
 
 use super::reproducible::content_hash;
 use crate::tools::{Tools, process::find_on_path};
-use crate::{Result, repo_root};
-use std::fs;
+use crate::{Result, files, repo_root};
 use std::path::{Path, PathBuf};
 
 /// How the widget's stylesheet file is named in `dist/`, before its content hash.
@@ -33,12 +32,10 @@ pub fn markup(root: &str, stylesheet: &str) -> String {
 /// Writes the widget's stylesheet into `dist` and the rendered form into its `index.html`;
 /// returns the stylesheet's path, and the form's root markup for the npm package.
 pub fn run(tools: &Tools, dist: &Path, index: &Path) -> Result<(PathBuf, String)> {
-    let styles = fs::read(repo_root().join("www/checkout.css"))
-        .map_err(|e| format!("cannot read www/checkout.css: {e}"))?;
+    let styles = files::read(&repo_root().join("www/checkout.css"))?;
     let name = format!("{STYLESHEET_PREFIX}{}.css", content_hash(&[&styles]));
     let stylesheet = dist.join(&name);
-    fs::write(&stylesheet, &styles)
-        .map_err(|e| format!("cannot write {}: {e}", stylesheet.display()))?;
+    files::write(&stylesheet, &styles)?;
 
     let chromium = find_on_path("chromium").ok_or("chromium is not on PATH")?;
     let script = repo_root().join("xtask/src/dist/prerender.js");
@@ -55,11 +52,10 @@ pub fn run(tools: &Tools, dist: &Path, index: &Path) -> Result<(PathBuf, String)
         let start: String = root.chars().take(200).collect();
         return Err(format!("the rendered form is not the widget's: {start}"));
     }
-    let page =
-        fs::read_to_string(index).map_err(|e| format!("cannot read {}: {e}", index.display()))?;
+    let page = files::read_text(index)?;
     let with_form = insert_after(&page, MOUNT, &markup(&root, &format!("./{name}")))
         .ok_or_else(|| format!("{} has no {MOUNT}", index.display()))?;
-    fs::write(index, with_form).map_err(|e| format!("cannot write {}: {e}", index.display()))?;
+    files::write(index, with_form)?;
     Ok((stylesheet, root))
 }
 

@@ -10,7 +10,7 @@
 
 use super::Bundle;
 use crate::tools::Tools;
-use crate::{Result, repo_root};
+use crate::{Result, files, repo_root};
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeSet;
 use std::env;
@@ -86,7 +86,7 @@ fn remap_flags(prefixes: BTreeSet<PathBuf>) -> String {
 /// from any checkout, but its name, and so the page, would not be. The hash of the shipped
 /// bytes also changes exactly when they do, which is what a cache-busting name is for.
 pub fn name_by_content(bundle: Bundle) -> Result<Bundle> {
-    let (wasm, js) = (read(&bundle.wasm)?, read(&bundle.js)?);
+    let (wasm, js) = (files::read(&bundle.wasm)?, files::read(&bundle.js)?);
     let trunk_base = stem(&bundle.js)?;
     let app = trunk_base
         .rsplit_once('-')
@@ -100,16 +100,14 @@ pub fn name_by_content(bundle: Bundle) -> Result<Bundle> {
     }
     let base = format!("{app}-{}", content_hash(&[&wasm, &js]));
 
-    let mut index = fs::read_to_string(&bundle.index)
-        .map_err(|e| format!("cannot read {}: {e}", bundle.index.display()))?;
+    let mut index = files::read_text(&bundle.index)?;
     for file in [format!("{trunk_base}.js"), format!("{trunk_base}_bg.wasm")] {
         if !index.contains(&format!("./{file}")) {
             return Err(format!("{} does not load ./{file}", bundle.index.display()));
         }
     }
     index = index.replace(&trunk_base, &base);
-    fs::write(&bundle.index, index)
-        .map_err(|e| format!("cannot write {}: {e}", bundle.index.display()))?;
+    files::write(&bundle.index, index)?;
     let renamed = Bundle {
         wasm: bundle.wasm.with_file_name(format!("{base}_bg.wasm")),
         js: bundle.js.with_file_name(format!("{base}.js")),
@@ -134,10 +132,6 @@ pub fn content_hash(parts: &[&[u8]]) -> String {
         .collect()
 }
 
-fn read(file: &Path) -> Result<Vec<u8>> {
-    fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
-}
-
 fn stem(file: &Path) -> Result<String> {
     file.file_stem()
         .and_then(|stem| stem.to_str())
@@ -159,12 +153,11 @@ pub fn check_no_machine_paths(dist: &Path, tarball: &Path) -> Result<()> {
         {
             continue;
         }
-        let bytes = fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let bytes = files::read(&file)?;
         found.extend(find(&file, &bytes, &needles));
         checked += 1;
     }
-    let packed =
-        fs::read(tarball).map_err(|e| format!("cannot read {}: {e}", tarball.display()))?;
+    let packed = files::read(tarball)?;
     let mut tar = Vec::new();
     flate2::read::GzDecoder::new(packed.as_slice())
         .read_to_end(&mut tar)

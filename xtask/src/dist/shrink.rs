@@ -6,6 +6,7 @@
 
 use super::dead_classes;
 use crate::Result;
+use crate::files::{read, read_text, utf8, write};
 use crate::tools::Tools;
 use std::collections::BTreeSet;
 use std::fs;
@@ -27,8 +28,7 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
     code(tools, "dist", files.wasm, files.js)?;
     let after = [integrity(&read(files.wasm)?), integrity(&read(files.js)?)];
 
-    let mut index = fs::read_to_string(files.index)
-        .map_err(|e| format!("cannot read {}: {e}", files.index.display()))?;
+    let mut index = read_text(files.index)?;
     for (old, new) in before.iter().zip(&after) {
         if !index.contains(old.as_str()) {
             return Err(format!(
@@ -38,7 +38,7 @@ pub fn run(tools: &Tools, files: &Files<'_>) -> Result<()> {
         }
         index = index.replace(old.as_str(), new);
     }
-    write(files.index, index.as_bytes())
+    write(files.index, index)
 }
 
 /// The rewrites of a wasm module and its loader, which no page pins by integrity (the npm
@@ -59,8 +59,7 @@ pub fn code(tools: &Tools, build: &str, wasm: &Path, js: &Path) -> Result<()> {
 /// producers and target-features sections are only metadata.
 fn shorten_names(tools: &Tools, wasm_file: &Path, js: &Path) -> Result<()> {
     let wasm = utf8(wasm_file)?;
-    let loader =
-        fs::read_to_string(js).map_err(|e| format!("cannot read {}: {e}", js.display()))?;
+    let loader = read_text(js)?;
     let stripped = dead_classes::strip(&loader)
         .map_err(|e| format!("dropping the loader's dead classes: {e}"))?;
     let remove_dead = format!("--pass-arg=remove-exports@{}", stripped.exports.join(","));
@@ -89,7 +88,7 @@ fn shorten_names(tools: &Tools, wasm_file: &Path, js: &Path) -> Result<()> {
         ));
     };
     let loader = mapping.apply(&stripped.loader, new_module)?;
-    write(js, loader.as_bytes())
+    write(js, loader)
 }
 
 /// binaryen's mapping: imports as `[module, old, new]`, exports as `[old, new]`.
@@ -205,88 +204,17 @@ fn replace_word(text: &str, word: &str, with: &str) -> (String, usize) {
 
 /// The module names of a wasm module's imports.
 fn import_modules(wasm: &[u8]) -> Result<BTreeSet<String>> {
-    let mut reader = Reader { bytes: wasm, at: 8 };
-    while reader.at < wasm.len() {
-        let id = reader.byte()?;
-        let size = reader.leb()?;
-        let end = reader.at + size;
-        if id != 2 {
-            reader.at = end;
-            continue;
+    let unreadable = |e: wasmparser::BinaryReaderError| format!("cannot read the wasm: {e}");
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let wasmparser::Payload::ImportSection(imports) = payload.map_err(unreadable)? {
+            return imports
+                .into_imports()
+                .map(|import| import.map(|import| import.module.to_owned()))
+                .collect::<std::result::Result<_, _>>()
+                .map_err(unreadable);
         }
-        let mut modules = BTreeSet::new();
-        for _ in 0..reader.leb()? {
-            modules.insert(reader.name()?);
-            reader.name()?;
-            // What is imported: a function's type, a table, a memory, a global or a tag.
-            match reader.byte()? {
-                0 => {
-                    reader.leb()?;
-                }
-                1 => {
-                    reader.byte()?;
-                    reader.limits()?;
-                }
-                2 => reader.limits()?,
-                3 => {
-                    reader.byte()?;
-                    reader.byte()?;
-                }
-                4 => {
-                    reader.byte()?;
-                    reader.leb()?;
-                }
-                kind => return Err(format!("unknown import kind {kind} in the wasm")),
-            }
-        }
-        return Ok(modules);
     }
     Ok(BTreeSet::new())
-}
-
-/// Reads the parts of the wasm binary format that the import section uses.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn byte(&mut self) -> Result<u8> {
-        let byte = *self.bytes.get(self.at).ok_or("the wasm ends early")?;
-        self.at += 1;
-        Ok(byte)
-    }
-
-    fn leb(&mut self) -> Result<usize> {
-        let mut value = 0;
-        for shift in (0..64).step_by(7) {
-            let byte = self.byte()?;
-            value |= usize::from(byte & 0x7f) << shift;
-            if byte < 0x80 {
-                return Ok(value);
-            }
-        }
-        Err("a number in the wasm is too long".to_owned())
-    }
-
-    fn name(&mut self) -> Result<String> {
-        let len = self.leb()?;
-        let bytes = self
-            .bytes
-            .get(self.at..self.at + len)
-            .ok_or("the wasm ends early")?;
-        self.at += len;
-        String::from_utf8(bytes.to_vec()).map_err(|_| "a name in the wasm is not UTF-8".to_owned())
-    }
-
-    fn limits(&mut self) -> Result<()> {
-        let flags = self.byte()?;
-        self.leb()?;
-        if flags & 1 == 1 {
-            self.leb()?;
-        }
-        Ok(())
-    }
 }
 
 /// Minifies a JS module in place: wasm-bindgen's loader, or the npm package's entries.
@@ -317,19 +245,6 @@ fn integrity(bytes: &[u8]) -> String {
         "sha384-{}",
         base64::engine::general_purpose::STANDARD.encode(digest)
     )
-}
-
-fn read(file: &Path) -> Result<Vec<u8>> {
-    fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))
-}
-
-fn write(file: &Path, bytes: &[u8]) -> Result<()> {
-    fs::write(file, bytes).map_err(|e| format!("cannot write {}: {e}", file.display()))
-}
-
-fn utf8(file: &Path) -> Result<&str> {
-    file.to_str()
-        .ok_or_else(|| format!("not a UTF-8 path: {}", file.display()))
 }
 
 #[cfg(test)]

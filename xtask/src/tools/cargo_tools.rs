@@ -1,8 +1,7 @@
 //! Tools built with `cargo install`, each version into its own folder of the cache.
 
 use super::{Tally, install_into, lock::locked_version, process::capture};
-use crate::{Result, repo_root};
-use std::fs;
+use crate::{Result, files, repo_root};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -38,8 +37,7 @@ impl CargoTool {
     /// the only place its version is written.
     pub(super) fn wasm_bindgen() -> Result<Self> {
         let lock_path = repo_root().join("Cargo.lock");
-        let lock = fs::read_to_string(&lock_path)
-            .map_err(|e| format!("cannot read {}: {e}", lock_path.display()))?;
+        let lock = files::read_text(&lock_path)?;
         Ok(Self {
             krate: "wasm-bindgen-cli",
             version: locked_version(&lock, "wasm-bindgen")?,

@@ -10,7 +10,7 @@ mod lock;
 mod npm_tools;
 pub mod process;
 
-use crate::{Result, repo_root, secs};
+use crate::{Result, files, repo_root, secs};
 use cargo_tools::CargoTool;
 use npm_tools::{BINARYEN, PLAYWRIGHT, TERSER};
 use process::capture;
@@ -304,7 +304,7 @@ fn install_into(dir: &Path, install: impl FnOnce(&Path) -> Result<()>) -> Result
             fs::remove_dir_all(stale).map_err(|e| io("cannot remove", stale, e))?;
         }
     }
-    fs::create_dir_all(&partial).map_err(|e| io("cannot create", &partial, e))?;
+    files::create_dir(&partial)?;
     install(&partial)?;
     fs::rename(&partial, dir).map_err(|e| io("cannot move into place", dir, e))
 }
