@@ -115,6 +115,13 @@ pub struct Args {
     /// are answered 503.
     #[arg(long, env = "CHECKOUT_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
     pub max_concurrent_requests: usize,
+    /// API requests one client may have in flight; more are answered 429.
+    #[arg(
+        long,
+        env = "CHECKOUT_MAX_API_REQUESTS_PER_CLIENT",
+        default_value_t = crate::per_client::MAX_API_REQUESTS_PER_CLIENT
+    )]
+    pub max_api_requests_per_client: usize,
     /// How long a client may take to send a request's headers (or, idle, its next request).
     #[arg(long, env = "CHECKOUT_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = parse_positive_duration)]
     pub header_read_timeout: Duration,
@@ -189,6 +196,7 @@ pub struct Config {
     pub balance_rate_limit: u32,
     pub trusted_proxies: TrustedProxies,
     pub max_concurrent_requests: usize,
+    pub max_api_requests_per_client: usize,
     pub body_read_timeout: Duration,
     pub serving: Serving,
     pub frame_ancestors: String,
@@ -340,10 +348,11 @@ impl Config {
         if serving.limits.max_connections == 0
             || serving.max_connections_per_client == 0
             || args.max_concurrent_requests == 0
+            || args.max_api_requests_per_client == 0
         {
             return Err(
-                "--max-connections, --max-connections-per-client and --max-concurrent-requests \
-                 must be above zero"
+                "--max-connections, --max-connections-per-client, --max-concurrent-requests and \
+                 --max-api-requests-per-client must be above zero"
                     .to_owned(),
             );
         }
@@ -396,6 +405,7 @@ impl Config {
             balance_rate_limit: args.balance_rate_limit,
             trusted_proxies,
             max_concurrent_requests: args.max_concurrent_requests,
+            max_api_requests_per_client: args.max_api_requests_per_client,
             body_read_timeout,
             serving,
             frame_ancestors: args.frame_ancestors,
@@ -419,7 +429,8 @@ impl Config {
             "listen={} upstream={} upstream_proxy={} api_key={} static_dir={} public_origins={} \
              checkout_origins={} {} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
              balance_rate_limit={}/min trusted_proxies={} max_connections={} \
-             max_connections_per_client={} max_concurrent_requests={} header_read_timeout={:?} body_read_timeout={:?} \
+             max_connections_per_client={} max_concurrent_requests={} max_api_requests_per_client={} \
+             header_read_timeout={:?} body_read_timeout={:?} \
              shutdown_timeout={:?} frame_ancestors={} connect_origins={}",
             self.listen,
             self.upstream,
@@ -441,6 +452,7 @@ impl Config {
             self.serving.limits.max_connections,
             self.serving.max_connections_per_client,
             self.max_concurrent_requests,
+            self.max_api_requests_per_client,
             self.serving.limits.header_read_timeout,
             self.body_read_timeout,
             self.serving.limits.shutdown_timeout,

@@ -86,12 +86,10 @@ impl AppState {
             api_slots: Arc::new(Semaphore::new(config.max_concurrent_requests)),
             limiter: Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
             balance_limiter: Arc::new(rate_limit::RateLimiter::new(config.balance_rate_limit)),
+            api_requests_per_client: per_client::PerClient::new(config.max_api_requests_per_client),
             config: Arc::new(config),
             upstream,
             balances: Arc::default(),
-            api_requests_per_client: per_client::PerClient::new(
-                per_client::MAX_API_REQUESTS_PER_CLIENT,
-            ),
             csp: Arc::new(csp),
         })
     }
@@ -188,7 +186,7 @@ fn capacity(slots: Arc<Semaphore>) -> Capacity {
         .layer(GlobalConcurrencyLimitLayer::with_semaphore(slots))
 }
 
-/// Middleware on the API routes: a client with `MAX_API_REQUESTS_PER_CLIENT` requests in
+/// Middleware on the API routes: a client with `--max-api-requests-per-client` requests in
 /// flight is answered 429 before anything of this one is read, its body included. Slow bodies
 /// from one client hold that many connections' worth of work at most.
 async fn per_client_api_cap(

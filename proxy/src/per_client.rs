@@ -8,7 +8,8 @@ use std::{
     sync::{Arc, Mutex, PoisonError},
 };
 
-/// API requests one client may have in flight. The rate limits let a client sustain one
+/// API requests one client may have in flight, unless `--max-api-requests-per-client` says
+/// otherwise. The rate limits let a client sustain one
 /// checkout every 2 s and one balance read a second, each answered within the upstream's time:
 /// a browser needs one or two at once, and a few visitors behind one address fit as well.
 pub const MAX_API_REQUESTS_PER_CLIENT: usize = 8;

@@ -134,16 +134,30 @@ fn checkout_with_origin(origin: &str, client: &str) -> Request<Body> {
 
 #[tokio::test]
 async fn a_client_has_a_few_api_requests_in_flight_at_most_counted_before_the_body() {
-    let h = harness(&[
+    api_requests_per_client_are_capped(
+        &[],
+        checkout_proxy::per_client::MAX_API_REQUESTS_PER_CLIENT,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_cap_on_a_clients_api_requests_in_flight_is_a_flag() {
+    api_requests_per_client_are_capped(&["--max-api-requests-per-client", "3"], 3).await;
+}
+
+/// `cap` requests of one client stall in their bodies; the next is refused before its body.
+async fn api_requests_per_client_are_capped(flags: &[&str], cap: usize) {
+    let mut args = vec![
         "--trusted-proxy",
         "203.0.113.0/24",
         "--body-read-timeout",
         "1m",
         "--upstream-timeout",
         "30s",
-    ])
-    .await;
-    let cap = checkout_proxy::per_client::MAX_API_REQUESTS_PER_CLIENT;
+    ];
+    args.extend_from_slice(flags);
+    let h = harness(&args).await;
     let stalled: Vec<_> = (0..cap)
         .map(|_| {
             let router = h.router.clone();

@@ -339,6 +339,8 @@ pub(super) fn proxy_args(command: &mut Command, listen: SocketAddr, mock: Socket
         .args(["--upstream", &format!("http://{mock}/billing/api/v1")])
         .args(["--checkout-origin", &format!("http://{mock}")])
         .args(["--rate-limit", "0"])
+        // wrk's connections all come from one address, where a browser holds one or two.
+        .args(["--max-api-requests-per-client", "1024"])
         .env("CLOSIENT_API_KEY", KEY)
         .env_remove("CLOSIENT_API_KEY_FILE")
         .env_remove("CHECKOUT_TENANT_SECRET")
