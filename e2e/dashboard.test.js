@@ -144,6 +144,24 @@ describe('example dashboard', () => {
     );
   });
 
+  e2eTest('a cancel leaves the address bar, keeping the page\'s own parameters', fixture, async ({ page }) => {
+    await page.goto(`${fixture.stack.url}embed.html?tab=billing`);
+    const { mounted } = widgets(page);
+    await mounted.waitUntilUsable();
+    await mounted.fill({ amount: '60' });
+    await mounted.submit.click();
+    const hosted = new HostedPage(page);
+    await hosted.waitUntilShown();
+    await hosted.cancel.click();
+
+    await page.waitForURL(/embed\.html\?.*checkout=cancel/);
+    await mounted.heading('No charge was made').waitFor();
+    assert.equal(page.url(), `${fixture.stack.url}embed.html?tab=billing`);
+    await page.reload();
+    await mounted.waitUntilUsable();
+    assert.equal(await mounted.heading('No charge was made').count(), 0, 'a reload shows the plain form');
+  });
+
   e2eTest('the theme set on the element reaches inside its shadow root', fixture, async ({ page }) => {
     const { element, mounted } = await openDashboard(page, fixture.stack.url);
     const background = (form) => form.submit.evaluate((button) => getComputedStyle(button).backgroundColor);
