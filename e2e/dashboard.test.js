@@ -134,7 +134,12 @@ describe('example dashboard', () => {
       async () => (await eventsOf(page, 'team-billing')).find((entry) => entry.event === 'credited'),
       { timeout: 30000, what: 'a credited event from the element' },
     );
-    assert.deepEqual(JSON.parse(credited.detail), { amountCents: 2500, balanceCents: 17500 });
+    assert.deepEqual(JSON.parse(credited.detail), {
+      organizationId: DASHBOARD_ORGANIZATIONS.element,
+      amountCents: 2500,
+      balanceCents: 17500,
+    });
+    assert.equal(page.url(), `${fixture.stack.url}embed.html`, 'the return left the address bar');
     const mounted = widgets(page).mounted;
     await mounted.waitUntilUsable();
     assert.equal(await mounted.heading('Payment received').count(), 0, 'the other widget keeps its form');

@@ -168,6 +168,8 @@ export interface ErrorDetail {
 
 /** `closient-checkout:credited`: back from checkout, the balance shows the payment. */
 export interface CreditedDetail {
+  /** The organization credited: every widget on the page showing it shows the new balance. */
+  organizationId: string;
   amountCents: number;
   balanceCents: number;
 }

@@ -567,6 +567,44 @@ async fn a_return_leaves_the_address_bar_once_read_and_an_update_keeps_its_view(
 }
 
 #[wasm_bindgen_test]
+async fn a_credit_shows_in_every_form_of_that_organization() {
+    let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
+    let (same, other) = (attached_div(), attached_div());
+    let same_handle = mount(&same, &format!(r#"{{"organizationId":"{ORGANIZATION}"}}"#));
+    let other_handle = mount(&other, r#"{"organizationId":"2222222222222222222222"}"#);
+    settle().await;
+    until(2_000, "the balances", || {
+        screen(&same).text().contains("$150.00") && screen(&other).text().contains("$150.00")
+    })
+    .await;
+    // What a widget back from checkout dispatches, from elsewhere on the page.
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&options(&format!(
+        r#"{{"organizationId":"{ORGANIZATION}","amountCents":2500,"balanceCents":17500}}"#
+    )));
+    let credited =
+        web_sys::CustomEvent::new_with_event_init_dict("closient-checkout:credited", &init)
+            .expect("event");
+    attached_div()
+        .dispatch_event(&credited)
+        .expect("dispatched");
+    settle().await;
+    assert!(
+        screen(&same).text().contains("$175.00"),
+        "{}",
+        screen(&same).text()
+    );
+    assert!(
+        screen(&other).text().contains("$150.00"),
+        "another organization keeps its own"
+    );
+    same_handle.unmount();
+    other_handle.unmount();
+}
+
+#[wasm_bindgen_test]
 async fn german_reads_a_comma_for_cents_and_speaks_german() {
     let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
     let host = attached_div();
