@@ -1,6 +1,7 @@
 //! The npm package in `target/npm/`: the widget's lib built for the web (as wasm-pack's
 //! `--target web` would, see `build`), its wasm and loader shrunk as `dist/`'s are, the hand-written entries, types and `package.json` of
-//! `npm/`, and the precompressed twins of the code.
+//! `npm/`, and the precompressed twins of the code, which the size gate measures and the
+//! tarball leaves out (bundlers read the plain files).
 
 use super::{ServedCode, Sizes, compress, prerender, print_sizes, shrink};
 use crate::tools::Tools;
@@ -362,6 +363,11 @@ mod tests {
         for file in [WASM, LOADER, "index.js", "element.js", "index.d.ts"] {
             assert!(files.contains(&file), "`files` lacks {file}");
         }
+        // Bundlers read the plain files; the twins only doubled the download.
+        assert!(
+            files.iter().all(|f| !f.ends_with(".br") && !f.ends_with(".gz")),
+            "`files` ships precompressed twins: {files:?}"
+        );
     }
 
     #[test]
