@@ -6,8 +6,6 @@
 'use strict';
 
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
-const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { after, before, describe, test } = require('node:test');
@@ -22,52 +20,18 @@ const {
 } = require('./harness');
 const { e2eTest, launch } = require('./browser');
 const { CheckoutPage, HostedPage } = require('./pages');
+const { install, pack, run } = require('./packed');
 
 const SOURCE = path.join(__dirname, 'consumer');
 const WORK = path.join(PATHS.scratch, 'e2e-consumer');
 const PACKED = path.join(PATHS.scratch, 'e2e-consumer-pack');
 
-/** Runs a command in `cwd` with this environment (npm needs its CA settings); returns stdout. */
-function run(command, args, cwd) {
-  try {
-    return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    throw new Error(`\`${command} ${args.join(' ')}\` failed in ${cwd}:\n${error.stdout}${error.stderr}`);
-  }
-}
-
-/**
- * The scratch project: e2e/consumer/ copied fresh, its npm packages installed with `npm ci`
- * only when the lock file changed, then the tarball on top, without saving it.
- */
-function install(tarball) {
-  fs.mkdirSync(WORK, { recursive: true });
-  for (const entry of fs.readdirSync(WORK)) {
-    if (entry !== 'node_modules') fs.rmSync(path.join(WORK, entry), { recursive: true, force: true });
-  }
-  fs.cpSync(SOURCE, WORK, { recursive: true });
-  const lock = crypto.createHash('sha256').update(fs.readFileSync(path.join(WORK, 'package-lock.json'))).digest('hex');
-  const stamp = path.join(WORK, 'node_modules', '.installed-lock');
-  const installed = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === lock;
-  if (!installed) {
-    run('npm', ['ci', '--no-audit', '--no-fund'], WORK);
-    fs.writeFileSync(stamp, lock);
-  }
-  run('npm', ['install', '--no-save', '--no-audit', '--no-fund', tarball], WORK);
-}
-
 describe('the packed npm package in a dashboard project', () => {
   const fixture = {};
 
   before(async () => {
-    if (!fs.existsSync(path.join(PATHS.npm, 'package.json'))) {
-      throw new Error(`${PATHS.npm} has no package.json: run \`cargo xtask dist\` first`);
-    }
-    fs.rmSync(PACKED, { recursive: true, force: true });
-    fs.mkdirSync(PACKED, { recursive: true });
-    const [packed] = JSON.parse(run('npm', ['pack', PATHS.npm, '--pack-destination', PACKED, '--json'], PACKED));
-    fixture.packed = packed;
-    install(path.join(PACKED, packed.filename));
+    fixture.packed = pack(PACKED);
+    install(SOURCE, WORK, fixture.packed.tarball);
     fixture.mock = new Mock(await freePort());
     await fixture.mock.start();
     fixture.browser = await launch();
@@ -80,7 +44,7 @@ describe('the packed npm package in a dashboard project', () => {
     await fixture.mock?.stop();
   });
 
-  test('the tarball holds the wasm, the loader, both entries and their types', () => {
+  test('the tarball holds the wasm, the loader, the entries and their types, and no twins', () => {
     const files = fixture.packed.files.map((file) => file.path).sort();
     for (const file of [
       'closient_checkout_bg.wasm',
@@ -89,13 +53,15 @@ describe('the packed npm package in a dashboard project', () => {
       'index.d.ts',
       'element.js',
       'element.d.ts',
+      'react.js',
+      'react.d.ts',
       'package.json',
-      'closient_checkout_bg.wasm.br',
-      'closient_checkout_bg.wasm.gz',
     ]) {
       assert.ok(files.includes(file), `${file} is in the tarball: ${files.join(', ')}`);
     }
     assert.ok(!files.some((file) => file.startsWith('.')), `no dot file: ${files.join(', ')}`);
+    // Bundlers read the plain files; a server precompresses what it serves.
+    assert.ok(!files.some((file) => /\.(br|gz)$/.test(file)), `no .br or .gz: ${files.join(', ')}`);
     const wasm = path.join(WORK, 'node_modules/closient-checkout/closient_checkout_bg.wasm');
     assert.deepEqual([...fs.readFileSync(wasm).subarray(0, 4)], [0, 0x61, 0x73, 0x6d], 'installed, a wasm module');
   });

@@ -134,7 +134,12 @@ describe('example dashboard', () => {
       async () => (await eventsOf(page, 'team-billing')).find((entry) => entry.event === 'credited'),
       { timeout: 30000, what: 'a credited event from the element' },
     );
-    assert.deepEqual(JSON.parse(credited.detail), { amountCents: 2500, balanceCents: 17500 });
+    assert.deepEqual(JSON.parse(credited.detail), {
+      organizationId: DASHBOARD_ORGANIZATIONS.element,
+      amountCents: 2500,
+      balanceCents: 17500,
+    });
+    assert.equal(page.url(), `${fixture.stack.url}embed.html`, 'the return left the address bar');
     const mounted = widgets(page).mounted;
     await mounted.waitUntilUsable();
     assert.equal(await mounted.heading('Payment received').count(), 0, 'the other widget keeps its form');
@@ -142,6 +147,24 @@ describe('example dashboard', () => {
       !(await eventsOf(page, 'agency-billing')).some((entry) => entry.event === 'credited'),
       'no credited event from the other widget',
     );
+  });
+
+  e2eTest('a cancel leaves the address bar, keeping the page\'s own parameters', fixture, async ({ page }) => {
+    await page.goto(`${fixture.stack.url}embed.html?tab=billing`);
+    const { mounted } = widgets(page);
+    await mounted.waitUntilUsable();
+    await mounted.fill({ amount: '60' });
+    await mounted.submit.click();
+    const hosted = new HostedPage(page);
+    await hosted.waitUntilShown();
+    await hosted.cancel.click();
+
+    await page.waitForURL(/embed\.html\?.*checkout=cancel/);
+    await mounted.heading('No charge was made').waitFor();
+    assert.equal(page.url(), `${fixture.stack.url}embed.html?tab=billing`);
+    await page.reload();
+    await mounted.waitUntilUsable();
+    assert.equal(await mounted.heading('No charge was made').count(), 0, 'a reload shows the plain form');
   });
 
   e2eTest('the theme set on the element reaches inside its shadow root', fixture, async ({ page }) => {

@@ -166,4 +166,46 @@ describe('the first paint on the example dashboard', () => {
     const { shift, shifts } = await page.evaluate(() => ({ shift: window.__layoutShift, shifts: window.__shifts }));
     assert.ok(shift <= 0.01, `layout shift ${shift}: ${JSON.stringify(shifts)}`);
   });
+
+  e2eTest('a mount aborted before the wasm arrives leaves nothing, dispatches nothing, sends nothing', fixture, async ({ page }) => {
+    const aborted = organization('aborted-mount');
+    const asked = [];
+    page.on('request', (request) => {
+      if (request.url().includes(aborted)) asked.push(request.url());
+    });
+    await page.addInitScript(() => {
+      window.__readyCount = 0;
+      addEventListener('closient-checkout:ready', () => {
+        window.__readyCount += 1;
+      });
+    });
+    await openHeldBack(page, `${fixture.stack.url}embed.html`);
+    const hosts = await page.evaluate(async (organizationId) => {
+      const { mount } = await import(new URL('npm/index.js', location.href).href);
+      const [early, late] = [document.createElement('div'), document.createElement('div')];
+      document.body.append(early, late);
+      window.__aborted = [early, late];
+      const before = new AbortController();
+      before.abort();
+      const during = new AbortController();
+      window.__mounts = [
+        mount(early, { organizationId }, { signal: before.signal }),
+        mount(late, { organizationId }, { signal: during.signal }),
+      ];
+      const painted = late.childElementCount;
+      during.abort();
+      return { early: early.childElementCount, painted, late: late.childElementCount };
+    }, aborted);
+    assert.deepEqual(hosts, { early: 0, painted: 1, late: 0 }, 'the first paint goes with the abort');
+    await page.waitForFunction(() => window.__readyCount === 2, null, { timeout: 20000 });
+    const after = await page.evaluate(async () => {
+      const handles = await Promise.all(window.__mounts);
+      handles.forEach((handle) => handle.unmount());
+      return window.__aborted.map((host) => host.childElementCount);
+    });
+    assert.deepEqual(after, [0, 0], 'nothing rendered once the wasm arrived');
+    await page.waitForTimeout(300);
+    assert.equal(await page.evaluate(() => window.__readyCount), 2, "only the dashboard's two widgets are ready");
+    assert.deepEqual(asked, [], 'no request for the aborted mounts');
+  });
 });

@@ -33,6 +33,13 @@ describe('top-up flow', () => {
     const credited = await form.waitForStatus(/credited/, 30000);
     assert.match(credited, /\$175\.00/);
     assert.doesNotMatch(await form.statusText(), /could not|not responding/i);
+
+    // Read once, the return leaves the address bar: a reload shows the form, not a second
+    // "payment received".
+    assert.equal(page.url(), fixture.stack.url);
+    await page.reload();
+    await form.waitUntilUsable();
+    assert.equal(await form.heading('Payment received').count(), 0);
   });
 
   e2eTest('a malformed session id is never called a payment', fixture, async ({ page }) => {
@@ -57,6 +64,7 @@ describe('top-up flow', () => {
 
     await page.waitForURL(/[?&]checkout=cancel&amount_cents=2500/);
     await form.heading('No charge was made').waitFor();
+    assert.equal(page.url(), fixture.stack.url, 'the return left the address bar');
     assert.match(await form.amount.inputValue(), /^\$?25(\.00)?$/);
     await form.waitUntilReady(/^Try again: add \$25\.00 to balance$/);
     await form.submit.click();

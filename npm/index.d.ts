@@ -79,12 +79,28 @@ export interface CheckoutHandle {
   update(options: CheckoutOptions): void;
 }
 
+/** How a mount is controlled. */
+export interface MountControl {
+  /**
+   * Aborting it unmounts the widget, whether or not `mount` has resolved. Aborted before the
+   * widget renders, it never renders, dispatches nothing and sends no request, and `mount`
+   * resolves to a handle whose methods do nothing. In a React effect:
+   * `const ac = new AbortController(); mount(ref.current, options, { signal: ac.signal });
+   * return () => ac.abort();`
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * Renders a widget into `element` (any element: the widget adds one `<div>` child with its own
  * shadow root, so the page's CSS does not reach it). Loads the wasm on first use.
  * Rejects with a `TypeError` for a bad option.
  */
-export function mount(element: Element, options?: CheckoutOptions): Promise<CheckoutHandle>;
+export function mount(
+  element: Element,
+  options?: CheckoutOptions,
+  control?: MountControl,
+): Promise<CheckoutHandle>;
 
 /**
  * Starts loading the widget's code, resolving when it is ready. `mount` and the element call it
@@ -134,20 +150,36 @@ export interface RedirectDetail {
 }
 
 /**
- * What failed: the API's error code as the proxy answered it, or one of the widget's own
- * (`NETWORK_ERROR`, `TIMEOUT`, `UNTRUSTED_CHECKOUT_URL` for a checkout URL off the allowlist,
- * `INVALID_OPTION` for a bad attribute of the element, `LOAD_FAILED` when the element could not
- * load the widget's code). A new API code arrives as it is.
+ * What failed, for your logs and analytics (the widget shows the person what to do):
+ * - the API's or the proxy's code as the proxy answered it: `VALIDATION_ERROR`, `BAD_REQUEST`,
+ *   `UNAUTHORIZED`, `FORBIDDEN`, `FORBIDDEN_ORIGIN` (the page's origin is not allowed),
+ *   `UNAUTHENTICATED` (the tenant token is missing, malformed or expired), `NOT_FOUND`,
+ *   `CONFLICT`, `METHOD_NOT_ALLOWED`, `UNSUPPORTED_MEDIA_TYPE`, `PAYLOAD_TOO_LARGE`,
+ *   `RATE_LIMITED`, `INTERNAL_ERROR`, `SERVICE_UNAVAILABLE`, `UPSTREAM_UNAVAILABLE`,
+ *   `UPSTREAM_TIMEOUT`; a code this version does not know arrives as it is;
+ * - the widget's own: `REJECTED` (a refusal whose answer carried no code),
+ *   `NETWORK_ERROR`, `TIMEOUT`, `UNTRUSTED_CHECKOUT_URL` (a checkout URL off the allowlist),
+ *   `INVALID_OPTION` (a bad attribute of the element), `LOAD_FAILED` (the element could not
+ *   load the widget's code).
  */
 export type ErrorCode =
   | 'VALIDATION_ERROR'
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'FORBIDDEN_ORIGIN'
   | 'UNAUTHENTICATED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'
-  | 'SERVICE_UNAVAILABLE'
+  | 'REJECTED'
   | 'NETWORK_ERROR'
   | 'TIMEOUT'
   | 'UNTRUSTED_CHECKOUT_URL'
@@ -168,6 +200,8 @@ export interface ErrorDetail {
 
 /** `closient-checkout:credited`: back from checkout, the balance shows the payment. */
 export interface CreditedDetail {
+  /** The organization credited: every widget on the page showing it shows the new balance. */
+  organizationId: string;
   amountCents: number;
   balanceCents: number;
 }

@@ -31,20 +31,42 @@ export function preload() {
   return loading;
 }
 
+/** What `mount` gives back once its signal was aborted: the widget is gone, or never came. */
+const UNMOUNTED = Object.freeze({ unmount() {}, update() {} });
+
 /**
  * Renders the widget into `element` (any element: the widget adds one `<div>` child with its
  * own shadow root). An empty element shows the form at once, while the wasm loads. Rejects with
  * a `TypeError` naming the option, for an unknown option or a value of the wrong kind, and
- * then leaves nothing behind.
+ * then leaves nothing behind. Aborting `signal` unmounts the widget, before or after the promise
+ * resolves: a mount aborted before the wasm arrived renders nothing, dispatches nothing and
+ * sends nothing, and resolves to a handle that does nothing (a React effect's cleanup need not
+ * wait for it, nor catch anything).
  * The options and the handle are described in index.d.ts.
  */
-export async function mount(element, options = {}) {
+export async function mount(element, options = {}, { signal } = {}) {
+  if (signal?.aborted) return UNMOUNTED;
   paintFirst(element);
+  // Until the widget takes it over, an abort takes the first paint away at once, so that the
+  // next mount into the element (StrictMode's second effect) paints its own.
+  const unpaintOnAbort = () => unpaint(element);
+  signal?.addEventListener('abort', unpaintOnAbort, { once: true });
   try {
     await preload();
-    return mountInWasm(element, options);
+  } catch (error) {
+    signal?.removeEventListener('abort', unpaintOnAbort);
+    unpaint(element);
+    throw error;
+  }
+  signal?.removeEventListener('abort', unpaintOnAbort);
+  if (signal?.aborted) return UNMOUNTED;
+  let handle;
+  try {
+    handle = mountInWasm(element, options);
   } catch (error) {
     unpaint(element);
     throw error;
   }
+  signal?.addEventListener('abort', () => handle.unmount(), { once: true });
+  return handle;
 }

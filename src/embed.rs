@@ -8,7 +8,7 @@ use crate::{
     config::{OptionError, Options, WidgetConfig},
     views::{self, Configured, Misconfigured, form::Prefill},
 };
-use closient_checkout_core::page_view;
+use closient_checkout_core::{PageView, page_view, strip_widget_params};
 use leptos::prelude::*;
 use std::{any::Any, cell::RefCell, rc::Rc};
 use wasm_bindgen::{JsCast, prelude::*};
@@ -316,12 +316,36 @@ impl Caret {
     }
 }
 
-/// The view the page's query string asks of the instance `name`.
-fn current_view(name: &str) -> closient_checkout_core::PageView {
-    let params = web_sys::window()
-        .and_then(|w| w.location().search().ok())
+/// The view the page's query string asks of the instance `name`. A return from checkout is
+/// read once: its parameters then leave the address bar, so that a reload, Back or a shared
+/// link shows the form rather than a second "payment received".
+fn current_view(name: &str) -> PageView {
+    let Some(window) = web_sys::window() else {
+        return page_view(|_| None, name);
+    };
+    let params = window
+        .location()
+        .search()
+        .ok()
         .and_then(|search| web_sys::UrlSearchParams::new_with_str(&search).ok());
-    page_view(|key| params.as_ref().and_then(|p| p.get(key)), name)
+    let view = page_view(|key| params.as_ref().and_then(|p| p.get(key)), name);
+    if !matches!(view, PageView::Form { .. }) {
+        forget_return(&window);
+    }
+    view
+}
+
+/// Replaces the address with itself minus the widget's parameters, keeping the page's own,
+/// its fragment, and the history state a router may keep there.
+fn forget_return(window: &web_sys::Window) {
+    let location = window.location();
+    let (Ok(href), Ok(hash), Ok(history)) = (location.href(), location.hash(), window.history())
+    else {
+        return;
+    };
+    let url = format!("{}{hash}", strip_widget_params(&href));
+    let state = history.state().unwrap_or(JsValue::NULL);
+    let _ = history.replace_state_with_url(&state, "", Some(&url));
 }
 
 /// The hosted page's one widget (`data-` attributes) keeps the name `default`, and so return

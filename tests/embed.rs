@@ -532,6 +532,79 @@ async fn only_the_named_widget_shows_its_return_from_checkout() {
 }
 
 #[wasm_bindgen_test]
+async fn a_return_leaves_the_address_bar_once_read_and_an_update_keeps_its_view() {
+    let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
+    let window = web_sys::window().expect("window");
+    let (history, location) = (window.history().expect("history"), window.location());
+    let back_to = location.href().expect("href");
+    history
+        .replace_state_with_url(
+            &JsValue::from_str("router state"),
+            "",
+            Some("?tab=billing&checkout=cancel&amount_cents=2500&checkout_name=billing#top"),
+        )
+        .expect("query");
+    let host = attached_div();
+    let handle = mount(&host, r#"{"name":"billing"}"#);
+    settle().await;
+    assert!(screen(&host).text().contains("No charge was made"));
+    assert_eq!(location.search().expect("search"), "?tab=billing");
+    assert_eq!(location.hash().expect("hash"), "#top");
+    assert_eq!(history.state().expect("state"), "router state");
+    handle
+        .update(options(r#"{"minCents":600}"#))
+        .expect("valid options");
+    settle().await;
+    assert!(
+        screen(&host).text().contains("No charge was made"),
+        "the view read from the return stays"
+    );
+    assert_eq!(screen(&host).field("Custom amount").value(), "25");
+    handle.unmount();
+    history
+        .replace_state_with_url(&JsValue::NULL, "", Some(&back_to))
+        .expect("restored");
+}
+
+#[wasm_bindgen_test]
+async fn a_credit_shows_in_every_form_of_that_organization() {
+    let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
+    let (same, other) = (attached_div(), attached_div());
+    let same_handle = mount(&same, &format!(r#"{{"organizationId":"{ORGANIZATION}"}}"#));
+    let other_handle = mount(&other, r#"{"organizationId":"2222222222222222222222"}"#);
+    settle().await;
+    until(2_000, "the balances", || {
+        screen(&same).text().contains("$150.00") && screen(&other).text().contains("$150.00")
+    })
+    .await;
+    // What a widget back from checkout dispatches, from elsewhere on the page.
+    let init = web_sys::CustomEventInit::new();
+    init.set_bubbles(true);
+    init.set_composed(true);
+    init.set_detail(&options(&format!(
+        r#"{{"organizationId":"{ORGANIZATION}","amountCents":2500,"balanceCents":17500}}"#
+    )));
+    let credited =
+        web_sys::CustomEvent::new_with_event_init_dict("closient-checkout:credited", &init)
+            .expect("event");
+    attached_div()
+        .dispatch_event(&credited)
+        .expect("dispatched");
+    settle().await;
+    assert!(
+        screen(&same).text().contains("$175.00"),
+        "{}",
+        screen(&same).text()
+    );
+    assert!(
+        screen(&other).text().contains("$150.00"),
+        "another organization keeps its own"
+    );
+    same_handle.unmount();
+    other_handle.unmount();
+}
+
+#[wasm_bindgen_test]
 async fn german_reads_a_comma_for_cents_and_speaks_german() {
     let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));
     let host = attached_div();

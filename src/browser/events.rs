@@ -45,7 +45,8 @@ pub struct ErrorDetail<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Credited {
+struct Credited<'a> {
+    organization_id: &'a str,
     amount_cents: u64,
     balance_cents: i64,
 }
@@ -95,10 +96,12 @@ impl Events {
         self.dispatch("error", detail, false);
     }
 
-    pub fn credited(&self, amount_cents: u64, balance_cents: i64) {
+    /// `organization_id`'s balance shows the payment; other widgets showing it hear it too.
+    pub fn credited(&self, organization_id: &str, amount_cents: u64, balance_cents: i64) {
         self.dispatch(
             "credited",
             &Credited {
+                organization_id,
                 amount_cents,
                 balance_cents,
             },

@@ -86,6 +86,9 @@ pub fn root(
     let ready = RwSignal::new(false);
     // A fixed organization fills the field too, but it is not what the person typed.
     let fixed = StoredValue::new(false);
+    // The view is read once per name: the address no longer holds a return once it was read,
+    // and an `update()` must not turn the success view into the form.
+    let seen = StoredValue::new(None::<(String, PageView)>);
     move || {
         let config = match config.get() {
             Ok(config) => config,
@@ -110,7 +113,15 @@ pub fn root(
             amount_text: Some(s.amount.text.clone()).filter(|text| !text.is_empty()),
         });
         fixed.set_value(config.organization.is_some());
-        Either::Right(page(config, events.clone(), view, typed, state, ready))
+        let shown = match seen.get_value() {
+            Some((name, shown)) if name == config.name => shown,
+            _ => {
+                let shown = view(&config.name);
+                seen.set_value(Some((config.name.clone(), shown.clone())));
+                shown
+            }
+        };
+        Either::Right(page(config, events.clone(), shown, typed, state, ready))
     }
 }
 
@@ -120,12 +131,11 @@ pub fn root(
 fn page(
     config: WidgetConfig,
     events: Events,
-    view: fn(&str) -> PageView,
+    view: PageView,
     typed: Prefill,
     state: RwSignal<FormState>,
     ready: RwSignal<bool>,
 ) -> impl IntoView + use<> {
-    let view = view(&config.name);
     let platform = Platform::browser(&config, events);
     let attempt = SavedAttempt::load(&config.name);
     let (organization, amount_cents, cancelled) = match view {

@@ -127,7 +127,11 @@ pub fn SuccessView(
                             balance: balance.cents(),
                         });
                         if let Some(amount) = payment.amount {
-                            platform.events.credited(amount.cents(), balance.cents());
+                            platform.events.credited(
+                                payment.organization.as_str(),
+                                amount.cents(),
+                                balance.cents(),
+                            );
                         }
                         return;
                     }

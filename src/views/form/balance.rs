@@ -11,6 +11,7 @@ use crate::{
 };
 use closient_checkout_core::{Money, OrganizationId};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// The balance read for an id, with that id.
 pub type Known = Option<(OrganizationId, Money)>;
@@ -39,7 +40,30 @@ pub fn read(
             }
         });
     });
+    // A widget back from checkout announces the credited balance: every form showing that
+    // organization shows it too, rather than the balance from before the payment.
+    let credited = window_event_listener_untyped("closient-checkout:credited", move |event| {
+        if let Some((id, cents)) = credit_of(&event)
+            && organization.get_untracked().as_ref() == Some(&id)
+        {
+            known.set(Some((id, Money::from_cents(cents))));
+        }
+    });
+    on_cleanup(move || credited.remove());
     known
+}
+
+/// The organization and balance a `credited` event carries.
+fn credit_of(event: &web_sys::Event) -> Option<(OrganizationId, i64)> {
+    let detail = event.dyn_ref::<web_sys::CustomEvent>()?.detail();
+    let field = |name: &str| js_sys::Reflect::get(&detail, &name.into()).ok();
+    let id = OrganizationId::parse(&field("organizationId")?.as_string()?).ok()?;
+    let cents = field("balanceCents")?.as_f64()?;
+    // A whole number of cents, as the widget writes it.
+    #[allow(clippy::cast_possible_truncation)]
+    let whole = cents as i64;
+    #[allow(clippy::cast_precision_loss)]
+    (whole as f64 == cents).then_some((id, whole))
 }
 
 /// The balance known for the id the field holds now.

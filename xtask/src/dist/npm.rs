@@ -1,6 +1,7 @@
 //! The npm package in `target/npm/`: the widget's lib built for the web (as wasm-pack's
 //! `--target web` would, see `build`), its wasm and loader shrunk as `dist/`'s are, the hand-written entries, types and `package.json` of
-//! `npm/`, and the precompressed twins of the code.
+//! `npm/`, and the precompressed twins of the code, which the size gate measures and the
+//! tarball leaves out (bundlers read the plain files).
 
 use super::{ServedCode, Sizes, compress, prerender, print_sizes, shrink};
 use crate::files::{copy, create_dir, read_text, utf8, write};
@@ -14,20 +15,28 @@ const LOADER: &str = "closient_checkout.js";
 const WASM: &str = "closient_checkout_bg.wasm";
 /// Copied from `npm/`; the entries are then minified (a page loads them), the types and the
 /// README stay as written.
-const HAND_WRITTEN: [&str; 6] = [
+const HAND_WRITTEN: [&str; 8] = [
     "index.js",
     "element.js",
+    "react.js",
     "first-paint.js",
     "index.d.ts",
     "element.d.ts",
+    "react.d.ts",
     "README.md",
 ];
 /// Written by the build: the form's first paint as a JS string, for `first-paint.js`.
 const PRERENDERED_JS: &str = "prerendered.js";
-const ENTRIES: [&str; 4] = ["index.js", "element.js", "first-paint.js", PRERENDERED_JS];
+const ENTRIES: [&str; 5] = [
+    "index.js",
+    "element.js",
+    "react.js",
+    "first-paint.js",
+    PRERENDERED_JS,
+];
 /// The code a page loads from the package, each file with its twins: the wasm, its loader,
 /// the two entries and the first paint (a page that only mounts skips `element.js`; the gate
-/// counts it).
+/// counts it). Not `react.js`: only a React app loads it, and React itself dwarfs it.
 const CODE: [&str; 6] = [
     WASM,
     LOADER,
@@ -323,7 +332,7 @@ mod tests {
     }
 
     #[test]
-    fn the_committed_template_fills_in_to_a_package_with_both_entries() {
+    fn the_committed_template_fills_in_to_a_package_with_its_entries() {
         let template = read_text(&repo_root().join("npm").join("package.json")).expect("template");
         let manifest = package_json(&template, &krate()).expect("fills in");
         let json: serde_json::Value = serde_json::from_str(&manifest).expect("JSON");
@@ -334,6 +343,8 @@ mod tests {
         assert_eq!(json["type"], "module");
         assert_eq!(json["exports"]["."]["default"], "./index.js");
         assert_eq!(json["exports"]["./element"]["types"], "./element.d.ts");
+        assert_eq!(json["exports"]["./react"]["types"], "./react.d.ts");
+        assert_eq!(json["peerDependenciesMeta"]["react"]["optional"], true);
         assert_eq!(json["sideEffects"][0], "./element.js");
         let files: Vec<&str> = json["files"]
             .as_array()
@@ -341,9 +352,23 @@ mod tests {
             .iter()
             .filter_map(serde_json::Value::as_str)
             .collect();
-        for file in [WASM, LOADER, "index.js", "element.js", "index.d.ts"] {
+        for file in [
+            WASM,
+            LOADER,
+            "index.js",
+            "element.js",
+            "index.d.ts",
+            "react.js",
+        ] {
             assert!(files.contains(&file), "`files` lacks {file}");
         }
+        // Bundlers read the plain files; the twins only doubled the download.
+        assert!(
+            files
+                .iter()
+                .all(|f| !f.ends_with(".br") && !f.ends_with(".gz")),
+            "`files` ships precompressed twins: {files:?}"
+        );
     }
 
     #[test]
