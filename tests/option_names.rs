@@ -1,6 +1,6 @@
 //! The option names live in Rust (`OptionName`); the JS side repeats them where a page's tools
-//! read them: the element's observed attributes, the options' type, and the element's doc
-//! comment. This reads each of those files and fails on any name missing or extra, so a new
+//! read them: the element's observed attributes, the options' type, the element's doc comment
+//! and its JSX attributes. This reads each of those files and fails on any name missing or extra, so a new
 //! option cannot be added to one place alone.
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -69,4 +69,17 @@ fn the_options_type_declares_every_option() {
         .map(|option| option.js_name().to_owned())
         .collect();
     assert_eq!(declared, options);
+}
+
+#[test]
+fn the_jsx_attributes_declare_every_attribute() {
+    let types = read("npm/react.d.ts");
+    let body = between(&types, "export interface ClosientCheckoutAttributes", "\n}");
+    let declared: BTreeSet<String> = body
+        .lines()
+        .filter_map(|line| line.trim().split_once("?:"))
+        .map(|(name, _)| name.trim_matches('\'').to_owned())
+        .filter(|name| !name.starts_with("onclosient-checkout:"))
+        .collect();
+    assert_eq!(declared, attributes());
 }
