@@ -15,7 +15,10 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(error) => return parse_error(&error),
+    };
     if let Some(Command::MintToken(mint)) = &args.command {
         return mint_token(&args, mint);
     }
@@ -158,6 +161,35 @@ fn mint_token(args: &Args, mint: &MintArgs) -> ExitCode {
         }
         Err(message) => startup_error(&message),
     }
+}
+
+/// Help and version as clap prints them; any other refusal of a flag as one line, the flag and
+/// why, never the value (an `--upstream-proxy` URL may hold a password).
+fn parse_error(error: &clap::Error) -> ExitCode {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        error.exit();
+    }
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    let message = match (error.kind(), context(ContextKind::InvalidArg)) {
+        (ErrorKind::ValueValidation, Some(flag)) => {
+            // The parser's own reason, which names no value; clap keeps it as the source.
+            let reason = std::error::Error::source(error)
+                .map_or_else(|| "is not valid".to_owned(), ToString::to_string);
+            format!("{flag}: {reason}")
+        }
+        (_, Some(flag)) => format!("{flag}: {}", error.kind()),
+        (kind, None) => kind.to_string(),
+    };
+    startup_error(&message)
 }
 
 fn startup_error(message: &str) -> ExitCode {

@@ -325,3 +325,21 @@ fn without_an_index_it_fails_with_one_line() {
         assert!(output.stdout.is_empty(), "{args:?}: printed a policy");
     }
 }
+
+#[test]
+fn a_flag_refused_as_it_is_parsed_is_one_line_too() {
+    for (args, says) in [
+        (&["--upstream-timeout", "0s"][..], "--upstream-timeout"),
+        (&["--trusted-proxy", "10.0.0.1/8"][..], "host bits"),
+        (&["--no-such-flag"][..], "--no-such-flag"),
+    ] {
+        let output = Command::new(BINARY).args(args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
+        assert!(
+            stderr.starts_with("checkout-proxy: ") && stderr.contains(says),
+            "{args:?}: {stderr}"
+        );
+    }
+}
