@@ -11,7 +11,6 @@ const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
-const zlib = require('node:zlib');
 
 const REPO = path.resolve(__dirname, '..');
 const PATHS = {
@@ -19,11 +18,8 @@ const PATHS = {
   mock: process.env.CLOSIENT_MOCK_BIN || path.join(REPO, 'target/debug/closient-mock'),
   dist: process.env.CHECKOUT_DIST || path.join(REPO, 'dist'),
   npm: process.env.CHECKOUT_NPM || path.join(REPO, 'target/npm'),
-  www: path.join(REPO, 'www'),
-  hosts: path.join(__dirname, 'hosts'),
   nginx: process.env.NGINX_BIN || 'nginx',
   chromium: process.env.CHROMIUM || '/usr/bin/chromium',
-  nginxRecipe: path.join(REPO, 'deploy/nginx/closient-checkout.conf'),
   artifacts: process.env.E2E_ARTIFACTS || path.join(REPO, 'target/e2e'),
   /** Scratch space of the tests that build something (the packed package's consumer). */
   scratch: path.join(REPO, 'target'),
@@ -204,56 +200,37 @@ class Mock {
 }
 
 /**
- * A copy of dist/ whose mount element allows the mock's hosted page as a checkout origin, through
- * the widget's own option (as the demo does; the query string can never set it).
- * With `dashboard`, also the npm package under npm/, the example dashboard (www/embed.*) and the
- * host pages of e2e/hosts/ under hosts/, their widgets allowed the same origin.
+ * `cargo xtask <args>`: the binary that `cargo xtask e2e` passes in XTASK_BIN, else through cargo.
+ */
+function xtask(args) {
+  const [bin, prefix] = process.env.XTASK_BIN
+    ? [process.env.XTASK_BIN, []]
+    : ['cargo', ['run', '-q', '-p', 'xtask', '--']];
+  const result = spawnSync(bin, [...prefix, ...args], { cwd: REPO, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new Error(`xtask ${args.join(' ')} failed:\n${result.stderr ?? ''}${result.stdout ?? ''}${result.error ?? ''}`);
+  }
+}
+
+/**
+ * `cargo xtask site`: a copy of dist/ whose mount element allows the mock's hosted page as a
+ * checkout origin. With `dashboard`, also the npm package under npm/, the example dashboard
+ * (www/embed.*) and the host pages of e2e/hosts/ under hosts/, allowed the same origin.
  */
 function makeSite(mockOrigin, { dashboard = false } = {}) {
-  const index = path.join(PATHS.dist, 'index.html');
-  if (!fs.existsSync(index)) {
-    throw new Error(`${index} is missing: run \`cargo xtask dist\` first`);
-  }
   const site = fs.mkdtempSync(path.join(os.tmpdir(), 'closient-e2e-site-'));
   // nginx's workers run as another user (nobody, www-data): mkdtemp's folder is 0700.
   fs.chmodSync(site, 0o755);
-  fs.cpSync(PATHS.dist, site, { recursive: true });
-  const mount = '<div id="closient-checkout"';
-  const html = fs.readFileSync(index, 'utf8');
-  if (!html.includes(mount)) throw new Error(`${index} has no ${mount}> element`);
-  const page = html.replace(mount, `${mount} data-checkout-origins="https://checkout.stripe.com ${mockOrigin}"`);
-  fs.writeFileSync(path.join(site, 'index.html'), page);
-  // The servers prefer dist's precompressed twins, which hold the page as it was: replace them.
-  for (const [suffix, compress] of [['.br', zlib.brotliCompressSync], ['.gz', zlib.gzipSync]]) {
-    const twin = path.join(site, `index.html${suffix}`);
-    if (fs.existsSync(twin)) fs.writeFileSync(twin, compress(page));
+  const args = ['site', '--checkout-origin', mockOrigin, '--out', site];
+  args.push('--dist', PATHS.dist, '--npm', PATHS.npm);
+  if (dashboard) args.push('--dashboard', '--host-pages');
+  try {
+    xtask(args);
+  } catch (error) {
+    fs.rmSync(site, { recursive: true, force: true });
+    throw error;
   }
-  if (dashboard) addDashboard(site, mockOrigin);
   return site;
-}
-
-/** Where the example dashboard takes the package's pre-rendered form (as the demo does). */
-const FIRST_PAINT = '<!-- first paint -->';
-
-/** The package, the example dashboard and the host pages, copied into `site` (as the demo does). */
-function addDashboard(site, mockOrigin) {
-  if (!fs.existsSync(path.join(PATHS.npm, 'index.js'))) {
-    throw new Error(`${PATHS.npm} has no index.js: run \`cargo xtask dist\` first`);
-  }
-  fs.cpSync(PATHS.npm, path.join(site, 'npm'), { recursive: true });
-  for (const file of ['embed.html', 'embed.js', 'embed.css']) {
-    fs.copyFileSync(path.join(PATHS.www, file), path.join(site, file));
-  }
-  fs.cpSync(PATHS.hosts, path.join(site, 'hosts'), { recursive: true });
-  const firstPaint = fs
-    .readFileSync(path.join(PATHS.npm, 'prerendered.html'), 'utf8')
-    .replace('href="checkout.css"', 'href="./npm/checkout.css"');
-  const dashboard = path.join(site, 'embed.html');
-  fs.writeFileSync(dashboard, fs.readFileSync(dashboard, 'utf8').replaceAll(FIRST_PAINT, firstPaint));
-  const pages = ['embed.html', ...fs.readdirSync(PATHS.hosts).map((file) => path.join('hosts', file))];
-  for (const page of pages.filter((file) => file.endsWith('.html'))) {
-    allowCheckoutOrigin(path.join(site, page), mockOrigin);
-  }
 }
 
 /** Adds `origin` to the `checkout-origins` attribute of every widget of an HTML file. */
@@ -341,66 +318,30 @@ function nginxBinary() {
 const NGINX_PACKAGES = 'apt-get install -y nginx-light libnginx-mod-http-brotli-static';
 
 /**
- * The brotli_static module of `bin`, in the modules folder it was built with (`nginx -V`). Its
- * own -p prefix would change where a relative `load_module` path points, so this one is absolute.
- */
-function brotliStaticModule(bin) {
-  const built = spawnSync(bin, ['-V'], { encoding: 'utf8' }).stderr ?? '';
-  // Without --modules-path nginx looks in <prefix>/modules, /usr/local/nginx by default.
-  const prefix = built.match(/--prefix=(\S+)/)?.[1] ?? '/usr/local/nginx';
-  const modules = built.match(/--modules-path=(\S+)/)?.[1] ?? path.join(prefix, 'modules');
-  const module = path.join(modules, 'ngx_http_brotli_static_module.so');
-  return fs.existsSync(module) ? module : null;
-}
-
-/**
- * nginx in front of the proxy, with its own prefix directory and config: the server block sets
- * the recipe's variables and includes the committed deploy/nginx/closient-checkout.conf, exactly
- * as docs/hosting.md shows. The static files come from `site`; /api/ goes to `proxyOrigin`.
+ * nginx in front of the proxy, with its own prefix directory and the config that
+ * `cargo xtask nginx-config` writes: the server block sets the recipe's variables and includes
+ * the committed deploy/nginx/closient-checkout.conf, exactly as docs/hosting.md shows. The
+ * static files come from `site`; /api/ goes to `proxyOrigin`.
  */
 async function startNginx({ port, site, proxyOrigin, csp }) {
   const bin = nginxBinary();
   if (!bin) throw new Error(`nginx not found (${PATHS.nginx}); install it: ${NGINX_PACKAGES}`);
-  const brotli = brotliStaticModule(bin);
-  if (!brotli) throw new Error(`${bin} has no brotli_static module; install it: ${NGINX_PACKAGES}`);
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'closient-e2e-nginx-'));
-  fs.mkdirSync(path.join(prefix, 'logs'));
   const temp = (name) => path.join(prefix, name);
-  const quote = (value) => {
-    if (/["\\$\n]/.test(value)) throw new Error(`cannot put ${value} in an nginx string`);
-    return `"${value}"`;
-  };
-  const config = `
-load_module ${quote(brotli)};
-daemon off;
-master_process on;
-worker_processes 1;
-pid ${temp('nginx.pid')};
-error_log ${temp('logs/error.log')} info;
-events { worker_connections 256; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log ${temp('logs/access.log')};
-  client_body_temp_path ${temp('client_body')};
-  proxy_temp_path ${temp('proxy')};
-  fastcgi_temp_path ${temp('fastcgi')};
-  uwsgi_temp_path ${temp('uwsgi')};
-  scgi_temp_path ${temp('scgi')};
-  server {
-    listen 127.0.0.1:${port};
-    server_name localhost;
-    set $closient_checkout_dist ${quote(site)};
-    set $closient_checkout_proxy ${quote(proxyOrigin)};
-${csp ? `    set $closient_checkout_csp ${quote(csp)};` : '    set $closient_checkout_csp "";'}
-    include ${PATHS.nginxRecipe};
-  }
-}
-`;
   const confPath = temp('nginx.conf');
-  fs.writeFileSync(confPath, config);
+  const args = ['nginx-config', '--listen', `127.0.0.1:${port}`, '--site', site];
+  args.push('--proxy', proxyOrigin, '--nginx', bin, '--out', confPath);
+  if (csp) args.push('--csp', csp);
+  try {
+    xtask(args);
+  } catch (error) {
+    fs.rmSync(prefix, { recursive: true, force: true });
+    throw new Error(`${error.message}\n(nginx and its module: ${NGINX_PACKAGES})`);
+  }
   const check = spawnSyncOutput(bin, ['-t', '-p', prefix, '-c', confPath]);
-  if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.output}\n${config}`);
+  if (check.status !== 0) {
+    throw new Error(`nginx -t failed:\n${check.output}\n${fs.readFileSync(confPath, 'utf8')}`);
+  }
   const proc = startProcess('nginx', bin, ['-p', prefix, '-c', confPath]);
   const origin = `http://127.0.0.1:${port}`;
   const logs = () =>

@@ -1,10 +1,10 @@
 //! `cargo xtask demo`: the whole product on this machine. The release widget, the proxy and a
 //! mock of the Closient API with its fake hosted checkout page, all on loopback.
 
-use crate::files::{copy_dir, replace_once};
 use crate::servers::Server;
+use crate::site::Site;
 use crate::tools::{self, Needs};
-use crate::{Result, dist, files, repo_root};
+use crate::{Result, dist, repo_root};
 use std::fs;
 use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
@@ -87,44 +87,17 @@ pub fn run() -> Result<()> {
     wait(&mut [mock, proxy])
 }
 
-/// The example dashboard's files in `www/`; it loads the npm package from `./npm/`.
-const DASHBOARD: [&str; 3] = ["embed.html", "embed.js", "embed.css"];
-/// Where the example dashboard takes the package's pre-rendered form.
-const FIRST_PAINT: &str = "<!-- first paint -->";
-
-/// `dist/` copied with the mock's origin added to the widget's checkout allowlist through its
-/// own option on the mount element (the query string can never set it), and beside it the
-/// example dashboard with the npm package (`target/npm/`), allowed the same origin.
+/// `dist/` with the mock's origin allowed, and beside it the example dashboard with the npm
+/// package (`target/npm/`), allowed the same origin.
 fn demo_site(mock_origin: &str, proxy_port: u16) -> Result<PathBuf> {
-    let root = repo_root();
     // One folder per proxy port: a second demo must not rewrite the first one's page.
-    let site = root.join("target").join(format!("demo-site-{proxy_port}"));
+    let site = repo_root()
+        .join("target")
+        .join(format!("demo-site-{proxy_port}"));
     let _ = fs::remove_dir_all(&site);
-    copy_dir(&root.join("dist"), &site)?;
-    let index = site.join("index.html");
-    let mount = r#"<div id="closient-checkout""#;
-    replace_once(
-        &index,
-        mount,
-        &format!(r#"{mount} data-checkout-origins="https://checkout.stripe.com {mock_origin}""#),
-    )?;
-    // The proxy prefers the twins, which still hold the page as built.
-    dist::precompress(&index)?;
-
-    copy_dir(&dist::npm::dir(), &site.join("npm"))?;
-    for file in DASHBOARD {
-        let from = root.join("www").join(file);
-        files::copy(&from, &site.join(file))?;
-    }
-    let dashboard = site.join("embed.html");
-    let origins = r#"checkout-origins="https://checkout.stripe.com"#;
-    replace_once(&dashboard, origins, &format!("{origins} {mock_origin}"))?;
-    // Each widget's place takes the package's pre-rendered form, as a dashboard rendered on a
-    // server would (the e2e site does the same).
-    let first_paint = files::read_text(&dist::npm::dir().join("prerendered.html"))?
-        .replace(r#"href="checkout.css""#, r#"href="./npm/checkout.css""#);
-    let page = files::read_text(&dashboard)?;
-    files::write(&dashboard, page.replace(FIRST_PAINT, &first_paint))?;
+    let mut builder = Site::new(mock_origin);
+    builder.dashboard = true;
+    builder.build(&site)?;
     Ok(site)
 }
 

@@ -41,6 +41,9 @@ pub fn run(tools: &Tools) -> Result<()> {
             ));
         }
     }
+    // The harness builds its sites and nginx configs with this binary's `site` and
+    // `nginx-config`, not through cargo again.
+    let xtask = env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     println!("$ node --test --test-concurrency=1 e2e/");
     let started = Instant::now();
     let status = Command::new("node")
@@ -51,6 +54,7 @@ pub fn run(tools: &Tools) -> Result<()> {
         .env("CHECKOUT_DIST", &dist)
         .env("CHECKOUT_NPM", &npm)
         .env("NGINX_BIN", &nginx)
+        .env("XTASK_BIN", &xtask)
         .env("CHROMIUM", &chromium)
         .env("E2E_ARTIFACTS", root.join("target").join("e2e"))
         .status()
@@ -142,7 +146,7 @@ pub(crate) fn nginx() -> Result<PathBuf> {
 
 /// The brotli_static module in the modules folder `nginx` was built with (`nginx -V` prints it;
 /// without `--modules-path` it is `<prefix>/modules`), where the e2e harness loads it from.
-fn brotli_static_module(nginx: &Path) -> Option<PathBuf> {
+pub(crate) fn brotli_static_module(nginx: &Path) -> Option<PathBuf> {
     let built = Command::new(nginx).arg("-V").output().ok()?;
     let built = String::from_utf8_lossy(&built.stderr);
     let option = |name: &str| {
@@ -158,7 +162,7 @@ fn brotli_static_module(nginx: &Path) -> Option<PathBuf> {
     Some(modules.join("ngx_http_brotli_static_module.so")).filter(|module| module.is_file())
 }
 
-fn find_nginx() -> Option<PathBuf> {
+pub(crate) fn find_nginx() -> Option<PathBuf> {
     if let Some(set) = env::var_os("NGINX_BIN").filter(|value| !value.is_empty()) {
         return Some(PathBuf::from(set));
     }

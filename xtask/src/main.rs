@@ -11,14 +11,17 @@ mod docs_links;
 mod e2e;
 mod files;
 mod fuzz;
+mod nginx;
 mod pipeline;
 mod servers;
+mod site;
 mod size;
 mod soak;
 mod tools;
 mod verify_build;
 
 use clap::{Parser, value_parser};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -55,6 +58,50 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         db: PathBuf,
     },
+    /// Build a site to serve: dist/ with a checkout origin allowed, and optionally the example
+    /// dashboard and the e2e host pages (run `cargo xtask dist` first)
+    Site {
+        /// Added to the checkout allowlist of every widget of the site
+        #[arg(long, value_name = "ORIGIN")]
+        checkout_origin: String,
+        /// Where to write the site; absent or empty
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Also the example dashboard (www/embed.*) and the npm package under npm/
+        #[arg(long)]
+        dashboard: bool,
+        /// Also the host pages of e2e/hosts/ under hosts/
+        #[arg(long)]
+        host_pages: bool,
+        /// The release build to copy [default: dist/]
+        #[arg(long, value_name = "DIR")]
+        dist: Option<PathBuf>,
+        /// The npm package to copy [default: target/npm/]
+        #[arg(long, value_name = "DIR")]
+        npm: Option<PathBuf>,
+    },
+    /// Write an nginx config that serves a site with the shipped deploy/nginx recipe, its
+    /// pid, logs and temp files beside it (run nginx with -p on that folder)
+    NginxConfig {
+        /// The address nginx listens on
+        #[arg(long, value_name = "IP:PORT")]
+        listen: SocketAddr,
+        /// The site served under /billing/topup/
+        #[arg(long, value_name = "DIR")]
+        site: PathBuf,
+        /// checkout-proxy's origin, where /api/ goes
+        #[arg(long, value_name = "ORIGIN")]
+        proxy: String,
+        /// The Content-Security-Policy header (`checkout-proxy --print-csp`); none by default
+        #[arg(long, default_value = "")]
+        csp: String,
+        /// The nginx whose brotli_static module is loaded [default: NGINX_BIN, PATH, /usr/sbin]
+        #[arg(long, value_name = "BIN")]
+        nginx: Option<PathBuf>,
+        /// The config file to write
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
     /// Build the release twice, here and in a fresh clone elsewhere; exit 1 unless every
     /// shipped file is identical
     VerifyBuild,
@@ -81,7 +128,60 @@ fn main() -> ExitCode {
         Command::Audit { db } => exit_code(audit::run(&db)),
         Command::Soak { seconds, no_attack } => exit_code(soak::run(seconds, !no_attack)),
         Command::VerifyBuild => exit_code(verify_build::run()),
+        Command::NginxConfig {
+            listen,
+            site,
+            proxy,
+            csp,
+            nginx,
+            out,
+        } => exit_code(nginx_config(listen, site, proxy, csp, nginx, &out)),
+        Command::Site {
+            checkout_origin,
+            out,
+            dashboard,
+            host_pages,
+            dist,
+            npm,
+        } => {
+            let mut site = site::Site::new(&checkout_origin);
+            site.dashboard = dashboard;
+            site.host_pages = host_pages;
+            site.dist = dist.unwrap_or(site.dist);
+            site.npm = npm.unwrap_or(site.npm);
+            exit_code(site.build(&out))
+        }
     }
+}
+
+fn nginx_config(
+    listen: SocketAddr,
+    site: PathBuf,
+    proxy: String,
+    csp: String,
+    bin: Option<PathBuf>,
+    out: &Path,
+) -> Result<()> {
+    let bin = bin
+        .or_else(e2e::find_nginx)
+        .ok_or("nginx not found: pass --nginx or set NGINX_BIN")?;
+    let brotli_module = e2e::brotli_static_module(&bin)
+        .ok_or_else(|| format!("{} has no brotli_static module", bin.display()))?;
+    let site = std::path::absolute(&site)
+        .map_err(|e| format!("cannot resolve {}: {e}", site.display()))?;
+    nginx::Config {
+        listen,
+        workers: 1,
+        master: true,
+        serve: nginx::Serve::Recipe {
+            site,
+            proxy,
+            csp,
+            brotli_module,
+        },
+    }
+    .write(out)
+    .map(drop)
 }
 
 fn exit_code(outcome: Result<()>) -> ExitCode {

@@ -6,7 +6,7 @@
 //! request of each, and checkout-proxy's by where they run (self cost, by crate or library).
 
 use super::bench_dir;
-use super::proxy::{self, Cores, Load, NginxConfig, Target, Wrk, proxy_args};
+use super::proxy::{self, Cores, Load, Target, Wrk, proxy_args};
 use crate::servers::{STOP_TIMEOUT, free_port};
 use crate::tools::process::{capture, find_on_path};
 use crate::{Result, thousands};
@@ -217,13 +217,7 @@ fn callgrind(setup: &mut Setup) -> Result<Profile> {
 
     let nginx_out = bench_dir().join("callgrind-nginx.out");
     let nginx_addr = free_port()?;
-    let files = NginxConfig {
-        listen: nginx_addr,
-        upstream: setup.mock,
-        workers: 1,
-        master: false,
-    }
-    .write(&bench_dir().join("nginx"))?;
+    let files = proxy::write_nginx_config(&proxy::nginx_config(nginx_addr, setup.mock, 1, false))?;
     let mut command = valgrind(setup.cores, &nginx_out);
     command.arg(setup.nginx).args(files.args());
     let mut server = proxy::start("nginx-callgrind", command, nginx_addr, "/healthz")?;

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::servers::{self, Binaries, Server, free_port};
 use crate::tools::process::{find_on_path, stdout_within};
-use crate::{Result, e2e, files, thousands};
+use crate::{Result, e2e, files, nginx, thousands};
 use serde_json::{Value, json};
 use std::fs;
 use std::net::SocketAddr;
@@ -84,13 +84,7 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
     let mut mock_server = start("mock", command, mock, "/__mock/stats")?;
 
     let nginx_addr = free_port()?;
-    let nginx_config = NginxConfig {
-        listen: nginx_addr,
-        upstream: mock,
-        workers: cores.servers,
-        master: true,
-    }
-    .write(&bench_dir().join("nginx"))?;
+    let nginx_config = write_nginx_config(&nginx_config(nginx_addr, mock, cores.servers, true))?;
     let command = cores.server_command(&nginx, &nginx_config.args());
     let mut nginx_server = start("nginx", command, nginx_addr, "/healthz")?;
 
@@ -347,90 +341,32 @@ pub(super) fn proxy_args(command: &mut Command, listen: SocketAddr, mock: Socket
         .env_remove("CHECKOUT_TENANT_SECRET_FILE");
 }
 
-/// nginx `proxy_pass` to the mock as an operator who tuned it would write it.
-pub(super) struct NginxConfig {
-    pub(super) listen: SocketAddr,
-    pub(super) upstream: SocketAddr,
-    pub(super) workers: usize,
-    /// Without a master, nginx runs as one process: what a profiler can follow.
-    pub(super) master: bool,
-}
-
-/// A written configuration: its prefix folder and file.
-pub(super) struct NginxFiles {
-    prefix: PathBuf,
-    conf: PathBuf,
-}
-
-impl NginxFiles {
-    pub(super) fn args(&self) -> Vec<String> {
-        [
-            "-p".to_owned(),
-            self.prefix.display().to_string(),
-            "-c".to_owned(),
-            self.conf.display().to_string(),
-        ]
-        .to_vec()
+/// nginx `proxy_pass` to the mock as an operator who tuned it would write it, in
+/// `target/bench/nginx/` (`nginx.conf`, or `nginx-profiled.conf` without a master).
+pub(super) fn nginx_config(
+    listen: SocketAddr,
+    upstream: SocketAddr,
+    workers: usize,
+    master: bool,
+) -> nginx::Config {
+    nginx::Config {
+        listen,
+        workers,
+        master,
+        serve: nginx::Serve::Baseline {
+            upstream,
+            key: KEY.to_owned(),
+        },
     }
 }
 
-impl NginxConfig {
-    fn text(&self, prefix: &Path) -> String {
-        let at = |name: &str| prefix.join(name).display().to_string();
-        format!(
-            "# Written by cargo xtask bench: the baseline proxy, tuned as an operator would.
-daemon off;
-master_process {master};
-worker_processes {workers};
-pid {pid};
-error_log {error_log} warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {temp}/client_body;
-  proxy_temp_path {temp}/proxy;
-  fastcgi_temp_path {temp}/fastcgi;
-  uwsgi_temp_path {temp}/uwsgi;
-  scgi_temp_path {temp}/scgi;
-  upstream closient {{
-    server {upstream};
-    keepalive 64;
-  }}
-  server {{
-    listen {listen};
-    location = /healthz {{ return 200; }}
-    location = /api/billing/checkout {{
-      proxy_pass http://closient/billing/api/v1/billing/checkout;
-      proxy_http_version 1.1;
-      proxy_set_header Connection \"\";
-      proxy_set_header X-API-Key \"{KEY}\";
-    }}
-  }}
-}}
-",
-            master = if self.master { "on" } else { "off" },
-            workers = self.workers,
-            pid = at("nginx.pid"),
-            error_log = at("error.log"),
-            temp = prefix.display(),
-            upstream = self.upstream,
-            listen = self.listen,
-        )
-    }
-
-    pub(super) fn write(&self, prefix: &Path) -> Result<NginxFiles> {
-        files::create_dir(prefix)?;
-        let conf = prefix.join(if self.master {
-            "nginx.conf"
-        } else {
-            "nginx-profiled.conf"
-        });
-        files::write(&conf, self.text(prefix))?;
-        Ok(NginxFiles {
-            prefix: prefix.to_path_buf(),
-            conf,
-        })
-    }
+pub(super) fn write_nginx_config(config: &nginx::Config) -> Result<nginx::Written> {
+    let name = if config.master {
+        "nginx.conf"
+    } else {
+        "nginx-profiled.conf"
+    };
+    config.write(&bench_dir().join("nginx").join(name))
 }
 
 /// Which cores run what: wrk on the last one and the servers on the rest, when `taskset` can
@@ -643,7 +579,7 @@ pub(super) fn start(name: &str, command: Command, addr: SocketAddr, path: &str) 
 
 #[cfg(test)]
 mod tests {
-    use super::{Cores, Figures, Load, Measured, NginxConfig, parse_wrk, wrk_script};
+    use super::{Cores, Figures, Load, Measured, nginx_config, parse_wrk, wrk_script};
     use std::net::SocketAddr;
     use std::path::Path;
 
@@ -742,13 +678,9 @@ mod tests {
     #[test]
     fn nginx_is_configured_as_the_issue_asks() {
         let addr = |port| SocketAddr::from(([127, 0, 0, 1], port));
-        let config = NginxConfig {
-            listen: addr(8081),
-            upstream: addr(9100),
-            workers: 3,
-            master: true,
-        }
-        .text(Path::new("/tmp/x"));
+        let config = nginx_config(addr(8081), addr(9100), 3, true)
+            .text(Path::new("/tmp/x"))
+            .expect("a config");
         for line in [
             "worker_processes 3;",
             "access_log off;",
