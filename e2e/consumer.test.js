@@ -8,41 +8,24 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { after, before, describe, test } = require('node:test');
+const { describe, test } = require('node:test');
 const {
   DASHBOARD_PROXY_ARGS,
-  Mock,
   PATHS,
   allowCheckoutOrigin,
-  freePort,
   request,
   startProxy,
 } = require('./harness');
-const { e2eTest, launch } = require('./browser');
+const { e2eTest } = require('./browser');
 const { CheckoutPage, HostedPage } = require('./pages');
-const { install, pack, run } = require('./packed');
+const { run, useConsumer } = require('./packed');
 
 const SOURCE = path.join(__dirname, 'consumer');
 const WORK = path.join(PATHS.scratch, 'e2e-consumer');
 const PACKED = path.join(PATHS.scratch, 'e2e-consumer-pack');
 
 describe('the packed npm package in a dashboard project', () => {
-  const fixture = {};
-
-  before(async () => {
-    fixture.packed = pack(PACKED);
-    install(SOURCE, WORK, fixture.packed.tarball);
-    fixture.mock = new Mock(await freePort());
-    await fixture.mock.start();
-    fixture.browser = await launch();
-    fixture.logs = () =>
-      `--- proxy ---\n${fixture.proxy?.process.output() ?? ''}\n--- mock ---\n${fixture.mock.process.output()}`;
-  });
-  after(async () => {
-    await fixture.browser?.close();
-    await fixture.proxy?.stop();
-    await fixture.mock?.stop();
-  });
+  const fixture = useConsumer(SOURCE, WORK, PACKED);
 
   test('the tarball holds the wasm, the loader, the entries and their types, and no twins', () => {
     const files = fixture.packed.files.map((file) => file.path).sort();

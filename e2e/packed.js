@@ -7,7 +7,9 @@ const { execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
-const { PATHS } = require('./harness');
+const { after, before } = require('node:test');
+const { Mock, PATHS, freePort } = require('./harness');
+const { launch } = require('./browser');
 
 /**
  * Runs a command in `cwd` with this environment (npm needs its CA settings) and `env` on top;
@@ -57,4 +59,28 @@ function install(source, work, tarball) {
   run('npm', ['install', '--no-save', '--no-audit', '--no-fund', tarball], work);
 }
 
-module.exports = { install, pack, run };
+/**
+ * The fixture of a suite that builds a consumer project: before it, the package packed into
+ * `packedDir` and installed into `work` (a copy of `source`), a mock and a browser; after it, all
+ * stopped, with the proxy the suite starts as `fixture.proxy`.
+ */
+function useConsumer(source, work, packedDir) {
+  const fixture = {};
+  before(async () => {
+    fixture.packed = pack(packedDir);
+    install(source, work, fixture.packed.tarball);
+    fixture.mock = new Mock(await freePort());
+    await fixture.mock.start();
+    fixture.browser = await launch();
+    fixture.logs = () =>
+      `--- proxy ---\n${fixture.proxy?.process.output() ?? ''}\n--- mock ---\n${fixture.mock.process.output()}`;
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await fixture.proxy?.stop();
+    await fixture.mock?.stop();
+  });
+  return fixture;
+}
+
+module.exports = { install, pack, run, useConsumer };

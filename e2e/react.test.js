@@ -9,11 +9,11 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { after, before, describe, test } = require('node:test');
-const { Mock, PATHS, allowCheckoutOrigin, freePort, startProxy } = require('./harness');
-const { e2eTest, eventually, launch } = require('./browser');
+const { describe, test } = require('node:test');
+const { PATHS, allowCheckoutOrigin, startProxy } = require('./harness');
+const { e2eTest, eventually } = require('./browser');
 const { CheckoutPage } = require('./pages');
-const { install, pack, run } = require('./packed');
+const { run, useConsumer } = require('./packed');
 
 const SOURCE = path.join(__dirname, 'react-consumer');
 const WORK = path.join(PATHS.scratch, 'e2e-react-consumer');
@@ -31,21 +31,7 @@ function lines(page) {
 }
 
 describe('the packed npm package in a React app', () => {
-  const fixture = {};
-
-  before(async () => {
-    install(SOURCE, WORK, pack(PACKED).tarball);
-    fixture.mock = new Mock(await freePort());
-    await fixture.mock.start();
-    fixture.browser = await launch();
-    fixture.logs = () =>
-      `--- proxy ---\n${fixture.proxy?.process.output() ?? ''}\n--- mock ---\n${fixture.mock.process.output()}`;
-  });
-  after(async () => {
-    await fixture.browser?.close();
-    await fixture.proxy?.stop();
-    await fixture.mock?.stop();
-  });
+  const fixture = useConsumer(SOURCE, WORK, PACKED);
 
   test('the React entry imports on a server and renders an empty host there', () => {
     const printed = run(
