@@ -190,6 +190,20 @@ impl OriginAllowlist {
     }
 }
 
+/// Lists joined into one, such as a flag's values each checked as `OriginAllowlist::new` checks
+/// them: every origin in the result was admitted by `new`.
+impl FromIterator<OriginAllowlist> for OriginAllowlist {
+    fn from_iter<I: IntoIterator<Item = OriginAllowlist>>(lists: I) -> Self {
+        let mut origins: Vec<Origin> = Vec::new();
+        for origin in lists.into_iter().flat_map(|list| list.origins) {
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        Self { origins }
+    }
+}
+
 impl UrlError {
     /// A stable name for the rule broken, for programs (a field error's `code`).
     pub fn code(&self) -> &'static str {
@@ -234,6 +248,22 @@ mod tests {
         assert_eq!(
             stripe.check_url("HTTPS://Checkout.Stripe.com:443/c/pay"),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn lists_join_in_order_without_repeats() {
+        let one = |text| OriginAllowlist::new([text]).expect("valid");
+        let joined: OriginAllowlist = [
+            one("https://a.example"),
+            one("http://127.0.0.1:8080"),
+            one("HTTPS://A.example:443/"),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            joined,
+            OriginAllowlist::new(["https://a.example", "http://127.0.0.1:8080"]).expect("valid")
         );
     }
 

@@ -54,7 +54,7 @@ pub async fn create_checkout(
     let upstream = called.elapsed();
     let answer = answer.and_then(|response| {
         match state
-            .config
+            .upstream
             .checkout_origins
             .check_url(&response.checkout_url)
         {

@@ -7,24 +7,26 @@ use crate::{
     tenant::Access,
 };
 use clap::{Parser, Subcommand};
-use closient_checkout_core::{OrganizationId, Origin, OriginAllowlist};
+use closient_checkout_core::{OrganizationId, Origin, OriginAllowlist, url::UrlError};
 use closient_checkout_server_common::{
     duration::parse_positive_duration,
     serve::Limits,
     tenant_token::{TenantSecrets, Verifier},
 };
-use std::{collections::HashSet, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+use std::{
+    collections::HashSet, net::SocketAddr, num::NonZeroUsize, path::PathBuf, sync::Arc,
+    time::Duration,
+};
 
-/// The proxy's own deadline is this much longer than the upstream's, so an upstream timeout is
-/// answered as such (timeouts nest: upstream < proxy < widget).
+/// How much longer the proxy's own deadline is than the upstream's.
 const REQUEST_TIMEOUT_MARGIN: Duration = Duration::from_secs(5);
 /// The longest `--upstream-timeout`: past it the widget, which waits 20 s, has long given up.
 const MAX_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest any other duration flag may be: timers far in the future overflow the clock.
 const MAX_SERVER_TIMEOUT: Duration = Duration::from_secs(3600);
 
-/// The flags. The API key and the tenant secrets are deliberately absent: clap would print an
-/// `env` value in `--help`.
+/// The command line. The API key and the tenant secrets are deliberately absent: clap would
+/// print an `env` value in `--help`.
 #[derive(Debug, Parser)]
 #[command(
     name = "checkout-proxy",
@@ -39,6 +41,17 @@ const MAX_SERVER_TIMEOUT: Duration = Duration::from_secs(3600);
 pub struct Args {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Print the Content-Security-Policy for --static-dir (required) and exit, for serving
+    /// dist/ with another server. Needs no key.
+    #[arg(long)]
+    pub print_csp: bool,
+    #[command(flatten)]
+    pub flags: Flags,
+}
+
+/// The server's flags, each checked by its parser: a value that is here is valid.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Flags {
     /// Address to listen on.
     #[arg(long, env = "CHECKOUT_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
@@ -46,41 +59,48 @@ pub struct Args {
     #[arg(
         long,
         env = "CLOSIENT_API_BASE",
-        default_value = "https://www.closient.com/billing/api/v1"
+        default_value = "https://www.closient.com/billing/api/v1",
+        value_parser = Upstream::parse
     )]
-    pub upstream: String,
+    pub upstream: Upstream,
     /// Forward proxy for calls to the Closient API (http://host:port). Without it the proxy
     /// connects directly: HTTP_PROXY, HTTPS_PROXY and ALL_PROXY are ignored.
-    #[arg(long, env = "CHECKOUT_UPSTREAM_PROXY", value_name = "URL")]
-    pub upstream_proxy: Option<String>,
+    #[arg(long, env = "CHECKOUT_UPSTREAM_PROXY", value_name = "URL", value_parser = UpstreamProxy::parse)]
+    pub upstream_proxy: Option<UpstreamProxy>,
     /// Serve the built widget (dist/) from this folder.
-    #[arg(long, env = "CHECKOUT_STATIC_DIR")]
+    #[arg(long, env = "CHECKOUT_STATIC_DIR", value_parser = site_folder)]
     pub static_dir: Option<PathBuf>,
     /// Origin the widget's pages are served from (repeatable). Default on loopback: this address.
     #[arg(
         long = "public-origin",
         env = "CHECKOUT_PUBLIC_ORIGINS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "ORIGIN",
+        value_parser = origin
     )]
-    pub public_origins: Vec<String>,
+    pub public_origins: Vec<OriginAllowlist>,
     /// Origin a checkout URL may point to (repeatable).
     #[arg(
         long = "checkout-origin",
         env = "CHECKOUT_ALLOWED_CHECKOUT_ORIGINS",
         value_delimiter = ',',
-        default_value = closient_checkout_core::url::STRIPE_CHECKOUT_ORIGIN
+        value_name = "ORIGIN",
+        default_value = closient_checkout_core::url::STRIPE_CHECKOUT_ORIGIN,
+        value_parser = origin
     )]
-    pub checkout_origins: Vec<String>,
+    pub checkout_origins: Vec<OriginAllowlist>,
     /// Organization that may be topped up and read (repeatable). With a tenant secret, the
     /// organizations whose tokens are accepted. Default: any, and no balances.
     #[arg(
         long = "organization",
         env = "CHECKOUT_ALLOWED_ORGANIZATIONS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "ID",
+        value_parser = OrganizationId::parse
     )]
-    pub organizations: Vec<String>,
+    pub organizations: Vec<OrganizationId>,
     /// How long to wait for the Closient API (500ms, 2s, 1m; at most 1m).
-    #[arg(long, env = "CHECKOUT_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
+    #[arg(long, env = "CHECKOUT_UPSTREAM_TIMEOUT", default_value = "10s", value_parser = at_most(MAX_UPSTREAM_TIMEOUT))]
     pub upstream_timeout: Duration,
     /// Checkout requests per minute per client; 0 turns the limit off.
     #[arg(long, env = "CHECKOUT_RATE_LIMIT", default_value_t = 30)]
@@ -101,52 +121,50 @@ pub struct Args {
     #[arg(long, env = "CHECKOUT_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
     /// Open connections at most; more wait to be accepted.
-    #[arg(long, env = "CHECKOUT_MAX_CONNECTIONS", default_value_t = 1024)]
-    pub max_connections: usize,
+    #[arg(long, env = "CHECKOUT_MAX_CONNECTIONS", default_value = "1024")]
+    pub max_connections: NonZeroUsize,
     /// Open connections per client address (an IPv6 /64 is one client); more are closed at
     /// once. Connections from a --trusted-proxy are not counted per client.
     #[arg(
         long,
         env = "CHECKOUT_MAX_CONNECTIONS_PER_CLIENT",
-        default_value_t = 64
+        default_value = "64"
     )]
-    pub max_connections_per_client: usize,
+    pub max_connections_per_client: NonZeroUsize,
     /// API requests handled at once, and as many static files (/healthz has its own); more
     /// are answered 503.
-    #[arg(long, env = "CHECKOUT_MAX_CONCURRENT_REQUESTS", default_value_t = 512)]
-    pub max_concurrent_requests: usize,
+    #[arg(long, env = "CHECKOUT_MAX_CONCURRENT_REQUESTS", default_value = "512")]
+    pub max_concurrent_requests: NonZeroUsize,
     /// API requests one client may have in flight; more are answered 429.
     #[arg(
         long,
         env = "CHECKOUT_MAX_API_REQUESTS_PER_CLIENT",
         default_value_t = crate::per_client::MAX_API_REQUESTS_PER_CLIENT
     )]
-    pub max_api_requests_per_client: usize,
+    pub max_api_requests_per_client: NonZeroUsize,
     /// How long a client may take to send a request's headers (or, idle, its next request).
-    #[arg(long, env = "CHECKOUT_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = parse_positive_duration)]
+    #[arg(long, env = "CHECKOUT_HEADER_READ_TIMEOUT", default_value = "5s", value_parser = at_most(MAX_SERVER_TIMEOUT))]
     pub header_read_timeout: Duration,
     /// How long a client may take to send a checkout request's body; then 408.
-    #[arg(long, env = "CHECKOUT_BODY_READ_TIMEOUT", default_value = "2s", value_parser = parse_positive_duration)]
+    #[arg(long, env = "CHECKOUT_BODY_READ_TIMEOUT", default_value = "2s", value_parser = at_most(MAX_SERVER_TIMEOUT))]
     pub body_read_timeout: Duration,
     /// After SIGTERM or Ctrl-C, how long requests in flight may take before the process exits
     /// anyway.
-    #[arg(long, env = "CHECKOUT_SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = parse_positive_duration)]
+    #[arg(long, env = "CHECKOUT_SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = at_most(MAX_SERVER_TIMEOUT))]
     pub shutdown_timeout: Duration,
     /// The CSP frame-ancestors sources: who may frame the widget's pages.
-    #[arg(long, env = "CHECKOUT_FRAME_ANCESTORS", default_value = "'self'")]
+    #[arg(long, env = "CHECKOUT_FRAME_ANCESTORS", default_value = "'self'", value_parser = frame_ancestors)]
     pub frame_ancestors: String,
     /// Origin the served pages may fetch from besides their own (repeatable), such as a
     /// dashboard backend's token endpoint: added to the CSP's connect-src.
     #[arg(
         long = "connect-origin",
         env = "CHECKOUT_CONNECT_ORIGINS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "ORIGIN",
+        value_parser = origin
     )]
-    pub connect_origins: Vec<String>,
-    /// Print the Content-Security-Policy for --static-dir (required) and exit, for serving
-    /// dist/ with another server. Needs no key.
-    #[arg(long)]
-    pub print_csp: bool,
+    pub connect_origins: Vec<OriginAllowlist>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,8 +176,8 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct MintArgs {
     /// The organization the token binds (its `sub`).
-    #[arg(long)]
-    pub organization: String,
+    #[arg(long, value_parser = OrganizationId::parse_exact)]
+    pub organization: OrganizationId,
     /// How long the token lives: at most 1h (500ms, 2s, 15m).
     #[arg(long, default_value = "15m", value_parser = parse_positive_duration)]
     pub ttl: Duration,
@@ -171,36 +189,26 @@ pub struct MintArgs {
     #[arg(
         long = "audience",
         env = "CHECKOUT_PUBLIC_ORIGINS",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_name = "ORIGIN",
+        value_parser = origin
     )]
-    pub audiences: Vec<String>,
+    pub audiences: Vec<OriginAllowlist>,
 }
 
-/// The checked configuration the server runs with.
+/// The configuration the server runs with: the flags, and what comes from more than one flag
+/// or from the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub listen: SocketAddr,
-    pub upstream: String,
-    /// Whether the upstream is on loopback, the only place it may be plain http.
-    pub upstream_is_loopback: bool,
-    pub upstream_proxy: Option<UpstreamProxy>,
+    pub flags: Flags,
     pub api_key: ApiKey,
-    pub static_dir: Option<PathBuf>,
+    /// `--public-origin`, or the loopback default.
     pub public_origins: OriginAllowlist,
-    pub checkout_origins: OriginAllowlist,
     /// Who may act for which organization.
     pub access: Access,
-    pub upstream_timeout: Duration,
-    pub request_timeout: Duration,
-    pub rate_limit: u32,
-    pub balance_rate_limit: u32,
+    /// `--trusted-proxy`, and loopback with `--trust-forwarded-for`.
     pub trusted_proxies: TrustedProxies,
-    pub max_concurrent_requests: usize,
-    pub max_api_requests_per_client: usize,
-    pub body_read_timeout: Duration,
     pub serving: Serving,
-    pub frame_ancestors: String,
-    pub connect_origins: OriginAllowlist,
     /// `CHECKOUT_DEBUG_PANIC_ROUTE=1`, in debug builds only: see `app`.
     #[cfg(debug_assertions)]
     pub debug_panic_route: bool,
@@ -213,6 +221,34 @@ pub struct Serving {
     pub max_connections_per_client: usize,
     /// Whose connections are not counted per client: many clients come through each.
     pub trusted_proxies: TrustedProxies,
+}
+
+/// `--upstream`: the Closient API's base URL, https unless it is on this machine.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    /// Without a trailing slash.
+    pub base: String,
+    /// Whether it is on loopback, the only place it may be plain http.
+    pub is_loopback: bool,
+}
+
+impl Upstream {
+    fn parse(text: &str) -> Result<Self, UrlError> {
+        let base = text.trim().trim_end_matches('/').to_owned();
+        let origin = Origin::of_url(&base)?;
+        // The key travels in a header: over plain http only to this machine.
+        OriginAllowlist::new([origin.to_string().as_str()])?;
+        Ok(Self {
+            base,
+            is_loopback: origin.is_loopback(),
+        })
+    }
+}
+
+impl std::fmt::Display for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.base)
+    }
 }
 
 /// `--upstream-proxy`: the URL as given (credentials included, for the HTTP client only) and
@@ -239,7 +275,7 @@ impl UpstreamProxy {
                     && matches!(url.path(), "" | "/")
                     && url.query().is_none()
             })
-            .ok_or("--upstream-proxy must be a URL like http://proxy.internal:3128")?;
+            .ok_or("must be a URL like http://proxy.internal:3128")?;
         let url_text = url.to_string();
         // Best effort: a URL with a host always takes both.
         let _ = url.set_username("");
@@ -251,45 +287,60 @@ impl UpstreamProxy {
     }
 }
 
-/// `--frame-ancestors` goes into the CSP header as it is: a list of sources, no other directive.
-pub fn check_frame_ancestors(sources: &str) -> Result<(), String> {
-    let header_safe = sources.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
-    if sources.trim().is_empty() || !header_safe || sources.contains([';', ',']) {
-        return Err(
-            "--frame-ancestors must be a list of CSP sources separated by spaces".to_owned(),
-        );
-    }
-    Ok(())
+/// One origin of a repeatable flag, checked as an allowlist checks it.
+fn origin(text: &str) -> Result<OriginAllowlist, UrlError> {
+    OriginAllowlist::new([text.trim()])
 }
 
-fn at_most(flag: &str, value: Duration, max: Duration) -> Result<Duration, String> {
-    if value > max {
-        return Err(format!("{flag} must be at most {}s", max.as_secs()));
+/// `--static-dir`: a folder with the built page in it.
+fn site_folder(text: &str) -> Result<PathBuf, String> {
+    let dir = PathBuf::from(text);
+    if dir.join("index.html").is_file() {
+        Ok(dir)
+    } else {
+        Err(format!("{} has no index.html", dir.display()))
     }
-    Ok(value)
+}
+
+/// `--frame-ancestors` goes into the CSP header as it is: a list of sources, no other directive.
+pub fn frame_ancestors(sources: &str) -> Result<String, &'static str> {
+    let header_safe = sources.bytes().all(|b| b == b' ' || b.is_ascii_graphic());
+    if sources.trim().is_empty() || !header_safe || sources.contains([';', ',']) {
+        return Err("must be a list of CSP sources separated by spaces");
+    }
+    Ok(sources.to_owned())
+}
+
+/// A duration flag's parser: positive, and at most `max`.
+fn at_most(max: Duration) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync {
+    move |text| {
+        let value = parse_positive_duration(text)?;
+        if value > max {
+            return Err(format!("must be at most {}s", max.as_secs()));
+        }
+        Ok(value)
+    }
 }
 
 /// `--public-origin`, or on a loopback `--listen` address `http://127.0.0.1:PORT` and
 /// `http://localhost:PORT`.
-pub fn public_origins(listen: SocketAddr, given: &[String]) -> Result<OriginAllowlist, String> {
-    if given.is_empty() {
-        if !listen.ip().is_loopback() {
-            return Err(format!(
-                "--public-origin is required when listening on {listen} (not loopback)"
-            ));
-        }
-        let port = listen.port();
-        OriginAllowlist::new(
-            [
-                format!("http://127.0.0.1:{port}"),
-                format!("http://localhost:{port}"),
-            ]
-            .iter()
-            .map(String::as_str),
-        )
-    } else {
-        OriginAllowlist::new(given.iter().map(|o| o.trim()))
+pub fn public_origins(
+    listen: SocketAddr,
+    given: &[OriginAllowlist],
+) -> Result<OriginAllowlist, String> {
+    if !given.is_empty() {
+        return Ok(given.iter().cloned().collect());
     }
+    if !listen.ip().is_loopback() {
+        return Err(format!(
+            "--public-origin is required when listening on {listen} (not loopback)"
+        ));
+    }
+    let port = listen.port();
+    OriginAllowlist::new([
+        format!("http://127.0.0.1:{port}").as_str(),
+        format!("http://localhost:{port}").as_str(),
+    ])
     .map_err(|e| format!("--public-origin {e}"))
 }
 
@@ -298,79 +349,58 @@ pub fn audiences(origins: &OriginAllowlist) -> Vec<String> {
     origins.origins().iter().map(ToString::to_string).collect()
 }
 
+/// A flag clap refused, as one line: the flag and why, never the value (an `--upstream-proxy`
+/// URL may hold a password). `None` for help and version, which clap prints itself.
+pub fn refusal(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return None;
+    }
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => Some(text.as_str()),
+        _ => None,
+    };
+    // `--flag <VALUE>` as clap names it: the flag alone.
+    let flag = context(ContextKind::InvalidArg).map(|arg| arg.split(' ').next().unwrap_or(arg));
+    Some(match (error.kind(), flag) {
+        (ErrorKind::ValueValidation, Some(flag)) => {
+            // The parser's own reason, which names no value; clap keeps it as the source.
+            let reason = std::error::Error::source(error)
+                .map_or_else(|| "is not valid".to_owned(), ToString::to_string);
+            format!("{flag}: {reason}")
+        }
+        (_, Some(flag)) => format!("{flag}: {}", error.kind()),
+        (kind, None) => kind.to_string(),
+    })
+}
+
 impl Config {
-    /// Checks the flags and reads the key. `env` answers environment variables by name.
-    pub fn from_args(args: Args, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    /// Adds to the checked flags the key, the tenant secrets and what several flags decide.
+    /// `env` answers environment variables by name.
+    pub fn new(flags: Flags, env: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let api_key = ApiKey::from_env(&env)?;
-        let upstream = args.upstream.trim_end_matches('/').to_owned();
-        let upstream_origin =
-            Origin::of_url(&upstream).map_err(|e| format!("--upstream {upstream:?} {e}"))?;
-        // The key travels in a header: over plain http only to this machine.
-        OriginAllowlist::new([upstream_origin.to_string().as_str()])
-            .map_err(|e| format!("--upstream {upstream:?} {e}"))?;
-        let upstream_proxy = args
-            .upstream_proxy
-            .as_deref()
-            .map(UpstreamProxy::parse)
-            .transpose()?;
-        let upstream_timeout = at_most(
-            "--upstream-timeout",
-            args.upstream_timeout,
-            MAX_UPSTREAM_TIMEOUT,
-        )?;
-        let mut trusted_proxies = args.trusted_proxies;
-        if args.trust_forwarded_for {
+        let mut trusted_proxies = flags.trusted_proxies.clone();
+        if flags.trust_forwarded_for {
             trusted_proxies.extend(LOOPBACK_PROXIES);
         }
         let trusted_proxies = TrustedProxies::new(trusted_proxies);
         let serving = Serving {
             limits: Limits {
-                max_connections: args.max_connections,
-                header_read_timeout: at_most(
-                    "--header-read-timeout",
-                    args.header_read_timeout,
-                    MAX_SERVER_TIMEOUT,
-                )?,
-                shutdown_timeout: at_most(
-                    "--shutdown-timeout",
-                    args.shutdown_timeout,
-                    MAX_SERVER_TIMEOUT,
-                )?,
+                max_connections: flags.max_connections.get(),
+                header_read_timeout: flags.header_read_timeout,
+                shutdown_timeout: flags.shutdown_timeout,
             },
-            max_connections_per_client: args.max_connections_per_client,
+            max_connections_per_client: flags.max_connections_per_client.get(),
             trusted_proxies: trusted_proxies.clone(),
         };
-        let body_read_timeout = at_most(
-            "--body-read-timeout",
-            args.body_read_timeout,
-            MAX_SERVER_TIMEOUT,
-        )?;
-        if serving.limits.max_connections == 0
-            || serving.max_connections_per_client == 0
-            || args.max_concurrent_requests == 0
-            || args.max_api_requests_per_client == 0
-        {
-            return Err(
-                "--max-connections, --max-connections-per-client, --max-concurrent-requests and \
-                 --max-api-requests-per-client must be above zero"
-                    .to_owned(),
-            );
-        }
-        let public_origins = public_origins(args.listen, &args.public_origins)?;
-        let checkout_origins = OriginAllowlist::new(args.checkout_origins.iter().map(|o| o.trim()))
-            .map_err(|e| format!("--checkout-origin {e}"))?;
-        let organizations = if args.organizations.is_empty() {
-            None
-        } else {
-            let ids = args
-                .organizations
-                .iter()
-                .map(|id| {
-                    OrganizationId::parse(id).map_err(|e| format!("--organization {id:?} {e}"))
-                })
-                .collect::<Result<HashSet<_>, _>>()?;
-            Some(Arc::new(ids))
-        };
+        let public_origins = public_origins(flags.listen, &flags.public_origins)?;
+        let organizations = (!flags.organizations.is_empty())
+            .then(|| Arc::new(flags.organizations.iter().cloned().collect::<HashSet<_>>()));
         let access = match TenantSecrets::from_env(&env)? {
             Some(secrets) => Access::Tokens {
                 verifier: Box::new(Verifier::new(&secrets, &audiences(&public_origins))),
@@ -379,85 +409,77 @@ impl Config {
             },
             None => organizations.map_or(Access::Open, Access::Listed),
         };
-        let connect_origins = OriginAllowlist::new(args.connect_origins.iter().map(|o| o.trim()))
-            .map_err(|e| format!("--connect-origin {e}"))?;
-        if let Some(dir) = args
-            .static_dir
-            .as_ref()
-            .filter(|dir| !dir.join("index.html").is_file())
-        {
-            return Err(format!("--static-dir {} has no index.html", dir.display()));
-        }
-        check_frame_ancestors(&args.frame_ancestors)?;
         Ok(Self {
-            listen: args.listen,
-            upstream,
-            upstream_is_loopback: upstream_origin.is_loopback(),
-            upstream_proxy,
+            flags,
             api_key,
-            static_dir: args.static_dir,
             public_origins,
-            checkout_origins,
             access,
-            upstream_timeout,
-            request_timeout: upstream_timeout + REQUEST_TIMEOUT_MARGIN,
-            rate_limit: args.rate_limit,
-            balance_rate_limit: args.balance_rate_limit,
             trusted_proxies,
-            max_concurrent_requests: args.max_concurrent_requests,
-            max_api_requests_per_client: args.max_api_requests_per_client,
-            body_read_timeout,
             serving,
-            frame_ancestors: args.frame_ancestors,
-            connect_origins,
             #[cfg(debug_assertions)]
             debug_panic_route: env("CHECKOUT_DEBUG_PANIC_ROUTE").as_deref() == Some("1"),
         })
     }
 
+    /// The proxy's own deadline: the upstream's and a margin, so that an upstream timeout is
+    /// answered as such (timeouts nest: upstream < proxy < widget).
+    pub fn request_timeout(&self) -> Duration {
+        self.flags.upstream_timeout + REQUEST_TIMEOUT_MARGIN
+    }
+
     /// The start-up line: everything in effect, the secrets only as whether they are set.
     pub fn summary(&self) -> String {
-        let list = |origins: &OriginAllowlist| {
-            origins
-                .origins()
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
-        };
+        // Every flag by name, with no `..`: a new flag that is not shown does not compile.
+        let Flags {
+            listen,
+            upstream,
+            upstream_proxy,
+            static_dir,
+            public_origins: _,
+            checkout_origins,
+            organizations: _,
+            upstream_timeout,
+            rate_limit,
+            balance_rate_limit,
+            trusted_proxies: _,
+            trust_forwarded_for: _,
+            max_connections,
+            max_connections_per_client,
+            max_concurrent_requests,
+            max_api_requests_per_client,
+            header_read_timeout,
+            body_read_timeout,
+            shutdown_timeout,
+            frame_ancestors,
+            connect_origins,
+        } = &self.flags;
+        let list = |origins: &OriginAllowlist| audiences(origins).join(",");
+        let lists = |lists: &[OriginAllowlist]| list(&lists.iter().cloned().collect());
         format!(
-            "listen={} upstream={} upstream_proxy={} api_key={} static_dir={} public_origins={} \
-             checkout_origins={} {} upstream_timeout={:?} request_timeout={:?} rate_limit={}/min \
-             balance_rate_limit={}/min trusted_proxies={} max_connections={} \
-             max_connections_per_client={} max_concurrent_requests={} max_api_requests_per_client={} \
-             header_read_timeout={:?} body_read_timeout={:?} \
-             shutdown_timeout={:?} frame_ancestors={} connect_origins={}",
-            self.listen,
-            self.upstream,
-            self.upstream_proxy
+            "listen={listen} upstream={upstream} upstream_proxy={} api_key={} static_dir={} \
+             public_origins={} checkout_origins={} {} upstream_timeout={upstream_timeout:?} \
+             request_timeout={:?} rate_limit={rate_limit}/min \
+             balance_rate_limit={balance_rate_limit}/min trusted_proxies={} \
+             max_connections={max_connections} \
+             max_connections_per_client={max_connections_per_client} \
+             max_concurrent_requests={max_concurrent_requests} \
+             max_api_requests_per_client={max_api_requests_per_client} \
+             header_read_timeout={header_read_timeout:?} body_read_timeout={body_read_timeout:?} \
+             shutdown_timeout={shutdown_timeout:?} frame_ancestors={frame_ancestors} \
+             connect_origins={}",
+            upstream_proxy
                 .as_ref()
                 .map_or("none", |proxy| proxy.shown.as_str()),
             self.api_key.describe(),
-            self.static_dir
+            static_dir
                 .as_ref()
                 .map_or("none".to_owned(), |d| d.display().to_string()),
             list(&self.public_origins),
-            list(&self.checkout_origins),
+            lists(checkout_origins),
             self.access.summary(),
-            self.upstream_timeout,
-            self.request_timeout,
-            self.rate_limit,
-            self.balance_rate_limit,
+            self.request_timeout(),
             self.trusted_proxies,
-            self.serving.limits.max_connections,
-            self.serving.max_connections_per_client,
-            self.max_concurrent_requests,
-            self.max_api_requests_per_client,
-            self.serving.limits.header_read_timeout,
-            self.body_read_timeout,
-            self.serving.limits.shutdown_timeout,
-            self.frame_ancestors,
-            list(&self.connect_origins),
+            lists(connect_origins),
         )
     }
 }
@@ -469,12 +491,12 @@ mod tests {
     fn config(args: &[&str], env: &[(&str, &str)]) -> Result<Config, String> {
         let args =
             Args::try_parse_from(std::iter::once("checkout-proxy").chain(args.iter().copied()))
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| refusal(&e).expect("not help"))?;
         let env: Vec<(String, String)> = env
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
-        Config::from_args(args, |name| {
+        Config::new(args.flags, |name| {
             env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
         })
     }
@@ -499,8 +521,11 @@ mod tests {
             .map(ToString::to_string)
             .collect();
         assert_eq!(origins, ["http://127.0.0.1:9000", "http://localhost:9000"]);
-        assert!(config.request_timeout > config.upstream_timeout);
-        assert_eq!(config.upstream, "https://www.closient.com/billing/api/v1");
+        assert!(config.request_timeout() > config.flags.upstream_timeout);
+        assert_eq!(
+            config.flags.upstream.base,
+            "https://www.closient.com/billing/api/v1"
+        );
         assert!(matches!(config.access, Access::Open));
     }
 
@@ -518,9 +543,9 @@ mod tests {
             .and_then(|secs| secs.parse().ok())
             .map(Duration::from_secs)
             .expect("the recipe sets proxy_read_timeout in whole seconds");
-        assert!(config.upstream_timeout < config.request_timeout);
+        assert!(config.flags.upstream_timeout < config.request_timeout());
         assert!(
-            config.request_timeout < widget,
+            config.request_timeout() < widget,
             "the proxy answers before the widget gives up"
         );
         assert!(
@@ -592,7 +617,7 @@ mod tests {
             ("https://www.closient.com/billing/api/v1", false),
         ] {
             let config = config(&["--upstream", base], &[KEY]).expect(base);
-            assert_eq!(config.upstream_is_loopback, loopback, "{base}");
+            assert_eq!(config.flags.upstream.is_loopback, loopback, "{base}");
         }
         let lookalike = config(&["--upstream", "http://127.evil.example/v1"], &[KEY]);
         assert!(lookalike.is_err(), "a name is not an address");
@@ -681,7 +706,7 @@ mod tests {
             "'none'",
             "https://shop.example https://*.shop.example",
         ] {
-            assert_eq!(check_frame_ancestors(good), Ok(()), "{good}");
+            assert_eq!(frame_ancestors(good).as_deref(), Ok(good), "{good}");
         }
         for bad in [
             "'self'; script-src *",
@@ -691,7 +716,7 @@ mod tests {
             "caf\u{e9}.example",
             "a\tb",
         ] {
-            assert!(check_frame_ancestors(bad).is_err(), "{bad:?}");
+            assert!(frame_ancestors(bad).is_err(), "{bad:?}");
         }
     }
 

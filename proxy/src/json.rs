@@ -49,7 +49,7 @@ impl FromRequest<AppState> for CheckoutBody {
         // Its own deadline, apart from the request's: a body sent a byte at a time is cut off
         // long before the proxy's timeout, which is there for the upstream call.
         let read = tokio::time::timeout(
-            state.config.body_read_timeout,
+            state.config.flags.body_read_timeout,
             Limited::new(request.into_body(), MAX_BODY_BYTES).collect(),
         )
         .await;

@@ -66,12 +66,13 @@ impl AppState {
     pub fn new(config: Config) -> Result<Self, String> {
         let upstream = Arc::new(upstream::Upstream::new(&config)?);
         let csp = static_files::content_security_policy(
-            config.static_dir.as_deref(),
-            &config.frame_ancestors,
-            &config.connect_origins,
+            config.flags.static_dir.as_deref(),
+            &config.flags.frame_ancestors,
+            &config.flags.connect_origins,
         )
         .map_err(|e| {
             let page = config
+                .flags
                 .static_dir
                 .as_deref()
                 .map(|dir| dir.join("index.html"));
@@ -83,10 +84,14 @@ impl AppState {
         let csp = HeaderValue::from_str(&csp)
             .map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
         Ok(Self {
-            api_slots: Arc::new(Semaphore::new(config.max_concurrent_requests)),
-            limiter: Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
-            balance_limiter: Arc::new(rate_limit::RateLimiter::new(config.balance_rate_limit)),
-            api_requests_per_client: per_client::PerClient::new(config.max_api_requests_per_client),
+            api_slots: Arc::new(Semaphore::new(config.flags.max_concurrent_requests.get())),
+            limiter: Arc::new(rate_limit::RateLimiter::new(config.flags.rate_limit)),
+            balance_limiter: Arc::new(rate_limit::RateLimiter::new(
+                config.flags.balance_rate_limit,
+            )),
+            api_requests_per_client: per_client::PerClient::new(
+                config.flags.max_api_requests_per_client.get(),
+            ),
             config: Arc::new(config),
             upstream,
             balances: Arc::default(),
@@ -129,8 +134,10 @@ pub fn app(state: AppState) -> Router {
         state.clone(),
         per_client_api_cap,
     ));
-    let files = Arc::new(Semaphore::new(state.config.max_concurrent_requests));
-    let site = match &state.config.static_dir {
+    let files = Arc::new(Semaphore::new(
+        state.config.flags.max_concurrent_requests.get(),
+    ));
+    let site = match &state.config.flags.static_dir {
         Some(dir) => Router::new().fallback_service(
             ServiceBuilder::new()
                 .layer(capacity(files))
@@ -138,7 +145,7 @@ pub fn app(state: AppState) -> Router {
         ),
         None => Router::new().fallback(|| async { AppError::Status(StatusCode::NOT_FOUND) }),
     };
-    let deadline = middleware::from_fn_with_state(state.config.request_timeout, request_deadline);
+    let deadline = middleware::from_fn_with_state(state.config.request_timeout(), request_deadline);
     Router::new()
         .route(
             "/healthz",

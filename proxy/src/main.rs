@@ -9,7 +9,7 @@ use checkout_proxy::{
     tenant::{self, Access},
 };
 use clap::Parser;
-use closient_checkout_core::{OrganizationId, OriginAllowlist, amount::API_MINIMUM_CENTS};
+use closient_checkout_core::amount::API_MINIMUM_CENTS;
 use closient_checkout_server_common::tenant_token::{self, Claims, TenantSecrets};
 use std::process::ExitCode;
 
@@ -17,7 +17,10 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
-        Err(error) => return parse_error(&error),
+        Err(error) => match config::refusal(&error) {
+            Some(message) => return startup_error(&message),
+            None => error.exit(),
+        },
     };
     if let Some(Command::MintToken(mint)) = &args.command {
         return mint_token(&args, mint);
@@ -33,7 +36,7 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_target(false)
         .init();
-    let config = match Config::from_args(args, |name| std::env::var(name).ok()) {
+    let config = match Config::new(args.flags, |name| std::env::var(name).ok()) {
         Ok(config) => config,
         Err(message) => return startup_error(&message),
     };
@@ -44,7 +47,7 @@ async fn main() -> ExitCode {
         );
     }
     tracing::info!("starting: {}", config.summary());
-    let listen = config.listen;
+    let listen = config.flags.listen;
     let state = match AppState::new(config) {
         Ok(state) => state,
         Err(message) => return startup_error(&message),
@@ -90,21 +93,13 @@ fn log_panic(info: &std::panic::PanicHookInfo<'_>) {
 
 fn print_csp(args: &Args) -> ExitCode {
     // Without the page there is no loader hash, and the policy would block the widget.
-    let Some(static_dir) = args.static_dir.as_deref() else {
+    let Some(static_dir) = args.flags.static_dir.as_deref() else {
         return startup_error("--print-csp needs --static-dir: the policy hashes dist/index.html");
-    };
-    if let Err(message) = config::check_frame_ancestors(&args.frame_ancestors) {
-        return startup_error(&message);
-    }
-    let connect_origins = match OriginAllowlist::new(args.connect_origins.iter().map(|o| o.trim()))
-    {
-        Ok(origins) => origins,
-        Err(e) => return startup_error(&format!("--connect-origin {e}")),
     };
     let policy = checkout_proxy::static_files::content_security_policy(
         Some(static_dir),
-        &args.frame_ancestors,
-        &connect_origins,
+        &args.flags.frame_ancestors,
+        &args.flags.connect_origins,
     );
     match policy {
         Ok(policy) => {
@@ -132,18 +127,15 @@ fn mint_token(args: &Args, mint: &MintArgs) -> ExitCode {
                     tenant_token::SECRET_FILE_VAR
                 )
             })?;
-        let organization = OrganizationId::parse_exact(&mint.organization)
-            .map_err(|e| format!("--organization {:?} {e}", mint.organization))?;
         tenant::token_limits(mint.max_cents)
             .ok_or_else(|| format!("--max-cents must be at least {API_MINIMUM_CENTS}"))?;
         let audiences = if mint.audiences.is_empty() {
-            config::public_origins(args.listen, &args.public_origins)
+            config::public_origins(args.flags.listen, &args.flags.public_origins)?
         } else {
-            OriginAllowlist::new(mint.audiences.iter().map(|o| o.trim()))
-                .map_err(|e| format!("--audience {e}"))
-        }?;
+            mint.audiences.iter().cloned().collect()
+        };
         let claims = Claims::new(
-            organization.as_str(),
+            mint.organization.as_str(),
             mint.ttl,
             config::audiences(&audiences),
             mint.max_cents,
@@ -161,35 +153,6 @@ fn mint_token(args: &Args, mint: &MintArgs) -> ExitCode {
         }
         Err(message) => startup_error(&message),
     }
-}
-
-/// Help and version as clap prints them; any other refusal of a flag as one line, the flag and
-/// why, never the value (an `--upstream-proxy` URL may hold a password).
-fn parse_error(error: &clap::Error) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    if matches!(
-        error.kind(),
-        ErrorKind::DisplayHelp
-            | ErrorKind::DisplayVersion
-            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    ) {
-        error.exit();
-    }
-    let context = |kind| match error.get(kind) {
-        Some(ContextValue::String(text)) => Some(text.as_str()),
-        _ => None,
-    };
-    let message = match (error.kind(), context(ContextKind::InvalidArg)) {
-        (ErrorKind::ValueValidation, Some(flag)) => {
-            // The parser's own reason, which names no value; clap keeps it as the source.
-            let reason = std::error::Error::source(error)
-                .map_or_else(|| "is not valid".to_owned(), ToString::to_string);
-            format!("{flag}: {reason}")
-        }
-        (_, Some(flag)) => format!("{flag}: {}", error.kind()),
-        (kind, None) => kind.to_string(),
-    };
-    startup_error(&message)
 }
 
 fn startup_error(message: &str) -> ExitCode {

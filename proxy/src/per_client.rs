@@ -5,6 +5,7 @@
 use crate::client_ip::ClientKey;
 use std::{
     collections::HashMap,
+    num::NonZeroUsize,
     sync::{Arc, Mutex, PoisonError},
 };
 
@@ -12,7 +13,7 @@ use std::{
 /// otherwise. The rate limits let a client sustain one
 /// checkout every 2 s and one balance read a second, each answered within the upstream's time:
 /// a browser needs one or two at once, and a few visitors behind one address fit as well.
-pub const MAX_API_REQUESTS_PER_CLIENT: usize = 8;
+pub const MAX_API_REQUESTS_PER_CLIENT: NonZeroUsize = NonZeroUsize::new(8).expect("eight");
 
 /// Counts what each client holds, up to `max` each.
 #[derive(Debug, Clone)]

@@ -114,11 +114,11 @@ async fn original_exists(dir: &Path, decoded: &str) -> bool {
 
 /// The policy for every response. Trunk writes its loader inline into `index.html`, so each
 /// inline script's hash is read from the file actually served rather than written down here.
-/// `connect_origins` join `'self'` in `connect-src`.
+/// `connect_origins` (`--connect-origin`'s values) join `'self'` in `connect-src`.
 pub fn content_security_policy(
     static_dir: Option<&Path>,
     frame_ancestors: &str,
-    connect_origins: &OriginAllowlist,
+    connect_origins: &[OriginAllowlist],
 ) -> std::io::Result<String> {
     let hashes = match static_dir {
         Some(dir) => inline_script_hashes(&std::fs::read_to_string(dir.join("index.html"))?),
@@ -126,8 +126,8 @@ pub fn content_security_policy(
     };
     let scripts: String = hashes.iter().map(|h| format!(" '{h}'")).collect();
     let connect: String = connect_origins
-        .origins()
         .iter()
+        .flat_map(OriginAllowlist::origins)
         .map(|origin| format!(" {origin}"))
         .collect();
     Ok(format!(

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use closient_checkout_core::{
     ApiError, BalanceResponse, CheckoutRequest, CheckoutResponse, ErrorCode, ErrorEnvelope,
-    OrganizationId, Recourse,
+    OrganizationId, OriginAllowlist, Recourse,
 };
 use closient_checkout_server_common::rate_limit_headers;
 
@@ -49,6 +49,8 @@ pub struct Upstream {
     /// Parsed once: parsing it for every checkout cost 6% of the proxy's instructions.
     checkout_url: reqwest::Url,
     key: ApiKey,
+    /// Where a checkout URL it answers may point: `--checkout-origin`.
+    pub checkout_origins: OriginAllowlist,
 }
 
 impl Upstream {
@@ -57,12 +59,12 @@ impl Upstream {
             // Following a redirect would send the key to wherever it points.
             .redirect(reqwest::redirect::Policy::none())
             // The base was checked at start-up; this refuses any plain-http URL all the same.
-            .https_only(!config.upstream_is_loopback)
-            .timeout(config.upstream_timeout)
+            .https_only(!config.flags.upstream.is_loopback)
+            .timeout(config.flags.upstream_timeout)
             .user_agent(concat!("checkout-proxy/", env!("CARGO_PKG_VERSION")));
         // HTTP(S)_PROXY in the environment would route the key through whoever set it: only a
         // proxy given on purpose, with --upstream-proxy, is used.
-        client = match &config.upstream_proxy {
+        client = match &config.flags.upstream_proxy {
             Some(proxy) => client.proxy(
                 reqwest::Proxy::all(&proxy.url)
                     .map_err(|_| format!("--upstream-proxy {} is not usable", proxy.shown))?,
@@ -73,13 +75,15 @@ impl Upstream {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         // Paths are appended as text: `Url::join` would drop the base's last segment.
-        let checkout_url = reqwest::Url::parse(&format!("{}/billing/checkout", config.upstream))
-            .map_err(|_| format!("--upstream {} is not a URL", config.upstream))?;
+        let base = &config.flags.upstream.base;
+        let checkout_url = reqwest::Url::parse(&format!("{base}/billing/checkout"))
+            .map_err(|_| format!("--upstream {base} is not a URL"))?;
         Ok(Self {
             client,
-            base: config.upstream.clone(),
+            base: base.clone(),
             checkout_url,
             key: config.api_key.clone(),
+            checkout_origins: config.flags.checkout_origins.iter().cloned().collect(),
         })
     }
 

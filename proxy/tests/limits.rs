@@ -136,7 +136,7 @@ fn checkout_with_origin(origin: &str, client: &str) -> Request<Body> {
 async fn a_client_has_a_few_api_requests_in_flight_at_most_counted_before_the_body() {
     api_requests_per_client_are_capped(
         &[],
-        checkout_proxy::per_client::MAX_API_REQUESTS_PER_CLIENT,
+        checkout_proxy::per_client::MAX_API_REQUESTS_PER_CLIENT.get(),
     )
     .await;
 }

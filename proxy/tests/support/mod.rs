@@ -67,7 +67,7 @@ pub const PEER: SocketAddr = SocketAddr::new(
 /// The checked configuration for `args` (the binary's name first), the key from `KEY`.
 pub fn config_env(args: &[&str], env: &[(&str, &str)]) -> Config {
     let args = Args::try_parse_from(args).expect("valid flags");
-    Config::from_args(args, |name| {
+    Config::new(args.flags, |name| {
         if name == "CLOSIENT_API_KEY" {
             return Some(KEY.to_owned());
         }
