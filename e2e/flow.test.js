@@ -23,13 +23,7 @@ describe('top-up flow', () => {
     assert.equal(await form.submitText(), 'Add $25.00 to balance');
     await form.submit.click();
 
-    const hosted = new HostedPage(page);
-    await hosted.waitUntilShown();
-    assert.equal(await hosted.amount(), '$25.00');
-    await hosted.pay.click();
-
-    await page.waitForURL(/[?&]checkout=success&session_id=cs_test_/);
-    await form.heading('Payment received').waitFor();
+    await new HostedPage(page).payAndReturn('$25.00', form);
     const credited = await form.waitForStatus(/credited/, 30000);
     assert.match(credited, /\$175\.00/);
     assert.doesNotMatch(await form.statusText(), /could not|not responding/i);

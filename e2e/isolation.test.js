@@ -128,7 +128,7 @@ describe('host pages', () => {
     const plain = await widgetStyles(page);
     assert.ok(plain.length >= 15, `the widgets rendered their elements (${plain.length})`);
 
-    await openHost(page, `${fixture.stack.url}hosts/reset.html`);
+    await openHost(page, `${fixture.stack.url}hosts/plain.html?reset`);
     // The reset really applies to the page: otherwise this test proves nothing.
     const body = await page.evaluate(() => getComputedStyle(document.body).fontSize);
     assert.equal(body, '30px', 'reset.css is in force on the host page');
@@ -136,11 +136,11 @@ describe('host pages', () => {
   });
 
   e2eTest('the widget’s styles do not reach the host page', fixture, async ({ page }) => {
-    await page.goto(`${fixture.stack.url}hosts/reset.html?bare`);
+    await page.goto(`${fixture.stack.url}hosts/plain.html?reset&bare`);
     const without = await hostStyles(page);
     assert.equal(await page.locator('#element-widget > div').count(), 0, 'no widget on the bare page');
 
-    await openHost(page, `${fixture.stack.url}hosts/reset.html`);
+    await openHost(page, `${fixture.stack.url}hosts/plain.html?reset`);
     assertSameStyles(await hostStyles(page), without, 'the host page with the widgets');
     const sheets = await page.evaluate(() => document.adoptedStyleSheets.length);
     assert.equal(sheets, 0, 'no stylesheet adopted by the document itself');

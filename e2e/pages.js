@@ -101,6 +101,15 @@ class HostedPage {
   async amount() {
     return (await this.page.locator('dd[data-amount]').innerText()).trim();
   }
+
+  /** Pays `amount` once the page shows it, and waits for the return to the widget's success view. */
+  async payAndReturn(amount, form) {
+    await this.waitUntilShown();
+    assert.equal(await this.amount(), amount);
+    await this.pay.click();
+    await this.page.waitForURL(/[?&]checkout=success&session_id=cs_test_/);
+    await form.heading('Payment received').waitFor();
+  }
 }
 
 module.exports = { CheckoutPage, HostedPage };

@@ -72,13 +72,7 @@ describe('tenant tokens', () => {
 
       await page.evaluate(() => window.tenant.renew());
       await form.submit.click();
-      const hosted = new HostedPage(page);
-      await hosted.waitUntilShown();
-      assert.equal(await hosted.amount(), '$25.00');
-      await hosted.pay.click();
-
-      await page.waitForURL(/[?&]checkout=success&session_id=cs_test_/);
-      await form.heading('Payment received').waitFor();
+      await new HostedPage(page).payAndReturn('$25.00', form);
       assert.match(await form.waitForStatus(/credited/, 30000), /\$175\.00/);
       assert.equal((await fixture.stack.mock.stats()).checkout_requests, 1);
     },

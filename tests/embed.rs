@@ -130,16 +130,32 @@ fn options(json: &str) -> JsValue {
     js_sys::JSON::parse(json).expect("options JSON")
 }
 
-/// The widget's screen inside the shadow root it attached to a `<div>` in `host`.
-fn screen(host: &HtmlElement) -> Screen {
-    let root = host
-        .first_element_child()
+/// The shadow root the widget attached to a `<div>` in `host`.
+fn shadow_of(host: &HtmlElement) -> web_sys::ShadowRoot {
+    host.first_element_child()
         .and_then(|shadow_host| shadow_host.shadow_root())
-        .and_then(|shadow| shadow.query_selector(".cc-root").ok().flatten())
+        .expect("a shadow root")
+}
+
+/// The widget's screen inside its shadow root in `host`.
+fn screen(host: &HtmlElement) -> Screen {
+    let root = shadow_of(host)
+        .query_selector(".cc-root")
+        .ok()
+        .flatten()
         .expect("the widget's root in its shadow root");
     Screen {
         root: root.unchecked_into(),
     }
+}
+
+/// The name and caret of the field that has the focus in the widget in `host`.
+fn focus_in(host: &HtmlElement) -> (String, Option<u32>) {
+    let focused = shadow_of(host)
+        .active_element()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .expect("a field has the focus");
+    (focused.name(), focused.selection_start().ok().flatten())
 }
 
 fn mount(host: &HtmlElement, json: &str) -> Handle {
@@ -268,19 +284,10 @@ async fn update_renders_in_place_from_what_was_typed_not_from_the_dom() {
         "",
         "only what was typed"
     );
-    let shadow = host
-        .first_element_child()
-        .and_then(|shadow_host| shadow_host.shadow_root())
-        .expect("shadow root");
-    let focused = shadow
-        .active_element()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-        .expect("a field keeps the focus");
-    assert_eq!(focused.name(), "amount");
     assert_eq!(
-        focused.selection_start().ok().flatten(),
-        Some(1),
-        "and its caret"
+        focus_in(&host),
+        ("amount".to_owned(), Some(1)),
+        "a field keeps the focus and its caret"
     );
     handle.unmount();
 }
@@ -292,11 +299,7 @@ async fn a_pre_rendered_form_is_taken_over_with_what_was_typed_and_the_caret() {
     // serializes it before the widget is ready.
     let source = attached_div();
     let first = mount(&source, "{}");
-    let markup = source
-        .first_element_child()
-        .and_then(|shadow_host| shadow_host.shadow_root())
-        .expect("shadow root")
-        .inner_html();
+    let markup = shadow_of(&source).inner_html();
     first.unmount();
     assert!(
         markup.contains("Getting ready"),
@@ -333,12 +336,11 @@ async fn a_pre_rendered_form_is_taken_over_with_what_was_typed_and_the_caret() {
     );
     assert_eq!(widget.field("Organization ID").value(), ORGANIZATION);
     assert_eq!(widget.field("Custom amount").value(), "42");
-    let focused = shadow
-        .active_element()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-        .expect("the field keeps the focus");
-    assert_eq!(focused.name(), "amount");
-    assert_eq!(focused.selection_start().ok().flatten(), Some(1));
+    assert_eq!(
+        focus_in(&host),
+        ("amount".to_owned(), Some(1)),
+        "the field keeps the focus and its caret"
+    );
     until(1_000, "ready", || log.names() == ["ready"]).await;
     assert_eq!(
         widget.submit_button().text_content().as_deref(),

@@ -484,15 +484,7 @@ async fn network_failures_stop_after_three_attempts_keep_the_input_and_allow_a_r
 
 #[wasm_bindgen_test]
 async fn a_blocked_navigation_offers_a_link_to_the_top_window() {
-    let widget = mount(
-        config(),
-        Prefill {
-            organization: Some(ORGANIZATION.into()),
-            amount: None,
-            amount_text: Some("25".into()),
-        },
-        true,
-    );
+    let widget = mount(config(), prefill_25(), true);
     settle().await;
     widget.transport.push([checkout_ok(STRIPE_URL)]);
     widget.submit_button().click();

@@ -256,11 +256,7 @@ async fn another_sessions_attempt_is_not_used_as_evidence() {
 
 #[wasm_bindgen_test]
 async fn the_cancel_view_refills_the_form_and_tries_again_with_a_fresh_request() {
-    let prefill = Prefill {
-        organization: Some(ORGANIZATION.into()),
-        amount: None,
-        amount_text: Some("25".into()),
-    };
+    let prefill = prefill_25();
     let widget = mount_view(false, vec![], move |platform| {
         view! { <CheckoutForm config=config() platform prefill cancelled=true /> }.into_any()
     });
@@ -276,15 +272,7 @@ async fn the_cancel_view_refills_the_form_and_tries_again_with_a_fresh_request()
 
 #[wasm_bindgen_test]
 async fn back_through_the_page_cache_leaves_nothing_pending() {
-    let widget = mount(
-        config(),
-        Prefill {
-            organization: Some(ORGANIZATION.into()),
-            amount: None,
-            amount_text: Some("25".into()),
-        },
-        false,
-    );
+    let widget = mount(config(), prefill_25(), false);
     settle().await;
     widget
         .transport

@@ -241,34 +241,15 @@ mod tests {
     #[test]
     fn rate_limits_count_down_and_retry_by_themselves_only_when_short() {
         let limited = |secs| Failure::from_status(429, Some(secs));
-        assert_eq!(
-            POLICY.decide(1, limited(2), 0.5),
-            RetryDecision::Countdown {
-                secs: 2,
-                automatic: true
-            }
-        );
-        assert_eq!(
-            POLICY.decide(1, limited(30), 0.5),
-            RetryDecision::Countdown {
-                secs: 30,
-                automatic: true
-            }
-        );
-        assert_eq!(
-            POLICY.decide(1, limited(31), 0.5),
-            RetryDecision::Countdown {
-                secs: 31,
-                automatic: false
-            }
-        );
-        assert_eq!(
-            POLICY.decide(3, limited(2), 0.5),
-            RetryDecision::Countdown {
-                secs: 2,
-                automatic: false
-            }
-        );
+        for (attempt, secs, automatic) in
+            [(1, 2, true), (1, 30, true), (1, 31, false), (3, 2, false)]
+        {
+            assert_eq!(
+                POLICY.decide(attempt, limited(secs), 0.5),
+                RetryDecision::Countdown { secs, automatic },
+                "attempt {attempt}, {secs} s"
+            );
+        }
         assert_eq!(
             POLICY.decide(1, Failure::from_status(429, None), 1.0),
             RetryDecision::RetryIn { millis: 500 }

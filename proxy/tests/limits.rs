@@ -83,26 +83,31 @@ async fn the_api_static_files_and_healthz_each_have_their_own_capacity() {
 
 /// A checkout from `client` (behind the harness's peer, trusted here) whose body never ends.
 fn stalled_checkout(client: &str) -> Request<Body> {
-    let request = Request::post("/api/billing/checkout")
+    forwarded_for(stalled_request(), client)
+}
+
+/// Clients forwarded by 203.0.113.0/24, whose stalled bodies are waited for far longer than a
+/// test takes.
+const STALLS_FOR_LONG: &[&str] = &[
+    "--trusted-proxy",
+    "203.0.113.0/24",
+    "--body-read-timeout",
+    "1m",
+    "--upstream-timeout",
+    "30s",
+];
+
+/// A checkout whose body starts and then stalls.
+fn stalled_request() -> Request<Body> {
+    Request::post("/api/billing/checkout")
         .header("content-type", "application/json")
         .body(stalled_body())
-        .expect("request");
-    forwarded_for(request, client)
+        .expect("request")
 }
 
 #[tokio::test]
 async fn a_checkout_takes_an_api_slot_only_once_its_body_is_in() {
-    let h = harness(&[
-        "--max-concurrent-requests",
-        "1",
-        "--trusted-proxy",
-        "203.0.113.0/24",
-        "--body-read-timeout",
-        "1m",
-        "--upstream-timeout",
-        "30s",
-    ])
-    .await;
+    let h = harness(&[STALLS_FOR_LONG, &["--max-concurrent-requests", "1"]].concat()).await;
     let stalled: Vec<_> = ["198.51.100.1", "198.51.100.2", "198.51.100.3"]
         .into_iter()
         .map(|client| {
@@ -148,16 +153,7 @@ async fn the_cap_on_a_clients_api_requests_in_flight_is_a_flag() {
 
 /// `cap` requests of one client stall in their bodies; the next is refused before its body.
 async fn api_requests_per_client_are_capped(flags: &[&str], cap: usize) {
-    let mut args = vec![
-        "--trusted-proxy",
-        "203.0.113.0/24",
-        "--body-read-timeout",
-        "1m",
-        "--upstream-timeout",
-        "30s",
-    ];
-    args.extend_from_slice(flags);
-    let h = harness(&args).await;
+    let h = harness(&[STALLS_FOR_LONG, flags].concat()).await;
     let stalled: Vec<_> = (0..cap)
         .map(|_| {
             let router = h.router.clone();
@@ -214,10 +210,7 @@ async fn api_requests_per_client_are_capped(flags: &[&str], cap: usize) {
 async fn a_body_gets_two_seconds_by_default_well_within_the_proxys_own_deadline() {
     // The proxy's own deadline is 6 s here: a longer body deadline would be answered 504.
     let h = harness(&[]).await;
-    let request = Request::post("/api/billing/checkout")
-        .header("content-type", "application/json")
-        .body(stalled_body())
-        .expect("request");
+    let request = stalled_request();
     let answer = call(&h.router, request).await;
     assert_eq!(
         (answer.status, answer.code().as_str()),
@@ -315,10 +308,7 @@ fn stalled_body() -> Body {
 #[tokio::test]
 async fn a_body_sent_too_slowly_is_cut_off_by_its_own_deadline() {
     let h = harness(&["--body-read-timeout", "300ms"]).await;
-    let request = Request::post("/api/billing/checkout")
-        .header("content-type", "application/json")
-        .body(stalled_body())
-        .expect("request");
+    let request = stalled_request();
     let started = Instant::now();
     let answer = call(&h.router, request).await;
     assert_eq!(
@@ -339,10 +329,7 @@ async fn a_body_sent_too_slowly_is_cut_off_by_its_own_deadline() {
 async fn the_proxys_own_deadline_is_worded_as_its_own() {
     // 500 ms for the upstream, so 5.5 s for the request; the body would take a minute.
     let h = harness(&["--upstream-timeout", "500ms", "--body-read-timeout", "1m"]).await;
-    let request = Request::post("/api/billing/checkout")
-        .header("content-type", "application/json")
-        .body(stalled_body())
-        .expect("request");
+    let request = stalled_request();
     let answer = call(&h.router, request).await;
     assert_eq!(
         (answer.status, answer.code().as_str()),

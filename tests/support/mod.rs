@@ -172,6 +172,15 @@ pub fn mount(config: WidgetConfig, prefill: Prefill, blocked: bool) -> Widget {
     })
 }
 
+/// What a return from a cancelled or blocked $25.00 checkout fills in: `ORGANIZATION`, "25".
+pub fn prefill_25() -> Prefill {
+    Prefill {
+        organization: Some(ORGANIZATION.into()),
+        amount: None,
+        amount_text: Some("25".into()),
+    }
+}
+
 /// Mounts whatever `build` makes from the test platform into a fresh element, with fast
 /// backoff and polls so retries finish quickly; `balances` scripts the balance reads.
 pub fn mount_view(

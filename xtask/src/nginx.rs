@@ -186,21 +186,26 @@ mod tests {
         SocketAddr::from(([127, 0, 0, 1], port))
     }
 
-    #[test]
-    fn the_site_is_served_by_the_shipped_recipe() {
-        let config = Config {
+    /// The recipe's config on port 8081 for the site in /srv/site, with `csp` and `brotli_module`.
+    fn recipe_config(csp: &str, brotli_module: &str) -> Config {
+        Config {
             listen: addr(8081),
             workers: 1,
             master: true,
             serve: Serve::Recipe {
                 site: "/srv/site".into(),
                 proxy: "http://127.0.0.1:8080".to_owned(),
-                csp: String::new(),
-                brotli_module: "/usr/lib/nginx/modules/brotli.so".into(),
+                csp: csp.to_owned(),
+                brotli_module: brotli_module.into(),
             },
         }
-        .text(Path::new("/tmp/x"))
-        .expect("a config");
+    }
+
+    #[test]
+    fn the_site_is_served_by_the_shipped_recipe() {
+        let config = recipe_config("", "/usr/lib/nginx/modules/brotli.so")
+            .text(Path::new("/tmp/x"))
+            .expect("a config");
         for line in [
             "load_module \"/usr/lib/nginx/modules/brotli.so\";",
             "listen 127.0.0.1:8081;",
@@ -216,17 +221,7 @@ mod tests {
 
     #[test]
     fn refuses_what_an_nginx_string_cannot_hold() {
-        let config = Config {
-            listen: addr(8081),
-            workers: 1,
-            master: true,
-            serve: Serve::Recipe {
-                site: "/srv/site".into(),
-                proxy: "http://127.0.0.1:8080".to_owned(),
-                csp: "default-src 'self'; $x".to_owned(),
-                brotli_module: "/m.so".into(),
-            },
-        };
+        let config = recipe_config("default-src 'self'; $x", "/m.so");
         assert!(config.text(Path::new("/tmp/x")).is_err());
     }
 }

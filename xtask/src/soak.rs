@@ -1033,6 +1033,12 @@ mod tests {
         }
     }
 
+    /// An error answer: `status`, and an envelope with `code` that says it is `said`.
+    fn refusal(status: u16, headers: &[(&str, &str)], code: &str, said: u16) -> Answer {
+        let body = format!(r#"{{"error":{{"code":"{code}","message":"m","status":{said}}}}}"#);
+        answer(status, headers, &body)
+    }
+
     #[test]
     fn judges_answers_by_what_the_readme_documents() {
         let target = Target {
@@ -1058,11 +1064,7 @@ mod tests {
             r#"{"checkout_url":"https://evil.example/pay/cs_test_1"}"#,
         );
         assert!(Kind::Checkout.judge(&target, &foreign).is_err());
-        let timeout = answer(
-            504,
-            &json,
-            r#"{"error":{"code":"UPSTREAM_TIMEOUT","message":"m","status":504}}"#,
-        );
+        let timeout = refusal(504, &json, "UPSTREAM_TIMEOUT", 504);
         assert_eq!(
             Kind::Balance.judge(&target, &timeout),
             Ok("504 UPSTREAM_TIMEOUT".to_owned())
@@ -1071,23 +1073,16 @@ mod tests {
             Kind::KeyTwice.judge(&target, &timeout).is_err(),
             "a refusal has one answer"
         );
-        let mismatched = answer(
-            502,
-            &json,
-            r#"{"error":{"code":"UPSTREAM_UNAVAILABLE","message":"m","status":500}}"#,
-        );
+        let mismatched = refusal(502, &json, "UPSTREAM_UNAVAILABLE", 500);
         assert!(Kind::Checkout.judge(&target, &mismatched).is_err());
-        let stored = answer(
+        let stored = refusal(
             502,
             &[("content-type", "application/json")],
-            r#"{"error":{"code":"UPSTREAM_UNAVAILABLE","message":"m","status":502}}"#,
+            "UPSTREAM_UNAVAILABLE",
+            502,
         );
         assert!(Kind::Checkout.judge(&target, &stored).is_err());
-        let limited = answer(
-            429,
-            &json,
-            r#"{"error":{"code":"RATE_LIMITED","message":"m","status":429}}"#,
-        );
+        let limited = refusal(429, &json, "RATE_LIMITED", 429);
         assert!(
             Kind::Checkout.judge(&target, &limited).is_err(),
             "no Retry-After"
