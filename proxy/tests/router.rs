@@ -58,10 +58,7 @@ async fn cross_site_requests_are_refused_before_anything_else() {
         .expect("request");
     for request in [cross_site, foreign_origin, lookalike] {
         let answer = call(&h.router, request).await;
-        assert_eq!(
-            (answer.status, answer.code().as_str()),
-            (403, "FORBIDDEN_ORIGIN")
-        );
+        answer.assert_refused(403, "FORBIDDEN_ORIGIN");
     }
     let balance = Request::get(format!("/api/billing/balance/{ORG}"))
         .header("sec-fetch-site", "cross-site")
@@ -109,10 +106,7 @@ async fn bodies_over_16_kib_are_413_whether_declared_or_streamed() {
     let streamed = post(big);
     for request in [declared, streamed] {
         let answer = call(&h.router, request).await;
-        assert_eq!(
-            (answer.status, answer.code().as_str()),
-            (413, "PAYLOAD_TOO_LARGE")
-        );
+        answer.assert_refused(413, "PAYLOAD_TOO_LARGE");
     }
     assert_eq!(h.mock.state().stats().checkout_requests, 0);
 }
@@ -134,10 +128,7 @@ async fn not_json_or_not_an_object_is_400() {
 async fn every_invalid_field_is_listed_and_upstream_is_never_asked() {
     let h = harness(&[]).await;
     let answer = call(&h.router, post(checkout_body(499))).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (422, "VALIDATION_ERROR")
-    );
+    answer.assert_refused(422, "VALIDATION_ERROR");
     let details = answer.json()["error"]["details"].clone();
     assert_eq!(details[0]["field"], "amount_cents", "{details}");
     assert_eq!(details.as_array().map(Vec::len), Some(1));
@@ -169,7 +160,7 @@ async fn every_invalid_field_is_listed_and_upstream_is_never_asked() {
 async fn organizations_outside_the_list_are_forbidden() {
     let h = harness(&["--organization", "22222222222222222222ab"]).await;
     let answer = call(&h.router, post(checkout_body(2500))).await;
-    assert_eq!((answer.status, answer.code().as_str()), (403, "FORBIDDEN"));
+    answer.assert_refused(403, "FORBIDDEN");
     let balance = call(&h.router, get(&format!("/api/billing/balance/{ORG}"))).await;
     assert_eq!(balance.status, 403);
     assert_eq!(
@@ -185,10 +176,7 @@ async fn each_client_is_rate_limited_with_retry_after() {
         assert_eq!(call(&h.router, post(checkout_body(2500))).await.status, 200);
     }
     let answer = call(&h.router, post(checkout_body(2500))).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (429, "RATE_LIMITED")
-    );
+    answer.assert_refused(429, "RATE_LIMITED");
     let wait: u64 = answer
         .header("retry-after")
         .expect("Retry-After")
@@ -208,10 +196,7 @@ async fn upstream_rate_limits_pass_through_with_their_headers() {
         }],
     );
     let answer = call(&h.router, post(checkout_body(2500))).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (429, "RATE_LIMITED")
-    );
+    answer.assert_refused(429, "RATE_LIMITED");
     assert_eq!(answer.header("retry-after").as_deref(), Some("7"));
     for name in [
         "ratelimit-policy",
@@ -261,10 +246,7 @@ async fn an_upstream_that_is_down_is_502() {
     let router = h.router.clone();
     h.mock.shutdown().await;
     let answer = call(&router, post(checkout_body(2500))).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (502, "UPSTREAM_UNAVAILABLE")
-    );
+    answer.assert_refused(502, "UPSTREAM_UNAVAILABLE");
 }
 
 #[tokio::test]
@@ -293,10 +275,7 @@ async fn the_balance_is_trimmed_validated_and_cached() {
     );
 
     let invalid = call(&h.router, get("/api/billing/balance/0000")).await;
-    assert_eq!(
-        (invalid.status, invalid.code().as_str()),
-        (422, "VALIDATION_ERROR")
-    );
+    invalid.assert_refused(422, "VALIDATION_ERROR");
 }
 
 /// The `dur` of a `Server-Timing: upstream;dur=<ms>` header, if the answer has one.
@@ -370,10 +349,7 @@ async fn every_answer_carries_the_security_headers() {
         assert!(answer.header("referrer-policy").is_some());
     }
     let missing = call(&h.router, get("/api/nothing")).await;
-    assert_eq!(
-        (missing.status, missing.code().as_str()),
-        (404, "NOT_FOUND")
-    );
+    missing.assert_refused(404, "NOT_FOUND");
 }
 
 const WASM: &str = "app-0123456789abcdef_bg.wasm";

@@ -272,19 +272,13 @@ async fn the_401_comes_after_the_origin_check_and_before_the_content_type() {
         .body(Body::from("x"))
         .expect("request");
     let answer = call(&h.router, cross_site).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (403, "FORBIDDEN_ORIGIN")
-    );
+    answer.assert_refused(403, "FORBIDDEN_ORIGIN");
     let mut plain = post("x");
     plain
         .headers_mut()
         .insert("content-type", "text/plain".parse().expect("header"));
     let answer = call(&h.router, plain).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (401, "UNAUTHENTICATED")
-    );
+    answer.assert_refused(401, "UNAUTHENTICATED");
     let mut plain = with_token(post("x"), &token(&claims()));
     plain
         .headers_mut()
@@ -366,19 +360,13 @@ async fn a_token_for_one_organization_reads_and_pays_for_no_other() {
     let h = tenant_harness(&[]).await;
     let token = token(&claims());
     let balance = call(&h.router, with_token(get(&balance_path(OTHER)), &token)).await;
-    assert_eq!(
-        (balance.status, balance.code().as_str()),
-        (403, "FORBIDDEN")
-    );
+    balance.assert_refused(403, "FORBIDDEN");
     let checkout = call(
         &h.router,
         with_token(post(checkout_for(OTHER, 2500)), &token),
     )
     .await;
-    assert_eq!(
-        (checkout.status, checkout.code().as_str()),
-        (403, "FORBIDDEN")
-    );
+    checkout.assert_refused(403, "FORBIDDEN");
     assert_eq!(upstream_calls(&h), 0);
 }
 
@@ -392,7 +380,7 @@ async fn with_organization_too_a_token_is_still_required_and_its_sub_narrowed() 
     let outside = token(&claims());
     for request in both_routes(Some(&format!("Bearer {outside}"))) {
         let answer = call(&h.router, request).await;
-        assert_eq!((answer.status, answer.code().as_str()), (403, "FORBIDDEN"));
+        answer.assert_refused(403, "FORBIDDEN");
     }
     assert_eq!(upstream_calls(&h), 0);
     let inside = token(&Claims {
@@ -411,10 +399,7 @@ async fn max_cents_caps_the_amount_as_a_validation_error() {
         ..claims()
     });
     let answer = call(&h.router, with_token(post(checkout_body(5000)), &token)).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (422, "VALIDATION_ERROR")
-    );
+    answer.assert_refused(422, "VALIDATION_ERROR");
     let details = answer.json()["error"]["details"].clone();
     assert_eq!(details.as_array().map(Vec::len), Some(1), "{details}");
     assert_eq!(details[0]["field"], "amount_cents");
@@ -444,7 +429,7 @@ async fn max_cents_caps_the_amount_as_a_validation_error() {
 async fn with_neither_checkouts_are_open_and_balances_forbidden() {
     let h = harness(&[]).await;
     let answer = call(&h.router, get(&balance_path(ORG))).await;
-    assert_eq!((answer.status, answer.code().as_str()), (403, "FORBIDDEN"));
+    answer.assert_refused(403, "FORBIDDEN");
     assert_eq!(h.mock.state().stats().balance_requests, 0);
     let answer = call(&h.router, post(checkout_for(OTHER, 2500))).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -457,10 +442,7 @@ async fn balances_have_their_own_rate_limit() {
         assert_eq!(call(&h.router, get(&balance_path(ORG))).await.status, 200);
     }
     let answer = call(&h.router, get(&balance_path(ORG))).await;
-    assert_eq!(
-        (answer.status, answer.code().as_str()),
-        (429, "RATE_LIMITED")
-    );
+    answer.assert_refused(429, "RATE_LIMITED");
     assert!(answer.header("retry-after").is_some());
     assert_eq!(
         call(&h.router, post(checkout_body(2500))).await.status,
@@ -477,10 +459,7 @@ async fn a_balance_error_is_cached_like_an_answer() {
         .push_faults(Route::Balance, [Fault::ServerError]);
     for _ in 0..3 {
         let answer = call(&h.router, get(&balance_path(ORG))).await;
-        assert_eq!(
-            (answer.status, answer.code().as_str()),
-            (500, "INTERNAL_ERROR")
-        );
+        answer.assert_refused(500, "INTERNAL_ERROR");
     }
     assert_eq!(h.mock.state().stats().balance_requests, 1);
     tokio::time::sleep(checkout_proxy::balance::CACHE_FOR).await;

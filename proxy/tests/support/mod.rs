@@ -155,6 +155,17 @@ impl Answer {
         serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
     }
 
+    /// Checks that this is the envelope of a refusal with `status` and `code`.
+    #[track_caller]
+    pub fn assert_refused(&self, status: u16, code: &str) {
+        assert_eq!(
+            (self.status, self.code().as_str()),
+            (status, code),
+            "{:.200}",
+            self.body
+        );
+    }
+
     /// The envelope's code, after checking the envelope's shape and status.
     pub fn code(&self) -> String {
         let json = self.json();
