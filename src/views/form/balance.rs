@@ -53,7 +53,9 @@ pub fn read(
     known
 }
 
-/// The organization and balance a `credited` event carries.
+/// The organization and balance a `credited` event carries: two fields read from the detail
+/// object. The event's `Serialize` struct with `Deserialize` through serde-wasm-bindgen would be
+/// the one contract, but costs 818 B of Brotli more (measured: 112,272 B against 111,454 B).
 fn credit_of(event: &web_sys::Event) -> Option<(OrganizationId, i64)> {
     let detail = event.dyn_ref::<web_sys::CustomEvent>()?.detail();
     let field = |name: &str| js_sys::Reflect::get(&detail, &name.into()).ok();
