@@ -321,7 +321,8 @@ const NGINX_PACKAGES = 'apt-get install -y nginx-light libnginx-mod-http-brotli-
  * nginx in front of the proxy, with its own prefix directory and the config that
  * `cargo xtask nginx-config` writes: the server block sets the recipe's variables and includes
  * the committed deploy/nginx/closient-checkout.conf, exactly as docs/hosting.md shows. The
- * static files come from `site`; /api/ goes to `proxyOrigin`.
+ * static files come from `site`; /api/ goes to `proxyOrigin`, or is balanced over an array of
+ * replicas' origins.
  */
 async function startNginx({ port, site, proxyOrigin, csp }) {
   const bin = nginxBinary();
@@ -330,7 +331,8 @@ async function startNginx({ port, site, proxyOrigin, csp }) {
   const temp = (name) => path.join(prefix, name);
   const confPath = temp('nginx.conf');
   const args = ['nginx-config', '--listen', `127.0.0.1:${port}`, '--site', site];
-  args.push('--proxy', proxyOrigin, '--nginx', bin, '--out', confPath);
+  for (const origin of [proxyOrigin].flat()) args.push('--proxy', origin);
+  args.push('--nginx', bin, '--out', confPath);
   if (csp) args.push('--csp', csp);
   try {
     xtask(args);

@@ -89,9 +89,10 @@ enum Command {
         /// The site served under /billing/topup/
         #[arg(long, value_name = "DIR")]
         site: PathBuf,
-        /// checkout-proxy's origin, where /api/ goes
-        #[arg(long, value_name = "ORIGIN")]
-        proxy: String,
+        /// checkout-proxy's origin, where /api/ goes; repeated for replicas, which nginx
+        /// balances
+        #[arg(long = "proxy", value_name = "ORIGIN", required = true)]
+        proxies: Vec<String>,
         /// The Content-Security-Policy header (`checkout-proxy --print-csp`); none by default
         #[arg(long, default_value = "")]
         csp: String,
@@ -131,11 +132,11 @@ fn main() -> ExitCode {
         Command::NginxConfig {
             listen,
             site,
-            proxy,
+            proxies,
             csp,
             nginx,
             out,
-        } => exit_code(nginx_config(listen, site, proxy, csp, nginx, &out)),
+        } => exit_code(nginx_config(listen, site, proxies, csp, nginx, &out)),
         Command::Site {
             checkout_origin,
             out,
@@ -157,7 +158,7 @@ fn main() -> ExitCode {
 fn nginx_config(
     listen: SocketAddr,
     site: PathBuf,
-    proxy: String,
+    proxies: Vec<String>,
     csp: String,
     bin: Option<PathBuf>,
     out: &Path,
@@ -175,7 +176,7 @@ fn nginx_config(
         master: true,
         serve: nginx::Serve::Recipe {
             site,
-            proxy,
+            proxies,
             csp,
             brotli_module,
         },

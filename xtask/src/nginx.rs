@@ -19,11 +19,12 @@ pub fn recipe() -> PathBuf {
 /// What the server block does.
 #[derive(Debug, Clone)]
 pub enum Serve {
-    /// The shipped recipe: `site` under /billing/topup/, /api/ passed to `proxy`.
+    /// The shipped recipe: `site` under /billing/topup/, /api/ passed to `proxies`.
     Recipe {
         site: PathBuf,
-        /// checkout-proxy's origin, `http://IP:port`.
-        proxy: String,
+        /// checkout-proxy's origins, `http://IP:port`: replicas, balanced by an `upstream`
+        /// block when there are several.
+        proxies: Vec<String>,
         /// The Content-Security-Policy header; none when empty.
         csp: String,
         /// The brotli_static module to load, by absolute path.
@@ -62,6 +63,34 @@ impl Written {
     }
 }
 
+/// The `upstream` block that balances several proxies; the recipe's variable names it.
+const REPLICAS: &str = "http://closient_checkout_proxies";
+
+/// The `upstream` block for more than one proxy (nothing for one): round robin, with idle
+/// connections kept as for one.
+fn replicas(proxies: &[String]) -> Result<String> {
+    match proxies {
+        [] => Err("the recipe needs a proxy".to_owned()),
+        [_] => Ok(String::new()),
+        _ => {
+            let servers = proxies
+                .iter()
+                .map(|origin| {
+                    let address = origin
+                        .strip_prefix("http://")
+                        .filter(|address| !address.contains(['/', ';', ' ', '"']))
+                        .ok_or_else(|| format!("{origin:?} is not an http://IP:port origin"))?;
+                    Ok(format!("    server {address};\n"))
+                })
+                .collect::<Result<String>>()?;
+            let name = REPLICAS.trim_start_matches("http://");
+            Ok(format!(
+                "  upstream {name} {{\n{servers}    keepalive 16;\n  }}\n"
+            ))
+        }
+    }
+}
+
 /// `value` as an nginx string; an error for what cannot be put in one.
 fn quote(value: &str) -> Result<String> {
     if value.contains(['"', '\\', '$', '\n']) {
@@ -81,7 +110,7 @@ impl Config {
         let (head, level, connections, http, server) = match &self.serve {
             Serve::Recipe {
                 site,
-                proxy,
+                proxies,
                 csp,
                 brotli_module,
             } => (
@@ -94,8 +123,9 @@ impl Config {
                 256,
                 format!(
                     "  include /etc/nginx/mime.types;\n  default_type application/octet-stream;\n  \
-                     access_log {};\n",
-                    at("logs/access.log")?
+                     access_log {};\n{}",
+                    at("logs/access.log")?,
+                    replicas(proxies)?,
                 ),
                 format!(
                     "    server_name localhost;\n    \
@@ -104,7 +134,10 @@ impl Config {
                      set $closient_checkout_csp {};\n    \
                      include {};\n",
                     quote_path(site)?,
-                    quote(proxy)?,
+                    quote(match proxies.as_slice() {
+                        [one] => one,
+                        _ => REPLICAS,
+                    })?,
                     quote(csp)?,
                     quote_path(&recipe())?,
                 ),
@@ -194,7 +227,7 @@ mod tests {
             master: true,
             serve: Serve::Recipe {
                 site: "/srv/site".into(),
-                proxy: "http://127.0.0.1:8080".to_owned(),
+                proxies: vec!["http://127.0.0.1:8080".to_owned()],
                 csp: csp.to_owned(),
                 brotli_module: brotli_module.into(),
             },
@@ -217,6 +250,29 @@ mod tests {
         ] {
             assert!(config.contains(line), "{line} in\n{config}");
         }
+    }
+
+    #[test]
+    fn replicas_are_balanced_by_an_upstream_block() {
+        let mut config = recipe_config("", "/m.so");
+        let Serve::Recipe { proxies, .. } = &mut config.serve else {
+            unreachable!("a recipe config")
+        };
+        proxies.push("http://127.0.0.1:8082".to_owned());
+        let text = config.text(Path::new("/tmp/x")).expect("a config");
+        for line in [
+            "upstream closient_checkout_proxies {",
+            "server 127.0.0.1:8080;",
+            "server 127.0.0.1:8082;",
+            "set $closient_checkout_proxy \"http://closient_checkout_proxies\";",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+        let Serve::Recipe { proxies, .. } = &mut config.serve else {
+            unreachable!("a recipe config")
+        };
+        proxies.push("https://elsewhere.example/api".to_owned());
+        assert!(config.text(Path::new("/tmp/x")).is_err());
     }
 
     #[test]
