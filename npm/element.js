@@ -26,6 +26,7 @@ const ATTRIBUTES = [
   'return-url',
   'checkout-origins',
   'timeout-ms',
+  'theme',
 ];
 
 function define(registry) {

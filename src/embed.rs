@@ -5,7 +5,7 @@
 
 use crate::{
     browser::{events::ErrorDetail, events::Events},
-    config::{OptionError, Options, WidgetConfig},
+    config::{OptionError, Options, Theme, WidgetConfig},
     views::{self, Configured, Misconfigured, form::Prefill},
 };
 use closient_checkout_core::{PageView, page_view, strip_widget_params};
@@ -148,6 +148,7 @@ impl Handle {
             // into it before the wasm arrived, and where the caret was.
             let (typed, caret) = (typed(&root), Caret::of(&shadow));
             root.set_text_content(None);
+            set_theme(&root, &config);
             let config = ArcRwSignal::new(config);
             let rendered = {
                 let (config, events) = (config.clone(), events.clone());
@@ -183,8 +184,12 @@ impl Instance {
             .shadow_host
             .shadow_root()
             .and_then(|shadow| Caret::of(&shadow));
+        let root = self.root();
+        if let Some(root) = &root {
+            set_theme(root, &config);
+        }
         self.config.set(config);
-        if let (Some(caret), Some(root)) = (caret, self.root()) {
+        if let (Some(caret), Some(root)) = (caret, root) {
             caret.restore_after_render(root);
         }
     }
@@ -195,6 +200,13 @@ impl Instance {
             .query_selector(".cc-root")
             .ok()?
     }
+}
+
+/// The root's `data-theme`, which the stylesheet's colours follow; a widget whose options are
+/// wrong follows the page.
+fn set_theme(root: &web_sys::Element, config: &Configured) {
+    let theme = config.as_ref().map_or(Theme::Auto, |config| config.theme);
+    let _ = root.set_attribute("data-theme", theme.name());
 }
 
 /// Tells the page that an option cannot be used.
