@@ -14,8 +14,33 @@ use std::{any::Any, cell::RefCell, rc::Rc};
 use wasm_bindgen::{JsCast, prelude::*};
 
 /// The widget's styles, inside the wasm so the page needs no stylesheet of its own; one
-/// constructed sheet serves every instance (`adoptedStyleSheets` takes no `style-src`).
-const STYLES: &str = include_str!("../www/checkout.css");
+/// constructed sheet serves every instance (`adoptedStyleSheets` takes no `style-src`). Its
+/// comments are blanked at compile time: a run of spaces costs the served wasm almost nothing.
+const STYLES: &str = match std::str::from_utf8(&STYLE_BYTES) {
+    Ok(styles) => styles,
+    Err(_) => panic!("www/checkout.css must be UTF-8"),
+};
+const STYLE_SOURCE: &[u8] = include_bytes!("../www/checkout.css");
+const STYLE_BYTES: [u8; STYLE_SOURCE.len()] = blank_comments(STYLE_SOURCE);
+
+/// `css` with each `/* ... */` replaced by as many spaces.
+const fn blank_comments<const N: usize>(css: &[u8]) -> [u8; N] {
+    let mut out = [b' '; N];
+    let mut at = 0;
+    while at < N {
+        if css[at] == b'/' && at + 1 < N && css[at + 1] == b'*' {
+            let mut end = at + 2;
+            while end + 1 < N && !(css[end] == b'*' && css[end + 1] == b'/') {
+                end += 1;
+            }
+            at = end + 2;
+        } else {
+            out[at] = css[at];
+            at += 1;
+        }
+    }
+    out
+}
 
 /// Where an instance's options come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -418,4 +443,21 @@ fn stylesheet() -> Option<web_sys::CssStyleSheet> {
         Some(sheet)
     });
     SHEET.with(Clone::clone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stylesheet_keeps_its_rules_and_loses_its_comments() {
+        assert_eq!(
+            &blank_comments::<20>(b"a { } /* b */ c /**/"),
+            b"a { }         c     "
+        );
+        assert!(!STYLES.contains("/*") && !STYLES.contains("*/"));
+        assert_eq!(STYLES.len(), STYLE_SOURCE.len());
+        let rules = |css: &str| css.matches('{').count();
+        assert_eq!(rules(STYLES), rules(include_str!("../www/checkout.css")));
+    }
 }
