@@ -23,6 +23,15 @@ async function openHost(page, url, scheme) {
   }
 }
 
+/** Opens the page with the wasm never answered, and waits for each widget's first paint. */
+async function openFirstPaint(page, url, scheme) {
+  await page.route('**/*.wasm', () => {});
+  await page.goto(`${url}hosts/theme.html${scheme ? `?scheme=${encodeURIComponent(scheme)}` : ''}`);
+  for (const id of ['#auto-widget', '#light-widget', '#dark-widget']) {
+    await page.locator(`${id} [part~="submit"]`).getByText('Getting ready…').waitFor();
+  }
+}
+
 /** The computed colours of the card and the submit button of the widget in `id`. */
 function colours(page, id) {
   return page.evaluate((id) => {
@@ -70,5 +79,17 @@ describe('the theme', () => {
     );
     assert.deepEqual(detail, { code: 'INVALID_OPTION', status: 0, retryable: false, option: 'theme' });
     await page.locator('#light-widget [part~="config-error"]').getByText('theme must be auto, light or dark').waitFor();
+  }, dark);
+
+  // The package paints the form before the wasm arrives: already in the theme it was given.
+  e2eTest('the first paint, before the wasm, is in the theme given', fixture, async ({ page }) => {
+    const styled = async (id, want) =>
+      eventually(async () => JSON.stringify(await colours(page, id)) === JSON.stringify(want), { what: `${id} painted` });
+    await openFirstPaint(page, fixture.stack.url, null);
+    await styled('#auto-widget', LIGHT);
+    await styled('#dark-widget', DARK);
+    await openFirstPaint(page, fixture.stack.url, 'dark');
+    await styled('#auto-widget', DARK);
+    await styled('#light-widget', LIGHT);
   }, dark);
 });
