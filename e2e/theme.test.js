@@ -1,7 +1,8 @@
 // The widget's colours follow the color-scheme of the page it is on, not the visitor's system,
 // unless its `theme` forces one. The browser asks for dark throughout, so a light widget shows
 // that the system's preference did not reach it. Each widget is checked on the computed colours
-// of its card and its submit button. The page is e2e/hosts/theme.html.
+// of its card and its submit button, and a custom property the page sets wins in either scheme.
+// The page is e2e/hosts/theme.html.
 
 'use strict';
 
@@ -63,6 +64,17 @@ describe('the theme', () => {
     assert.deepEqual(await colours(page, '#auto-widget'), DARK, 'auto on a dark page');
     assert.deepEqual(await colours(page, '#light-widget'), LIGHT, 'theme="light" on a dark page');
     assert.deepEqual(await colours(page, '#dark-widget'), DARK, "theme: 'dark'");
+
+    // A custom property set by the page wins in either scheme.
+    await page.evaluate(() => {
+      for (const id of ['auto-widget', 'light-widget']) document.getElementById(id).style.setProperty('--cc-accent', 'rgb(1, 2, 3)');
+    });
+    for (const id of ['#auto-widget', '#light-widget']) {
+      assert.equal((await colours(page, id)).submit, 'rgb(1, 2, 3)', `${id}: the page's accent`);
+    }
+    await page.evaluate(() => {
+      for (const id of ['auto-widget', 'light-widget']) document.getElementById(id).style.removeProperty('--cc-accent');
+    });
 
     // The attribute changes the colours in place; a wrong value is an INVALID_OPTION.
     const element = page.locator('#light-widget');
