@@ -1,5 +1,6 @@
 // An axe-core audit at WCAG 2.2 AA of every state a person can meet: the form (empty, filled,
-// with field errors, with the "correct the fields" notice, in the dark color scheme), the
+// with field errors, with the "correct the fields" notice, in the dark color scheme; empty and
+// refused, dark; widgets forced light and dark on a light and a dark host page), the
 // refusals (a 5xx, a 403, a 429 too long to wait out), the countdown, the mock's hosted page,
 // the success view (waiting, then credited), the cancel view, the links of a frame that may not
 // leave, and the widgets on the example dashboard. Each state must have no violation, and the
@@ -160,6 +161,29 @@ describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
     assertNoViolations(audits);
   });
 
+  // The system asks for dark: the hosted page follows it, and the widgets of a host page follow
+  // that page's color-scheme or their theme, light or dark.
+  e2eTest('dark: the form and a refusal, and widgets of both schemes on a host page', fixture, async ({ page, t }) => {
+    const form = new CheckoutPage(page);
+    await form.open(fixture.stack.url);
+    await form.waitUntilUsable();
+    const audits = [await audit(t, page, 'form, empty, dark color scheme')];
+    await fixture.stack.mock.faults({ checkout: ['forbidden'] });
+    await form.fill({ organization: org.refusals, amount: '25' });
+    await form.submit.click();
+    await form.waitForStatus(/may not add funds/);
+    audits.push(await audit(t, page, 'form, 403 message, dark color scheme'));
+
+    for (const scheme of ['light', 'dark']) {
+      await page.goto(`${fixture.stack.url}hosts/theme.html?scheme=${scheme}`);
+      for (const id of ['#auto-widget', '#light-widget', '#dark-widget']) {
+        await new CheckoutPage(page, page.locator(id)).waitUntilUsable();
+      }
+      audits.push(await audit(t, page, `host page, color-scheme ${scheme}: auto, light and dark widgets`));
+    }
+    assertNoViolations(audits);
+  }, { context: { colorScheme: 'dark' } });
+
   e2eTest('refusals: a 5xx, a 403 and a 429 too long to wait out', fixture, async ({ page, t }) => {
     const { mock } = fixture.stack;
     const form = new CheckoutPage(page);
@@ -270,6 +294,10 @@ describe('accessibility audit (axe-core, WCAG 2.2 AA)', () => {
     await mounted.waitUntilUsable();
     await element.root.getByText(/Current balance/).waitFor();
     await mounted.root.getByText(/Current balance/).waitFor();
-    assertNoViolations([await audit(t, page, 'example dashboard (element and mount())')]);
+    const audits = [await audit(t, page, 'example dashboard (element and mount())')];
+    // The dashboard follows the system's scheme, and its widgets follow the dashboard.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    audits.push(await audit(t, page, 'example dashboard, dark color scheme'));
+    assertNoViolations(audits);
   });
 });

@@ -126,6 +126,22 @@ describe('the form in the first paint', () => {
     assert.equal(await hosted.amount(), '$42.50');
   });
 
+  // The page is pre-rendered in each language; its head script keeps the browser's before the
+  // first paint, so the wasm's arrival changes no word and moves nothing.
+  e2eTest('a German browser sees German from the first paint, and nothing moves when the wasm takes over', fixture, async ({ page, t }) => {
+    await openHeldBack(page, fixture.stack.url);
+    await page.getByRole('button', { name: 'Wird vorbereitet…' }).waitFor();
+    assert.equal(await isReady(page), false, 'before the wasm');
+    assert.equal(await page.getByRole('heading', { name: 'Anzeigenguthaben aufladen' }).count(), 1);
+    assert.equal(await page.locator('#closient-checkout > [lang]').count(), 1, 'the English form is gone');
+    await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });
+    await page.getByRole('button', { name: 'Guthaben aufladen' }).waitFor();
+    await page.waitForTimeout(300);
+    const { shift, shifts } = await page.evaluate(() => ({ shift: window.__layoutShift, shifts: window.__shifts }));
+    t.diagnostic(`layout shift ${shift}`);
+    assert.ok(shift <= 0.01, `layout shift ${shift}: ${JSON.stringify(shifts)}`);
+  }, { context: { locale: 'de-DE' } });
+
   e2eTest('untouched, the page does not move when the wasm takes over', fixture, async ({ page }) => {
     await openHeldBack(page, fixture.stack.url);
     await page.waitForFunction(() => window.__ready === true, null, { timeout: 20000 });

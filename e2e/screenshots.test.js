@@ -1,7 +1,9 @@
 // The pictures of the widget on the README: the release build's form on its hosted page,
-// filled in with a preset chosen and the balance shown, in the light and the dark color scheme.
-// Each scheme must paint the form in its own colors. With UPDATE_SCREENSHOTS=1 the test also
-// writes the pictures to docs/widget-light.png and docs/widget-dark.png, to be committed.
+// filled in with a preset chosen and the balance shown, in the light and the dark color scheme;
+// and of the example dashboard in each scheme, for the theme's docs, its two widgets following
+// the dashboard's colours. Each scheme must paint the forms in its own colors. With
+// UPDATE_SCREENSHOTS=1 the test also writes the pictures to docs/widget-<scheme>.png and
+// docs/dashboard-<scheme>.png, to be committed.
 
 'use strict';
 
@@ -9,7 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { describe } = require('node:test');
-const { organization } = require('./harness');
+const { DASHBOARD_PROXY_ARGS, organization } = require('./harness');
 const { e2eTest, useStack } = require('./browser');
 const { CheckoutPage } = require('./pages');
 
@@ -68,6 +70,34 @@ describe('screenshots of the widget', () => {
         if (UPDATE) fs.writeFileSync(path.join(DOCS, `widget-${scheme}.png`), picture);
       },
       { context: { colorScheme: scheme, viewport: { width: 520, height: 900 }, deviceScaleFactor: 2 } },
+    );
+  }
+});
+
+describe('screenshots of the example dashboard', () => {
+  const fixture = useStack({ dashboard: true, proxyArgs: DASHBOARD_PROXY_ARGS });
+
+  for (const [scheme, colors] of Object.entries(SCHEMES)) {
+    e2eTest(
+      `the dashboard in the ${scheme} color scheme${UPDATE ? `, written to docs/dashboard-${scheme}.png` : ''}`,
+      fixture,
+      async ({ page }) => {
+        await page.goto(`${fixture.stack.url}embed.html`);
+        for (const id of ['#team-billing', '#agency-billing']) {
+          const form = new CheckoutPage(page, page.locator(id));
+          await form.waitUntilUsable();
+          await form.root.getByText(/Current balance/).first().waitFor();
+        }
+        // The mounted widget keeps the default colours; the element's accent is the dashboard's.
+        const surface = await page
+          .locator('#agency-billing [part~="form"]')
+          .evaluate((element) => getComputedStyle(element).backgroundColor);
+        assert.equal(surface, colors.surface, `the card's color in the ${scheme} scheme`);
+        const picture = await page.screenshot({ animations: 'disabled', caret: 'hide' });
+        assert.ok(picture.length > 1000, 'a picture was taken');
+        if (UPDATE) fs.writeFileSync(path.join(DOCS, `dashboard-${scheme}.png`), picture);
+      },
+      { context: { colorScheme: scheme, viewport: { width: 1100, height: 720 } } },
     );
   }
 });

@@ -17,7 +17,8 @@ export type {
 /**
  * `<closient-checkout>`: the widget as an element. Its attributes are the options of `mount`
  * in kebab case (`organization-id`, `token`, `api-path`, `balance-path`, `presets`, `min-cents`,
- * `max-cents`, `name`, `locale`, `currency`, `return-url`, `checkout-origins`, `timeout-ms`);
+ * `max-cents`, `name`, `locale`, `currency`, `return-url`, `checkout-origins`, `timeout-ms`,
+ * `theme`);
  * changing one updates the widget and keeps what was typed. A bad value shows the
  * configuration error in the widget and dispatches `closient-checkout:error` with code
  * `INVALID_OPTION` and the option's name. Moving the element keeps the widget; removing it

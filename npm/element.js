@@ -26,6 +26,7 @@ const ATTRIBUTES = [
   'return-url',
   'checkout-origins',
   'timeout-ms',
+  'theme',
 ];
 
 function define(registry) {
@@ -40,7 +41,7 @@ function define(registry) {
     connectedCallback() {
       if (this.#handle || this.#loading) return;
       this.#loading = true;
-      paintFirst(this);
+      paintFirst(this, this.getAttribute('theme'));
       preload().then(
         () => {
           this.#loading = false;

@@ -7,12 +7,14 @@ import markup from './prerendered.js';
 
 /**
  * Paints the form into `element` if it holds no element (a page may have put the markup there
- * already) and the browser parses declarative shadow DOM.
+ * already) and the browser parses declarative shadow DOM; in the colours of `theme`, the option
+ * as given, which the widget checks once it arrives.
  */
-export function paintFirst(element) {
+export function paintFirst(element, theme) {
   if (element.firstElementChild || typeof element.setHTMLUnsafe !== 'function') return;
   const stylesheet = new URL('./checkout.css', import.meta.url).href;
   element.setHTMLUnsafe(markup.replace('href="checkout.css"', `href="${stylesheet}"`));
+  if (theme) element.firstElementChild.shadowRoot.lastElementChild.dataset.theme = theme;
 }
 
 /** Removes what `paintFirst` put into `element`, when no widget will take it over. */

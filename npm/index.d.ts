@@ -62,6 +62,12 @@ export interface CheckoutOptions {
   /** How long the form waits for the proxy, in milliseconds. Default 20,000. Attribute `timeout-ms`. */
   timeoutMs?: number;
   /**
+   * The colours: `"auto"` follows the host element's `color-scheme` (a page that declares none
+   * gets the light widget), `"light"` and `"dark"` force one; the `--cc-*` custom properties
+   * still override either. Default `"auto"`. Attribute `theme`.
+   */
+  theme?: 'auto' | 'light' | 'dark';
+  /**
    * Any visible string, replaced by key (`"form.title"`, `"form.amount.label"`, ...; `{name}`
    * placeholders are filled in). JavaScript only (no attribute).
    */

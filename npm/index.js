@@ -46,7 +46,7 @@ const UNMOUNTED = Object.freeze({ unmount() {}, update() {} });
  */
 export async function mount(element, options = {}, { signal } = {}) {
   if (signal?.aborted) return UNMOUNTED;
-  paintFirst(element);
+  paintFirst(element, options?.theme);
   // Until the widget takes it over, an abort takes the first paint away at once, so that the
   // next mount into the element (StrictMode's second effect) paints its own.
   const unpaintOnAbort = () => unpaint(element);

@@ -65,6 +65,7 @@ export interface ClosientCheckoutAttributes extends HTMLAttributes<ClosientCheck
   /** Origins separated by spaces or commas. */
   'checkout-origins'?: string;
   'timeout-ms'?: number | string;
+  theme?: 'auto' | 'light' | 'dark';
   'onclosient-checkout:ready'?: CheckoutEventHandler<ReadyDetail>;
   'onclosient-checkout:invalid'?: CheckoutEventHandler<InvalidDetail>;
   'onclosient-checkout:submit'?: CheckoutEventHandler<SubmitDetail>;

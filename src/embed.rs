@@ -5,7 +5,7 @@
 
 use crate::{
     browser::{events::ErrorDetail, events::Events},
-    config::{OptionError, Options, WidgetConfig},
+    config::{OptionError, Options, Theme, WidgetConfig},
     views::{self, Configured, Misconfigured, form::Prefill},
 };
 use closient_checkout_core::{PageView, page_view, strip_widget_params};
@@ -14,8 +14,33 @@ use std::{any::Any, cell::RefCell, rc::Rc};
 use wasm_bindgen::{JsCast, prelude::*};
 
 /// The widget's styles, inside the wasm so the page needs no stylesheet of its own; one
-/// constructed sheet serves every instance (`adoptedStyleSheets` takes no `style-src`).
-const STYLES: &str = include_str!("../www/checkout.css");
+/// constructed sheet serves every instance (`adoptedStyleSheets` takes no `style-src`). Its
+/// comments are blanked at compile time: a run of spaces costs the served wasm almost nothing.
+const STYLES: &str = match std::str::from_utf8(&STYLE_BYTES) {
+    Ok(styles) => styles,
+    Err(_) => panic!("www/checkout.css must be UTF-8"),
+};
+const STYLE_SOURCE: &[u8] = include_bytes!("../www/checkout.css");
+const STYLE_BYTES: [u8; STYLE_SOURCE.len()] = blank_comments(STYLE_SOURCE);
+
+/// `css` with each `/* ... */` replaced by as many spaces.
+const fn blank_comments<const N: usize>(css: &[u8]) -> [u8; N] {
+    let mut out = [b' '; N];
+    let mut at = 0;
+    while at < N {
+        if css[at] == b'/' && at + 1 < N && css[at + 1] == b'*' {
+            let mut end = at + 2;
+            while end + 1 < N && !(css[end] == b'*' && css[end + 1] == b'/') {
+                end += 1;
+            }
+            at = end + 2;
+        } else {
+            out[at] = css[at];
+            at += 1;
+        }
+    }
+    out
+}
 
 /// Where an instance's options come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +173,7 @@ impl Handle {
             // into it before the wasm arrived, and where the caret was.
             let (typed, caret) = (typed(&root), Caret::of(&shadow));
             root.set_text_content(None);
+            set_theme(&root, &config);
             let config = ArcRwSignal::new(config);
             let rendered = {
                 let (config, events) = (config.clone(), events.clone());
@@ -183,8 +209,12 @@ impl Instance {
             .shadow_host
             .shadow_root()
             .and_then(|shadow| Caret::of(&shadow));
+        let root = self.root();
+        if let Some(root) = &root {
+            set_theme(root, &config);
+        }
         self.config.set(config);
-        if let (Some(caret), Some(root)) = (caret, self.root()) {
+        if let (Some(caret), Some(root)) = (caret, root) {
             caret.restore_after_render(root);
         }
     }
@@ -195,6 +225,13 @@ impl Instance {
             .query_selector(".cc-root")
             .ok()?
     }
+}
+
+/// The root's `data-theme`, which the stylesheet's colours follow; a widget whose options are
+/// wrong follows the page.
+fn set_theme(root: &web_sys::Element, config: &Configured) {
+    let theme = config.as_ref().map_or(Theme::Auto, |config| config.theme);
+    let _ = root.set_attribute("data-theme", theme.name());
 }
 
 /// Tells the page that an option cannot be used.
@@ -406,4 +443,21 @@ fn stylesheet() -> Option<web_sys::CssStyleSheet> {
         Some(sheet)
     });
     SHEET.with(Clone::clone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stylesheet_keeps_its_rules_and_loses_its_comments() {
+        assert_eq!(
+            &blank_comments::<20>(b"a { } /* b */ c /**/"),
+            b"a { }         c     "
+        );
+        assert!(!STYLES.contains("/*") && !STYLES.contains("*/"));
+        assert_eq!(STYLES.len(), STYLE_SOURCE.len());
+        let rules = |css: &str| css.matches('{').count();
+        assert_eq!(rules(STYLES), rules(include_str!("../www/checkout.css")));
+    }
 }

@@ -223,6 +223,56 @@ fn bad_options_are_a_type_error_that_names_them() {
     );
 }
 
+/// The submit button's background, as computed: the accent of the scheme in use.
+fn accent(host: &HtmlElement) -> String {
+    let button = screen(host).submit_button();
+    web_sys::window()
+        .and_then(|w| w.get_computed_style(&button).ok().flatten())
+        .and_then(|style| style.get_property_value("background-color").ok())
+        .expect("a computed style")
+}
+
+const LIGHT_ACCENT: &str = "rgb(10, 88, 202)";
+const DARK_ACCENT: &str = "rgb(68, 147, 248)";
+
+#[wasm_bindgen_test]
+async fn the_colours_follow_the_hosts_color_scheme_unless_the_theme_forces_one() {
+    let host = attached_div();
+    let handle = mount(&host, "{}");
+    settle().await;
+    assert_eq!(accent(&host), LIGHT_ACCENT, "no color-scheme: light");
+    host.style()
+        .set_property("color-scheme", "dark")
+        .expect("style");
+    assert_eq!(accent(&host), DARK_ACCENT, "auto follows the host");
+    handle
+        .update(options(r#"{"theme":"light"}"#))
+        .expect("valid");
+    settle().await;
+    assert_eq!(accent(&host), LIGHT_ACCENT, "forced light on a dark host");
+    host.style()
+        .set_property("color-scheme", "light")
+        .expect("style");
+    handle
+        .update(options(r#"{"theme":"dark"}"#))
+        .expect("valid");
+    settle().await;
+    assert_eq!(accent(&host), DARK_ACCENT, "forced dark on a light host");
+    handle
+        .update(options(r#"{"theme":"auto"}"#))
+        .expect("valid");
+    settle().await;
+    assert_eq!(accent(&host), LIGHT_ACCENT, "auto again");
+    assert_eq!(
+        handle
+            .update(options(r#"{"theme":"night"}"#))
+            .map_err(|e| e.unchecked_into::<js_sys::Error>().message())
+            .expect_err("refused"),
+        "theme must be auto, light or dark"
+    );
+    handle.unmount();
+}
+
 #[wasm_bindgen_test]
 async fn update_applies_new_options_and_keeps_what_was_typed() {
     let _fetch = FakeFetch::install(&checkout_answer(STRIPE_URL));

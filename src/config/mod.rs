@@ -23,6 +23,26 @@ pub const CURRENCY: &str = "USD";
 /// The shortest wait for the proxy a page may set.
 const MIN_TIMEOUT_MS: u64 = 1_000;
 
+/// The widget's colours: `Auto` follows the host element's `color-scheme` (CSS `light-dark()`),
+/// the others force one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The option's value, and the root's `data-theme` that the stylesheet matches.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Light => "light",
+            Self::Dark => "dark",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WidgetConfig {
     /// Fixed by the embedding page: shown read-only.
@@ -43,6 +63,7 @@ pub struct WidgetConfig {
     pub return_url: Option<String>,
     pub checkout_origins: OriginAllowlist,
     pub timeout_ms: u32,
+    pub theme: Theme,
 }
 
 impl Default for WidgetConfig {
@@ -147,6 +168,12 @@ impl WidgetConfig {
                     "must be a whole number of milliseconds, at least 1000",
                 ))?,
         };
+        let theme = match text(&options.theme).as_deref() {
+            None | Some("auto") => Theme::Auto,
+            Some("light") => Theme::Light,
+            Some("dark") => Theme::Dark,
+            Some(_) => return Err(error(OptionName::Theme, "must be auto, light or dark")),
+        };
         let overrides = options.messages.clone().unwrap_or_default();
         if overrides.iter().any(|(key, _)| !is_message_key(key)) {
             return Err(error(
@@ -179,6 +206,7 @@ impl WidgetConfig {
             return_url: text(&options.return_url),
             checkout_origins,
             timeout_ms,
+            theme,
         })
     }
 }
@@ -210,6 +238,7 @@ mod tests {
         assert!(config.organization.is_none());
         assert_eq!(config.name, "closient-checkout", "the host's id");
         assert_eq!(config.messages.language(), Language::English);
+        assert_eq!(config.theme, Theme::Auto);
     }
 
     #[test]
@@ -230,6 +259,7 @@ mod tests {
                 "https://checkout.stripe.com http://127.0.0.1:9100",
             ),
             ("data-timeout-ms", "5000"),
+            ("data-theme", "dark"),
         ])
         .expect("valid");
         assert_eq!(
@@ -247,6 +277,7 @@ mod tests {
         );
         assert_eq!(config.checkout_origins.origins().len(), 2);
         assert_eq!(config.timeout_ms, 5000);
+        assert_eq!(config.theme, Theme::Dark);
         assert_eq!(config.name, "billing");
         assert_eq!(config.currency, "USD");
         assert_eq!(config.messages.language(), Language::German);
@@ -270,6 +301,8 @@ mod tests {
         assert_eq!(fails(&[("data-timeout-ms", "10")]), OptionName::TimeoutMs);
         assert_eq!(fails(&[("data-currency", "EUR")]), OptionName::Currency);
         assert_eq!(fails(&[("data-name", "a b")]), OptionName::Name);
+        assert_eq!(fails(&[("data-theme", "Dark")]), OptionName::Theme);
+        assert_eq!(fails(&[("data-theme", "night")]), OptionName::Theme);
     }
 
     #[test]

@@ -21,11 +21,12 @@ pub enum OptionName {
     ReturnUrl,
     CheckoutOrigins,
     TimeoutMs,
+    Theme,
     Messages,
 }
 
 /// `(option, JS name, attribute name)`; `messages` has no attribute.
-const NAMES: [(OptionName, &str, &str); 14] = [
+const NAMES: [(OptionName, &str, &str); 15] = [
     (
         OptionName::OrganizationId,
         "organizationId",
@@ -47,6 +48,7 @@ const NAMES: [(OptionName, &str, &str); 14] = [
         "checkout-origins",
     ),
     (OptionName::TimeoutMs, "timeoutMs", "timeout-ms"),
+    (OptionName::Theme, "theme", "theme"),
     (OptionName::Messages, "messages", ""),
 ];
 
@@ -104,6 +106,7 @@ pub struct Options {
     pub return_url: Option<String>,
     pub checkout_origins: Option<Vec<String>>,
     pub timeout_ms: Option<u64>,
+    pub theme: Option<String>,
     /// `(key, text)` pairs; a short list, searched in order.
     pub messages: Option<Vec<(String, String)>>,
 }
@@ -173,6 +176,7 @@ impl Options {
             OptionName::Locale => self.locale = Some(text()?),
             OptionName::Currency => self.currency = Some(text()?),
             OptionName::ReturnUrl => self.return_url = Some(text()?),
+            OptionName::Theme => self.theme = Some(text()?),
             OptionName::MinCents => self.min_cents = Some(whole(CENTS)?),
             OptionName::MaxCents => self.max_cents = Some(whole(CENTS)?),
             OptionName::TimeoutMs => self.timeout_ms = Some(whole(MILLIS)?),
@@ -215,6 +219,7 @@ impl Options {
                 OptionName::Locale => options.locale = Some(text),
                 OptionName::Currency => options.currency = Some(text),
                 OptionName::ReturnUrl => options.return_url = Some(text),
+                OptionName::Theme => options.theme = Some(text),
                 OptionName::MinCents => options.min_cents = Some(number(CENTS)?),
                 OptionName::MaxCents => options.max_cents = Some(number(CENTS)?),
                 OptionName::TimeoutMs => options.timeout_ms = Some(number(MILLIS)?),
@@ -244,6 +249,7 @@ impl Options {
             return_url: newer.return_url.or(self.return_url),
             checkout_origins: newer.checkout_origins.or(self.checkout_origins),
             timeout_ms: newer.timeout_ms.or(self.timeout_ms),
+            theme: newer.theme.or(self.theme),
             messages: newer.messages.or(self.messages),
         }
     }
