@@ -190,6 +190,15 @@ impl OriginAllowlist {
     }
 }
 
+/// A comma-separated list of origins, as a flag or an environment variable gives them.
+impl std::str::FromStr for OriginAllowlist {
+    type Err = UrlError;
+
+    fn from_str(text: &str) -> Result<Self, UrlError> {
+        Self::new(text.split(',').map(str::trim))
+    }
+}
+
 /// Lists joined into one, such as a flag's values each checked as `OriginAllowlist::new` checks
 /// them: every origin in the result was admitted by `new`.
 impl FromIterator<OriginAllowlist> for OriginAllowlist {
@@ -253,11 +262,11 @@ mod tests {
 
     #[test]
     fn lists_join_in_order_without_repeats() {
-        let one = |text| OriginAllowlist::new([text]).expect("valid");
+        let one = |text: &str| text.parse::<OriginAllowlist>().expect("valid");
         let joined: OriginAllowlist = [
             one("https://a.example"),
             one("http://127.0.0.1:8080"),
-            one("HTTPS://A.example:443/"),
+            one("HTTPS://A.example:443/, https://a.example"),
         ]
         .into_iter()
         .collect();

@@ -70,23 +70,15 @@ pub struct Flags {
     /// Serve the built widget (dist/) from this folder.
     #[arg(long, env = "CHECKOUT_STATIC_DIR", value_parser = site_folder)]
     pub static_dir: Option<PathBuf>,
-    /// Origin the widget's pages are served from (repeatable). Default on loopback: this address.
-    #[arg(
-        long = "public-origin",
-        env = "CHECKOUT_PUBLIC_ORIGINS",
-        value_delimiter = ',',
-        value_name = "ORIGIN",
-        value_parser = origin
-    )]
+    /// Origins the widget's pages are served from (repeatable, or comma-separated). Default on
+    /// loopback: this address.
+    #[arg(long = "public-origin", env = "CHECKOUT_PUBLIC_ORIGINS")]
     pub public_origins: Vec<OriginAllowlist>,
-    /// Origin a checkout URL may point to (repeatable).
+    /// Origins a checkout URL may point to (repeatable, or comma-separated).
     #[arg(
         long = "checkout-origin",
         env = "CHECKOUT_ALLOWED_CHECKOUT_ORIGINS",
-        value_delimiter = ',',
-        value_name = "ORIGIN",
-        default_value = closient_checkout_core::url::STRIPE_CHECKOUT_ORIGIN,
-        value_parser = origin
+        default_value = closient_checkout_core::url::STRIPE_CHECKOUT_ORIGIN
     )]
     pub checkout_origins: Vec<OriginAllowlist>,
     /// Organization that may be topped up and read (repeatable). With a tenant secret, the
@@ -155,15 +147,9 @@ pub struct Flags {
     /// The CSP frame-ancestors sources: who may frame the widget's pages.
     #[arg(long, env = "CHECKOUT_FRAME_ANCESTORS", default_value = "'self'", value_parser = frame_ancestors)]
     pub frame_ancestors: String,
-    /// Origin the served pages may fetch from besides their own (repeatable), such as a
-    /// dashboard backend's token endpoint: added to the CSP's connect-src.
-    #[arg(
-        long = "connect-origin",
-        env = "CHECKOUT_CONNECT_ORIGINS",
-        value_delimiter = ',',
-        value_name = "ORIGIN",
-        value_parser = origin
-    )]
+    /// Origins the served pages may also fetch from (repeatable, or comma-separated), such as
+    /// a dashboard backend's token endpoint: added to the CSP's connect-src.
+    #[arg(long = "connect-origin", env = "CHECKOUT_CONNECT_ORIGINS")]
     pub connect_origins: Vec<OriginAllowlist>,
 }
 
@@ -184,15 +170,9 @@ pub struct MintArgs {
     /// The largest top-up the token allows, in cents.
     #[arg(long)]
     pub max_cents: Option<u64>,
-    /// The proxy's public origin (repeatable). Default: its --public-origin values, or on a
-    /// loopback --listen address the default ones.
-    #[arg(
-        long = "audience",
-        env = "CHECKOUT_PUBLIC_ORIGINS",
-        value_delimiter = ',',
-        value_name = "ORIGIN",
-        value_parser = origin
-    )]
+    /// The proxy's public origins (repeatable, or comma-separated). Default: its
+    /// --public-origin values, or on a loopback --listen address the default ones.
+    #[arg(long = "audience", env = "CHECKOUT_PUBLIC_ORIGINS")]
     pub audiences: Vec<OriginAllowlist>,
 }
 
@@ -285,11 +265,6 @@ impl UpstreamProxy {
             shown: url.origin().ascii_serialization(),
         })
     }
-}
-
-/// One origin of a repeatable flag, checked as an allowlist checks it.
-fn origin(text: &str) -> Result<OriginAllowlist, UrlError> {
-    OriginAllowlist::new([text.trim()])
 }
 
 /// `--static-dir`: a folder with the built page in it.
