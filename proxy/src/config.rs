@@ -147,6 +147,8 @@ pub struct Args {
     /// dist/ with another server. Needs no key.
     #[arg(long)]
     pub print_csp: bool,
+    #[command(flatten)]
+    pub observability: crate::observability::ObservabilityArgs,
 }
 
 #[derive(Debug, Subcommand)]
