@@ -52,12 +52,14 @@ pub fn metrics_router() -> Router {
 /// it is answered: method, path (never the query or headers, both cut to a few hundred bytes),
 /// status, the error's code when the answer is a refusal (`FORBIDDEN_ORIGIN`, `RATE_LIMITED`,
 /// ...), and latency.
-pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn observe(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
     let started = Instant::now();
-    let peer_trusted = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .is_some_and(|ConnectInfo(peer)| state.config.trusted_proxies.trusts(peer.ip()));
+    let peer_trusted = state.config.trusted_proxies.trusts(peer.ip());
     let id = request_id::for_request(request.headers(), peer_trusted);
     // Visible ASCII, made or checked: always text.
     let request_id = id.to_str().unwrap_or_default().to_owned();
