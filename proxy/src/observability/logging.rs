@@ -22,11 +22,11 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => builder
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
             .init(),
-        // The event's fields at the top level, beside the request span's id.
+        // The event's fields at the top level; the proxy opens no spans.
         LogFormat::Json => builder
             .json()
             .flatten_event(true)
-            .with_current_span(true)
+            .with_current_span(false)
             .with_span_list(false)
             .init(),
     }
