@@ -233,6 +233,10 @@ mod tests {
         assert!(at(GATE).summary().1);
         let (line, passed) = at(GATE + 1.0).summary();
         assert!(!passed && line.ends_with("GATE FAILED"), "{line}");
+        let json = at(180_000.4).json();
+        assert_eq!(json["per_checkout"], 180_000.0);
+        assert_eq!(json["baseline"], BASELINE);
+        assert_eq!(at(180_000.0).rows().len(), 1);
     }
 
     #[test]
