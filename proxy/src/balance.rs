@@ -3,6 +3,7 @@
 //! briefly, and concurrent misses share one upstream call, so a polling page cannot burn the
 //! key's shared quota.
 
+use crate::observability::metrics;
 use crate::upstream::with_server_timing;
 use crate::{
     AppState,
@@ -25,6 +26,9 @@ use std::{
     time::{Duration, Instant},
 };
 use tokio::sync::OnceCell;
+
+/// The route's template, as routed and as the metrics label it.
+pub const ROUTE: &str = "/api/billing/balance/{organization_id}";
 
 pub const CACHE_FOR: Duration = Duration::from_secs(2);
 /// Organizations cached at most; the least recently asked for is forgotten first.
@@ -111,7 +115,9 @@ pub async fn balance(
     let fetch = async {
         let called = Instant::now();
         let answer = state.upstream.balance(&id).await;
-        let _ = upstream.set(called.elapsed());
+        let took = called.elapsed();
+        metrics::upstream_duration(ROUTE, took);
+        let _ = upstream.set(took);
         answer
     };
     let answer = state.balances.get_or_fetch(&id, fetch).await.map(Json);

@@ -1,6 +1,7 @@
 //! `POST /api/billing/checkout`: every check in the order the design gives, then one upstream
 //! call, then the allowlist on the URL that comes back.
 
+use crate::observability::metrics;
 use crate::upstream::with_server_timing;
 use crate::{
     AppState,
@@ -17,6 +18,9 @@ use axum::{
 };
 use closient_checkout_core::validate_checkout;
 use std::{net::SocketAddr, time::Instant};
+
+/// The route's template, as routed and as the metrics label it.
+pub const ROUTE: &str = "/api/billing/checkout";
 
 /// The arguments are taken in the design's order: the caller's checks, then the body's.
 pub async fn create_checkout(
@@ -52,6 +56,7 @@ pub async fn create_checkout(
     let called = Instant::now();
     let answer = state.upstream.create_checkout(&request).await;
     let upstream = called.elapsed();
+    metrics::upstream_duration(ROUTE, upstream);
     let answer = answer.and_then(|response| {
         match state
             .upstream

@@ -3,6 +3,7 @@
 
 use crate::{
     client_ip::{Cidr, LOOPBACK_PROXIES, TrustedProxies},
+    observability::ObservabilityArgs,
     secret::ApiKey,
     tenant::Access,
 };
@@ -151,6 +152,8 @@ pub struct Flags {
     /// a dashboard backend's token endpoint: added to the CSP's connect-src.
     #[arg(long = "connect-origin", env = "CHECKOUT_CONNECT_ORIGINS")]
     pub connect_origins: Vec<OriginAllowlist>,
+    #[command(flatten)]
+    pub observability: ObservabilityArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -427,6 +430,11 @@ impl Config {
             shutdown_timeout,
             frame_ancestors,
             connect_origins,
+            observability:
+                ObservabilityArgs {
+                    metrics_listen,
+                    log_format,
+                },
         } = &self.flags;
         let list = |origins: &OriginAllowlist| audiences(origins).join(",");
         let lists = |lists: &[OriginAllowlist]| list(&lists.iter().cloned().collect());
@@ -441,7 +449,7 @@ impl Config {
              max_api_requests_per_client={max_api_requests_per_client} \
              header_read_timeout={header_read_timeout:?} body_read_timeout={body_read_timeout:?} \
              shutdown_timeout={shutdown_timeout:?} frame_ancestors={frame_ancestors} \
-             connect_origins={}",
+             connect_origins={} metrics_listen={} log_format={log_format:?}",
             upstream_proxy
                 .as_ref()
                 .map_or("none", |proxy| proxy.shown.as_str()),
@@ -455,6 +463,7 @@ impl Config {
             self.request_timeout(),
             self.trusted_proxies,
             lists(connect_origins),
+            metrics_listen.map_or("none".to_owned(), |addr| addr.to_string()),
         )
     }
 }

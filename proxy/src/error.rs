@@ -1,5 +1,6 @@
 //! Every error the proxy answers, in the Closient envelope, so the widget reads one shape.
 
+use crate::observability::metrics;
 use axum::{
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -203,10 +204,24 @@ pub fn for_status(status: StatusCode) -> ApiError {
     ApiError::new(code, status.as_u16(), message)
 }
 
+impl Limit {
+    /// The `limit` label of `checkout_proxy_rate_limited_total`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Checkouts => "checkout",
+            Self::Balances => "balance",
+            Self::InFlight => "in_flight",
+        }
+    }
+}
+
 impl IntoResponse for AppError {
+    /// Every 429 the proxy answers becomes a response here, its own limits' and the upstream's
+    /// relayed ones alike: the one place to count them.
     fn into_response(self) -> Response {
         let headers = match self {
-            Self::RateLimited { wait, .. } => {
+            Self::RateLimited { wait, limit } => {
+                metrics::rate_limited(limit.label());
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 HeaderMap::from_iter([(header::RETRY_AFTER, HeaderValue::from(secs))])
             }
@@ -216,6 +231,9 @@ impl IntoResponse for AppError {
             )]),
             Self::Relayed(relayed) => {
                 let (error, headers) = *relayed;
+                if error.status == StatusCode::TOO_MANY_REQUESTS.as_u16() {
+                    metrics::rate_limited("upstream");
+                }
                 let mut response = envelope::response(error);
                 response.headers_mut().extend(headers);
                 return response;

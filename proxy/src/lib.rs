@@ -8,6 +8,7 @@ pub mod client_ip;
 pub mod config;
 pub mod error;
 mod json;
+pub mod observability;
 pub mod origin_guard;
 pub mod per_client;
 pub mod rate_limit;
@@ -28,15 +29,9 @@ use axum::{
     routing::{get, post},
 };
 use client_ip::ClientKey;
-use closient_checkout_core::ErrorCode;
-use closient_checkout_server_common::log_value::clipped;
 use config::Config;
 use error::AppError;
-use std::{
-    net::SocketAddr,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::sync::Semaphore;
 use tower::{
     ServiceBuilder,
@@ -110,14 +105,11 @@ pub const HEALTHZ_SLOTS: usize = 64;
 /// another. A request that finds none free is answered 503 at once.
 pub fn app(state: AppState) -> Router {
     let balance = Router::new()
-        .route(
-            "/api/billing/balance/{organization_id}",
-            get(balance::balance),
-        )
+        .route(balance::ROUTE, get(balance::balance))
         .layer(capacity(state.api_slots.clone()));
     // The checkout takes its slot itself, once its body is read (see `checkout`).
     let api = Router::new()
-        .route("/api/billing/checkout", post(checkout::create_checkout))
+        .route(checkout::ROUTE, post(checkout::create_checkout))
         .merge(balance);
     // Debug builds only, and only when asked: lets the tests show that a panic in a handler
     // is answered in the envelope and leaks nothing. Release builds have no such route.
@@ -155,7 +147,10 @@ pub fn app(state: AppState) -> Router {
         .merge(api.merge(site).layer(deadline))
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn(log_request))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    observability::observe,
+                ))
                 .layer(middleware::from_fn_with_state(
                     state.clone(),
                     security_headers,
@@ -240,30 +235,6 @@ async fn request_deadline(
             AppError::ProxyDeadline.into_response()
         }
     }
-}
-
-/// One line per request: method, path (never the query or headers, both cut to a few hundred
-/// bytes), status, the error's code when the answer is a refusal (`FORBIDDEN_ORIGIN`,
-/// `RATE_LIMITED`, ...), and latency.
-async fn log_request(request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = clipped(request.method().as_str()).to_owned();
-    let path = clipped(request.uri().path()).to_owned();
-    let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_millis() as u64;
-    match response.extensions().get::<ErrorCode>() {
-        Some(code) => tracing::info!(
-            %method,
-            path,
-            status,
-            code = code.as_str(),
-            latency_ms,
-            "request"
-        ),
-        None => tracing::info!(%method, path, status, latency_ms, "request"),
-    }
-    response
 }
 
 async fn security_headers(

@@ -5,6 +5,7 @@
 use checkout_proxy::{
     AppState, app,
     config::{self, Args, Command, Config, MintArgs},
+    observability,
     server::{self, Stopped},
     tenant::{self, Access},
 };
@@ -28,14 +29,8 @@ async fn main() -> ExitCode {
     if args.print_csp {
         return print_csp(&args);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stdout)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .with_target(false)
-        .init();
+    observability::logging::init(args.flags.observability.log_format);
+    let metrics_listen = args.flags.observability.metrics_listen;
     let config = match Config::new(args.flags, |name| std::env::var(name).ok()) {
         Ok(config) => config,
         Err(message) => return startup_error(&message),
@@ -56,6 +51,20 @@ async fn main() -> ExitCode {
         Ok(listener) => listener,
         Err(e) => return startup_error(&format!("cannot listen on {listen}: {e}")),
     };
+    if let Some(addr) = metrics_listen {
+        observability::metrics::init();
+        let metrics = match tokio::net::TcpListener::bind(addr).await {
+            Ok(listener) => listener,
+            Err(e) => return startup_error(&format!("cannot listen on {addr} for metrics: {e}")),
+        };
+        tracing::info!("metrics on http://{addr}/metrics");
+        // Scrapes end with the process: no drain to wait for.
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, observability::metrics_router()).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let stop = closient_checkout_server_common::shutdown::signal();
     std::panic::set_hook(Box::new(log_panic));
     tracing::info!("listening on http://{listen}");

@@ -127,6 +127,17 @@ fn organization(n: usize) -> String {
 
 #[tokio::test]
 async fn no_canary_reaches_an_answer_or_a_log_line_on_any_error_path() {
+    every_error_path_without_a_canary("text").await;
+}
+
+/// JSON lines write each field's value apart, escaped another way: the canaries are checked
+/// in that form too.
+#[tokio::test]
+async fn no_canary_reaches_a_json_log_line_on_any_error_path() {
+    every_error_path_without_a_canary("json").await;
+}
+
+async fn every_error_path_without_a_canary(log_format: &str) {
     let mock = closient_mock::start(MockConfig::new(API_KEY))
         .await
         .expect("mock starts");
@@ -150,7 +161,12 @@ async fn no_canary_reaches_an_answer_or_a_log_line_on_any_error_path() {
         )
         .args(["--upstream-timeout", "1s", "--body-read-timeout", "300ms"])
         .args(["--rate-limit", "2", "--balance-rate-limit", "2"])
-        .args(["--trusted-proxy", "127.0.0.1/32"])
+        .args([
+            "--trusted-proxy",
+            "127.0.0.1/32",
+            "--log-format",
+            log_format,
+        ])
         .env("CLOSIENT_API_KEY", API_KEY)
         .env(SECRET_VAR, TENANT_SECRET)
         .env(PREVIOUS_SECRET_VAR, PREVIOUS_SECRET)
@@ -356,6 +372,15 @@ async fn no_canary_reaches_an_answer_or_a_log_line_on_any_error_path() {
         "refusals are logged"
     );
     assert!(log.len() > 100, "trace level: {} lines", log.len());
+    if log_format == "json" {
+        for line in &log {
+            let object = serde_json::from_str::<serde_json::Value>(line);
+            assert!(
+                object.is_ok_and(|o| o.is_object()),
+                "not a JSON object: {line}"
+            );
+        }
+    }
 
     for canary in CANARIES {
         for (what, answer) in &answers {

@@ -332,6 +332,8 @@ fn a_flag_refused_as_it_is_parsed_is_one_line_too() {
         (&["--upstream-timeout", "0s"][..], "--upstream-timeout"),
         (&["--trusted-proxy", "10.0.0.1/8"][..], "host bits"),
         (&["--no-such-flag"][..], "--no-such-flag"),
+        (&["--log-format", "yaml"][..], "--log-format"),
+        (&["--metrics-listen", "localhost"][..], "--metrics-listen"),
     ] {
         let output = Command::new(BINARY).args(args).output().expect("runs");
         assert_eq!(output.status.code(), Some(2), "{args:?}");

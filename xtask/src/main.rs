@@ -45,7 +45,11 @@ enum Command {
     Size,
     /// The proxy against nginx, the widget against a vanilla form, clicks, polling, sizes; exit 1
     /// on a gate
-    Bench,
+    Bench {
+        /// Only the proxy's instructions per checkout under callgrind, and their gate
+        #[arg(long)]
+        instructions: bool,
+    },
     /// Run each fuzz target of fuzz/; exit 1 if any crashed
     Fuzz {
         /// Seconds per target
@@ -124,7 +128,13 @@ fn main() -> ExitCode {
         Command::Dist => exit_code(dist::run()),
         Command::E2e => exit_code(e2e::run_alone()),
         Command::Size => exit_code(size::run()),
-        Command::Bench => bench::run(),
+        Command::Bench { instructions } => {
+            if instructions {
+                bench::run_instructions()
+            } else {
+                bench::run()
+            }
+        }
         Command::Fuzz { seconds } => exit_code(fuzz::run(seconds)),
         Command::Audit { db } => exit_code(audit::run(&db)),
         Command::Soak { seconds, no_attack } => exit_code(soak::run(seconds, !no_attack)),

@@ -9,8 +9,8 @@
 
 use super::profile::{self, Profile};
 use super::{
-    ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Row, THROUGHPUT_GATE, THROUGHPUT_GOAL, at_least, at_most,
-    bench_dir, rounded,
+    ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Row, THROUGHPUT_GOAL, at_least, at_most, bench_dir,
+    rounded,
 };
 use crate::servers::{self, Binaries, Server, free_port};
 use crate::tools::process::{find_on_path, stdout_within};
@@ -218,12 +218,6 @@ impl Measured {
                 ratio,
                 THROUGHPUT_GOAL,
                 format!(">= {}", times(THROUGHPUT_GOAL)),
-                |short| format!("{short:.2}x"),
-            ))
-            .gate(at_least(
-                ratio,
-                THROUGHPUT_GATE,
-                format!(">= {}", times(THROUGHPUT_GATE)),
                 |short| format!("{short:.2}x"),
             )),
             Row::figure(

@@ -114,6 +114,13 @@ impl Report {
             "proxy against nginx",
             proxy.map(|p| (p.rows(), p.notes())).map_err(Clone::clone),
         );
+        let instructions = results.instructions.as_ref();
+        add(
+            "proxy instructions",
+            instructions
+                .map(|i| (i.rows(), i.notes()))
+                .map_err(Clone::clone),
+        );
         let browser = results.browser.as_ref();
         add(
             "browser",
@@ -127,6 +134,7 @@ impl Report {
             rows,
             json: json!({
                 "proxy": proxy.map_or(Value::Null, |p| p.json()),
+                "proxy_instructions": instructions.map_or(Value::Null, |i| i.json()),
                 "tti": tti,
                 "click_to_navigation": click,
                 "size": sizes.map_or(Value::Null, |s| s.json()),
