@@ -46,55 +46,42 @@ const CLICK_TO_NAVIGATION_GOAL_MS: f64 = 10.0;
 
 pub fn run() -> ExitCode {
     let started = Instant::now();
-    match measure() {
-        Ok(results) => {
-            let report = report::Report::new(&results, started.elapsed());
-            report.print();
-            if let Err(message) = report.write(&bench_dir()) {
-                eprintln!("error: {message}");
-                return ExitCode::FAILURE;
-            }
-            let failed = report.failed_gates();
-            let errors = results.errors();
-            println!(
-                "bench: {} gates passed, {} failed{}",
-                report.gates() - failed,
-                failed,
-                if errors.is_empty() {
-                    String::new()
-                } else {
-                    format!("; not measured: {}", errors.join("; "))
-                }
-            );
-            if failed == 0 && errors.is_empty() {
-                ExitCode::SUCCESS
+    passed(measure().and_then(|results| {
+        let report = report::Report::new(&results, started.elapsed());
+        report.print();
+        report.write(&bench_dir())?;
+        let failed = report.failed_gates();
+        let errors = results.errors();
+        println!(
+            "bench: {} gates passed, {} failed{}",
+            report.gates() - failed,
+            failed,
+            if errors.is_empty() {
+                String::new()
             } else {
-                ExitCode::FAILURE
+                format!("; not measured: {}", errors.join("; "))
             }
-        }
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::FAILURE
-        }
-    }
+        );
+        Ok(failed == 0 && errors.is_empty())
+    }))
 }
 
 /// `cargo xtask bench --instructions`: the proxy's instructions per checkout and their gate,
 /// alone.
 pub fn run_instructions() -> ExitCode {
-    let measured = servers::build_release().and_then(|binaries| {
+    passed(servers::build_release().and_then(|binaries| {
         files::create_dir(&bench_dir())?;
-        instructions::measure(&binaries)
-    });
-    match measured.map(|measured| measured.summary()) {
-        Ok((line, passed)) => {
-            println!("{line}");
-            if passed {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
-        }
+        let (line, passed) = instructions::measure(&binaries)?.summary();
+        println!("{line}");
+        Ok(passed)
+    }))
+}
+
+/// Exit 0 when every gate passed, else 1, with the error that stopped the run.
+fn passed(run: Result<bool>) -> ExitCode {
+    match run {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
