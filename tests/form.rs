@@ -480,6 +480,13 @@ async fn network_failures_stop_after_three_attempts_keep_the_input_and_allow_a_r
     widget.submit_button().click();
     until(2_000, "navigation", || !widget.visited().is_empty()).await;
     assert_eq!(widget.transport.count(), 4);
+    let keys = widget.transport.keys.borrow();
+    let first = keys[0].as_deref().expect("the click's Idempotency-Key");
+    assert!(first.len() == 36, "a UUID: {first}");
+    assert_eq!(keys[1].as_deref(), Some(first), "a retry reuses the key");
+    assert_eq!(keys[2].as_deref(), Some(first), "a retry reuses the key");
+    let second = keys[3].as_deref().expect("the next click's key");
+    assert_ne!(second, first, "a new click has a new key");
 }
 
 #[wasm_bindgen_test]
