@@ -99,18 +99,12 @@ pub async fn balance(
     })?;
     grant.authorize(&id, Route::Balance)?;
     let client = ClientKey::from(state.config.trusted_proxies.client_ip(peer, &headers));
-    state
-        .balance_limiter
-        .check(client, Instant::now())
-        .map_err(|wait| AppError::RateLimited {
-            wait,
-            limit: Limit::Balances,
-        })?;
+    state.rate_limit(Limit::Balances, client).await?;
     // Set only when this request made the upstream call: a cached answer took none.
     let upstream = OnceLock::new();
     let fetch = async {
         let called = Instant::now();
-        let answer = state.upstream.balance(&id).await;
+        let answer = state.call_upstream(state.upstream.balance(&id)).await;
         let _ = upstream.set(called.elapsed());
         answer
     };

@@ -23,6 +23,11 @@ const MAX_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest any other duration flag may be: timers far in the future overflow the clock.
 const MAX_SERVER_TIMEOUT: Duration = Duration::from_secs(3600);
 
+/// The default `--redis-prefix`: several proxies, or other programs, can share one Redis.
+pub const DEFAULT_REDIS_PREFIX: &str = "closient-checkout:";
+/// The longest `--idempotency-ttl`: the draft's own suggestion, and past any retry of a click.
+const MAX_IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
+
 /// The flags. The API key and the tenant secrets are deliberately absent: clap would print an
 /// `env` value in `--help`.
 #[derive(Debug, Parser)]
@@ -143,6 +148,23 @@ pub struct Args {
         value_delimiter = ','
     )]
     pub connect_origins: Vec<String>,
+    /// Redis shared by the replicas: redis://, rediss:// (TLS) or unix://. Without it each
+    /// process keeps its own limits and idempotency records. A password in it is a secret:
+    /// give it in the environment, never on a command line.
+    #[arg(
+        long,
+        env = "CHECKOUT_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub redis_url: Option<String>,
+    /// What every Redis key of this proxy starts with.
+    #[arg(long, env = "CHECKOUT_REDIS_PREFIX", default_value = DEFAULT_REDIS_PREFIX)]
+    pub redis_prefix: String,
+    /// How long a checkout's answer is kept for a retry with its Idempotency-Key (30s, 1h; at
+    /// most 24h).
+    #[arg(long, env = "CHECKOUT_IDEMPOTENCY_TTL", default_value = "1h", value_parser = parse_positive_duration)]
+    pub idempotency_ttl: Duration,
     /// Print the Content-Security-Policy for --static-dir (required) and exit, for serving
     /// dist/ with another server. Needs no key.
     #[arg(long)]
@@ -201,6 +223,8 @@ pub struct Config {
     pub serving: Serving,
     pub frame_ancestors: String,
     pub connect_origins: OriginAllowlist,
+    pub redis: Option<RedisSettings>,
+    pub idempotency_ttl: Duration,
     /// `CHECKOUT_DEBUG_PANIC_ROUTE=1`, in debug builds only: see `app`.
     #[cfg(debug_assertions)]
     pub debug_panic_route: bool,
@@ -248,6 +272,61 @@ impl UpstreamProxy {
             url: url_text,
             shown: url.origin().ascii_serialization(),
         })
+    }
+}
+
+/// `--redis-url` and `--redis-prefix`: the URL as given (password included, for the Redis
+/// client only) and as the start-up line shows it, without credentials.
+#[derive(Clone)]
+pub struct RedisSettings {
+    url: String,
+    pub shown: String,
+    pub prefix: String,
+}
+
+impl std::fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedisSettings({} prefix={})", self.shown, self.prefix)
+    }
+}
+
+impl RedisSettings {
+    const NOT_A_URL: &str = "--redis-url must be a URL like redis://host:6379, \
+                              rediss://host:6380 or unix:///run/redis.sock";
+
+    fn parse(text: &str, prefix: String) -> Result<Self, String> {
+        let url = reqwest::Url::parse(text.trim())
+            .ok()
+            .filter(|url| match url.scheme() {
+                "redis" | "rediss" => url.host_str().is_some(),
+                "unix" => url.host_str().is_none_or(str::is_empty) && url.path().len() > 1,
+                _ => false,
+            })
+            .ok_or(Self::NOT_A_URL)?;
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("--redis-prefix must be visible ASCII characters, at least one".to_owned());
+        }
+        let shown = match url.scheme() {
+            "unix" => format!("unix://{}", url.path()),
+            scheme => format!(
+                "{scheme}://{}{}",
+                url.host_str().unwrap_or_default(),
+                url.port()
+                    .map_or_else(String::new, |port| format!(":{port}"))
+            ),
+        };
+        let settings = Self {
+            url: text.trim().to_owned(),
+            shown,
+            prefix,
+        };
+        settings.client()?;
+        Ok(settings)
+    }
+
+    /// The Redis client; its errors never repeat the URL.
+    pub fn client(&self) -> Result<redis::Client, String> {
+        redis::Client::open(self.url.as_str()).map_err(|_| Self::NOT_A_URL.to_owned())
     }
 }
 
@@ -389,6 +468,16 @@ impl Config {
             return Err(format!("--static-dir {} has no index.html", dir.display()));
         }
         check_frame_ancestors(&args.frame_ancestors)?;
+        let redis = args
+            .redis_url
+            .as_deref()
+            .map(|url| RedisSettings::parse(url, args.redis_prefix))
+            .transpose()?;
+        let idempotency_ttl = at_most(
+            "--idempotency-ttl",
+            args.idempotency_ttl,
+            MAX_IDEMPOTENCY_TTL,
+        )?;
         Ok(Self {
             listen: args.listen,
             upstream,
@@ -410,6 +499,8 @@ impl Config {
             serving,
             frame_ancestors: args.frame_ancestors,
             connect_origins,
+            redis,
+            idempotency_ttl,
             #[cfg(debug_assertions)]
             debug_panic_route: env("CHECKOUT_DEBUG_PANIC_ROUTE").as_deref() == Some("1"),
         })
@@ -431,7 +522,8 @@ impl Config {
              balance_rate_limit={}/min trusted_proxies={} max_connections={} \
              max_connections_per_client={} max_concurrent_requests={} max_api_requests_per_client={} \
              header_read_timeout={:?} body_read_timeout={:?} \
-             shutdown_timeout={:?} frame_ancestors={} connect_origins={}",
+             shutdown_timeout={:?} frame_ancestors={} connect_origins={} redis={} \
+             idempotency_ttl={:?}",
             self.listen,
             self.upstream,
             self.upstream_proxy
@@ -458,6 +550,13 @@ impl Config {
             self.serving.limits.shutdown_timeout,
             self.frame_ancestors,
             list(&self.connect_origins),
+            self.redis
+                .as_ref()
+                .map_or("none".to_owned(), |redis| format!(
+                    "{} redis_prefix={}",
+                    redis.shown, redis.prefix
+                )),
+            self.idempotency_ttl,
         )
     }
 }

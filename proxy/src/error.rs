@@ -31,6 +31,13 @@ pub enum AppError {
         wait: Duration,
         limit: Limit,
     },
+    /// 422 `IDEMPOTENCY_KEY_REUSED`: the key was used before with another body.
+    IdempotencyKeyReused,
+    /// 409 `IDEMPOTENCY_KEY_IN_USE`, with `Retry-After`: the first request with the key is
+    /// still upstream, and may be for `wait` at most.
+    IdempotencyKeyInUse {
+        wait: Duration,
+    },
     /// 502 `UPSTREAM_UNAVAILABLE`.
     Unavailable(Unavailable),
     /// 504 `UPSTREAM_TIMEOUT`: the upstream call reached its deadline.
@@ -51,6 +58,8 @@ pub enum BadRequest {
     NotJson,
     DuplicateKey,
     NotAnObject,
+    /// 400 `INVALID_IDEMPOTENCY_KEY`.
+    IdempotencyKey,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +76,8 @@ pub enum Limit {
     Checkouts,
     Balances,
     InFlight,
+    /// The upstream answered 429 a moment ago; nobody calls it until its `Retry-After` passes.
+    Upstream,
 }
 
 /// Why the upstream's answer could not be passed on.
@@ -108,6 +119,14 @@ impl AppError {
                     BadRequest::NotAnObject => {
                         (StatusCode::BAD_REQUEST, "The body is not a JSON object.")
                     }
+                    BadRequest::IdempotencyKey => {
+                        return ApiError::new(
+                            ErrorCode::InvalidIdempotencyKey,
+                            400,
+                            "The Idempotency-Key must be given once, as 1 to 255 visible ASCII \
+                             characters.",
+                        );
+                    }
                 };
                 ApiError::new(ErrorCode::BadRequest, status.as_u16(), message)
             }
@@ -142,7 +161,18 @@ impl AppError {
                     Limit::Checkouts => "Too many checkout requests; wait a moment.",
                     Limit::Balances => "Too many balance requests; wait a moment.",
                     Limit::InFlight => "Too many requests at once from this client; wait a moment.",
+                    Limit::Upstream => "The billing service asked for a pause; wait a moment.",
                 },
+            ),
+            Self::IdempotencyKeyReused => ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                422,
+                "This Idempotency-Key was used with another request body.",
+            ),
+            Self::IdempotencyKeyInUse { .. } => ApiError::new(
+                ErrorCode::IdempotencyKeyInUse,
+                409,
+                "The first request with this Idempotency-Key is still being answered; wait a moment.",
             ),
             Self::Unavailable(reason) => ApiError::new(
                 ErrorCode::UpstreamUnavailable,
@@ -206,8 +236,8 @@ pub fn for_status(status: StatusCode) -> ApiError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let headers = match self {
-            Self::RateLimited { wait, .. } => {
-                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            Self::RateLimited { wait, .. } | Self::IdempotencyKeyInUse { wait } => {
+                let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
                 HeaderMap::from_iter([(header::RETRY_AFTER, HeaderValue::from(secs))])
             }
             Self::Unauthenticated { challenge } => HeaderMap::from_iter([(

@@ -14,6 +14,7 @@ pub mod rate_limit;
 mod recent;
 pub mod secret;
 pub mod server;
+pub mod shared;
 pub mod static_files;
 pub mod tenant;
 pub mod upstream;
@@ -51,8 +52,9 @@ use tower::{
 pub struct AppState {
     pub config: Arc<Config>,
     pub upstream: Arc<upstream::Upstream>,
-    pub limiter: Arc<rate_limit::RateLimiter>,
-    pub balance_limiter: Arc<rate_limit::RateLimiter>,
+    /// Rate limits, idempotency records and the upstream's Retry-After: in Redis with
+    /// `--redis-url`, else in this process.
+    pub shared: Arc<shared::SharedState>,
     pub balances: Arc<balance::BalanceCache>,
     /// The API's capacity: a balance read holds a slot for the whole request, a checkout only
     /// once its body is in.
@@ -84,8 +86,7 @@ impl AppState {
             .map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
         Ok(Self {
             api_slots: Arc::new(Semaphore::new(config.max_concurrent_requests)),
-            limiter: Arc::new(rate_limit::RateLimiter::new(config.rate_limit)),
-            balance_limiter: Arc::new(rate_limit::RateLimiter::new(config.balance_rate_limit)),
+            shared: Arc::new(shared::SharedState::new(&config)?),
             api_requests_per_client: per_client::PerClient::new(config.max_api_requests_per_client),
             config: Arc::new(config),
             upstream,
@@ -93,6 +94,51 @@ impl AppState {
             csp: Arc::new(csp),
         })
     }
+}
+
+impl AppState {
+    /// Takes one of `client`'s requests for `limit`, or answers 429.
+    pub async fn rate_limit(&self, limit: error::Limit, client: ClientKey) -> Result<(), AppError> {
+        self.shared
+            .rate_limit(limit, client)
+            .await
+            .map_err(|wait| AppError::RateLimited { wait, limit })
+    }
+
+    /// `call`, the upstream call, unless the upstream's last 429 asked for a pause that has
+    /// not passed (then 429 with the time left, and no call). A 429 it answers with a
+    /// `Retry-After` holds off every request, on every replica sharing Redis, that long.
+    pub async fn call_upstream<T>(
+        &self,
+        call: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        if let Some(wait) = self.shared.upstream_wait().await {
+            return Err(AppError::RateLimited {
+                wait,
+                limit: error::Limit::Upstream,
+            });
+        }
+        let answer = call.await;
+        if let Err(AppError::Relayed(relayed)) = &answer
+            && relayed.0.status == StatusCode::TOO_MANY_REQUESTS.as_u16()
+            && let Some(wait) = retry_after(&relayed.1)
+        {
+            self.shared.hold_upstream(wait).await;
+        }
+        answer
+    }
+}
+
+/// A `Retry-After` in seconds or as a date, as a wait from now.
+fn retry_after(headers: &axum::http::HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    closient_checkout_core::parse_retry_after(value, now)
+        .filter(|&secs| secs > 0)
+        .map(Duration::from_secs)
 }
 
 /// Requests `/healthz` answers at once: probes come a few a second at most, and a flood of

@@ -1,0 +1,122 @@
+//! The state replicas share: the per-client rate limits, idempotency records, the upstream's
+//! `Retry-After` and the balance cache. Without `--redis-url` it lives in this process; with
+//! it, in Redis, and in this process again whenever Redis does not answer in time (see
+//! `redis::COMMAND_DEADLINE`). Routes call `SharedState` alone and never ask which is in use.
+
+pub mod idempotency;
+mod memory;
+mod redis;
+
+use crate::{client_ip::ClientKey, config::Config, error::Limit};
+use idempotency::{Answer, Begun, Claim, RecordKey};
+use std::{future::Future, sync::Arc, time::Duration};
+
+pub use self::redis::COMMAND_DEADLINE;
+
+#[derive(Debug)]
+pub struct SharedState {
+    local: memory::Memory,
+    redis: Option<redis::RedisStore>,
+    checkouts_per_minute: u32,
+    balances_per_minute: u32,
+    idempotency_ttl: Duration,
+    /// How long a claim on a key holds before another request may take it: the holder's
+    /// request cannot outlive its deadline.
+    claim_ttl: Duration,
+}
+
+impl SharedState {
+    pub fn new(config: &Config) -> Result<Self, String> {
+        Ok(Self {
+            local: memory::Memory::new(config.rate_limit, config.balance_rate_limit),
+            redis: config
+                .redis
+                .as_ref()
+                .map(redis::RedisStore::new)
+                .transpose()?,
+            checkouts_per_minute: config.rate_limit,
+            balances_per_minute: config.balance_rate_limit,
+            idempotency_ttl: config.idempotency_ttl,
+            claim_ttl: config.request_timeout,
+        })
+    }
+
+    /// Whether Redis answered its last command; `None` without `--redis-url`.
+    pub fn redis_up(&self) -> Option<bool> {
+        self.redis.as_ref().map(redis::RedisStore::is_up)
+    }
+
+    /// Redis's answer when it gave one in time, else `None` (and the caller uses its own).
+    async fn remote<'a, T, Fut>(
+        &'a self,
+        op: impl FnOnce(&'a redis::RedisStore) -> Fut,
+    ) -> Option<T>
+    where
+        Fut: Future<Output = ::redis::RedisResult<T>> + 'a,
+    {
+        let store = self.redis.as_ref()?;
+        store.run(op(store)).await
+    }
+
+    /// Takes one request from `client`'s bucket for `limit`, or says how long until one is
+    /// free. A bucket holds the per-minute figure, so that is a client's burst.
+    pub async fn rate_limit(&self, limit: Limit, client: ClientKey) -> Result<(), Duration> {
+        let per_minute = match limit {
+            Limit::Checkouts => self.checkouts_per_minute,
+            Limit::Balances => self.balances_per_minute,
+            Limit::InFlight | Limit::Upstream => return Ok(()),
+        };
+        if per_minute == 0 {
+            return Ok(());
+        }
+        let name = match limit {
+            Limit::Balances => "balances",
+            _ => "checkouts",
+        };
+        match self
+            .remote(|r| r.take_token(name, client, per_minute))
+            .await
+        {
+            Some(wait) => wait,
+            None => self.local.take_token(limit, client),
+        }
+    }
+
+    /// How long until the upstream may be called again after its last 429, if it may not now.
+    pub async fn upstream_wait(&self) -> Option<Duration> {
+        match self.remote(redis::RedisStore::upstream_wait).await {
+            Some(wait) => wait,
+            None => self.local.upstream_wait(),
+        }
+    }
+
+    /// After an upstream 429: no request calls the upstream again for `wait`.
+    pub async fn hold_upstream(&self, wait: Duration) {
+        if self.remote(|r| r.hold_upstream(wait)).await.is_none() {
+            self.local.hold_upstream(wait);
+        }
+    }
+
+    /// Starts the request with this record key and body hash: a claim to call the upstream,
+    /// or what to answer instead.
+    pub async fn begin(self: &Arc<Self>, key: RecordKey) -> Begun {
+        let remote = self.remote(|r| r.begin(&key, self.claim_ttl)).await;
+        let (found, on_redis) = match remote {
+            Some(found) => (found, true),
+            None => (self.local.begin(&key, self.claim_ttl), false),
+        };
+        idempotency::begun(found, key, on_redis, self)
+    }
+
+    /// Ends a claim: keeps the final `answer` for the TTL, or frees the key for a retry.
+    pub(crate) async fn finish(&self, claim: &Claim, answer: Option<&Answer>) {
+        let ttl = self.idempotency_ttl;
+        if claim.on_redis {
+            let done = self.remote(|r| r.finish(&claim.key, answer, ttl)).await;
+            if done.is_some() {
+                return;
+            }
+        }
+        self.local.finish(&claim.key, answer, ttl);
+    }
+}
