@@ -195,3 +195,45 @@ pub fn hex(hash: &Hash) -> String {
             text
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use closient_checkout_core::{CheckoutResponse, ErrorCode};
+
+    fn relayed(status: u16) -> AppError {
+        let error = ApiError::new(ErrorCode::Unknown("X".into()), status, "m");
+        AppError::Relayed(Box::new((error, HeaderMap::new())))
+    }
+
+    #[test]
+    fn only_a_checkout_url_and_a_refusal_of_the_content_are_final() {
+        let url = CheckoutResponse {
+            checkout_url: "https://checkout.stripe.com/c/pay/cs_1".into(),
+        };
+        let kept = Answer::of_final(Ok(&url)).expect("a checkout URL is kept");
+        assert_eq!((kept.status, kept.body.contains("cs_1")), (200, true));
+        for status in [400, 422] {
+            let kept = Answer::of_final::<CheckoutResponse>(Err(&relayed(status)));
+            assert_eq!(kept.map(|a| a.status), Some(status));
+        }
+        for not_final in [
+            relayed(401),
+            relayed(403),
+            relayed(404),
+            relayed(409),
+            relayed(429),
+            relayed(500),
+            relayed(503),
+            AppError::UpstreamTimeout,
+            AppError::ProxyDeadline,
+            AppError::Unavailable(crate::error::Unavailable::CheckoutUrlNotAllowed),
+        ] {
+            assert_eq!(
+                Answer::of_final::<CheckoutResponse>(Err(&not_final)),
+                None,
+                "{not_final:?}"
+            );
+        }
+    }
+}
