@@ -15,6 +15,11 @@ pub struct RedisServer {
 /// `REDIS_SERVER`, else `redis-server` on PATH.
 fn binary() -> String {
     if let Ok(path) = std::env::var("REDIS_SERVER") {
+        assert!(
+            std::path::Path::new(&path).is_file(),
+            "REDIS_SERVER={path} is not a file: install redis-server with `apt-get install -y \
+             redis-server` (as root), or run `cargo xtask test`, which installs it"
+        );
         return path;
     }
     let found = std::env::var_os("PATH").into_iter().flat_map(|path| {
