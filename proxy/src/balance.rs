@@ -1,7 +1,8 @@
 //! `GET /api/billing/balance/{organization_id}`: the balance and currency only, for an
 //! organization the request is bound to. Each organization's answer, an error too, is cached
 //! briefly, and concurrent misses share one upstream call, so a polling page cannot burn the
-//! key's shared quota.
+//! key's shared quota. With Redis, the replicas share the cache and the call as well (see
+//! `SharedState::balance`).
 
 use crate::upstream::with_server_timing;
 use crate::{
@@ -108,7 +109,8 @@ pub async fn balance(
         let _ = upstream.set(called.elapsed());
         answer
     };
-    let answer = state.balances.get_or_fetch(&id, fetch).await.map(Json);
+    let shared = state.shared.balance(&id, fetch);
+    let answer = state.balances.get_or_fetch(&id, shared).await.map(Json);
     Ok(match upstream.get() {
         Some(&took) => with_server_timing(answer, took),
         None => answer.into_response(),

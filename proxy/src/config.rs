@@ -746,6 +746,54 @@ mod tests {
     }
 
     #[test]
+    fn a_redis_url_is_shown_without_its_password_and_never_repeated() {
+        const PASSWORD: &str = "redis-canary-password";
+        for (url, shown) in [
+            (
+                format!("redis://:{PASSWORD}@redis.internal:6379/2"),
+                "redis=redis://redis.internal:6379 redis_prefix=closient-checkout: ",
+            ),
+            (
+                format!("rediss://user:{PASSWORD}@redis.internal"),
+                "redis=rediss://redis.internal redis_prefix=closient-checkout: ",
+            ),
+            (
+                "unix:///run/redis/redis.sock".to_owned(),
+                "redis=unix:///run/redis/redis.sock redis_prefix=closient-checkout: ",
+            ),
+        ] {
+            let config = config(&["--redis-url", &url], &[KEY]).expect(&url);
+            let summary = config.summary();
+            assert!(summary.contains(shown), "{summary}");
+            assert!(!summary.contains(PASSWORD) && !format!("{config:?}").contains(PASSWORD));
+        }
+        for bad in [
+            format!("http://:{PASSWORD}@redis.internal"),
+            format!("redis:{PASSWORD}"),
+            format!("unix://{PASSWORD}"),
+            format!("{PASSWORD}@redis.internal:6379"),
+        ] {
+            let refused = config(&["--redis-url", &bad], &[KEY]).expect_err(&bad);
+            assert!(refused.contains("--redis-url"), "{refused}");
+            assert!(!refused.contains(PASSWORD), "{refused}");
+        }
+        let prefix = config(
+            &["--redis-url", "redis://r", "--redis-prefix", "a b"],
+            &[KEY],
+        );
+        assert!(prefix.expect_err("a space").contains("--redis-prefix"));
+        let ttl = config(&["--idempotency-ttl", "25h"], &[KEY]).expect_err("too long");
+        assert!(ttl.contains("--idempotency-ttl"), "{ttl}");
+        let default = config(&[], &[KEY]).expect("valid");
+        assert_eq!(default.idempotency_ttl, Duration::from_secs(3600));
+        assert!(
+            default
+                .summary()
+                .contains("redis=none idempotency_ttl=3600s")
+        );
+    }
+
+    #[test]
     fn an_upstream_proxy_is_shown_without_its_credentials() {
         let proxied = config(
             &[

@@ -146,6 +146,36 @@ async fn an_upstream_retry_after_holds_off_every_replica() {
     assert_eq!(upstream_calls(&mock), 1, "no replica called while held");
 }
 
+/// Concurrent reads of one balance across the replicas make one upstream call, and later
+/// reads within the cache's 2 s none.
+#[tokio::test]
+async fn the_balance_cache_and_its_single_flight_are_shared() {
+    let redis = RedisServer::start();
+    let (replicas, mock) = deployment(&redis, &["--organization", ORG]).await;
+    mock.state()
+        .push_faults(Route::Balance, [Fault::Slow(Duration::from_millis(300))]);
+    let path = format!("/api/billing/balance/{ORG}");
+    let reads: Vec<_> = (0..6)
+        .map(|n| {
+            let replica = replicas[n % 3].clone();
+            let path = path.clone();
+            tokio::spawn(async move { call(&replica, get(&path)).await })
+        })
+        .collect();
+    let mut bodies = Vec::new();
+    for read in reads {
+        let answer = read.await.expect("a read");
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        bodies.push(answer.body);
+    }
+    assert!(bodies.iter().all(|body| *body == bodies[0]), "{bodies:?}");
+    assert_eq!(mock.state().stats().balance_requests, 1);
+    for replica in &replicas {
+        assert_eq!(call(replica, get(&path)).await.body, bodies[0]);
+    }
+    assert_eq!(mock.state().stats().balance_requests, 1, "cached for all");
+}
+
 /// Stopped, each replica answers on its own state within the deadline and logs the outage
 /// once; started again, they share again without a restart.
 #[tokio::test]

@@ -7,11 +7,20 @@ pub mod idempotency;
 mod memory;
 mod redis;
 
-use crate::{client_ip::ClientKey, config::Config, error::Limit};
+use crate::{
+    client_ip::ClientKey,
+    config::Config,
+    error::{AppError, Limit},
+};
+use closient_checkout_core::{BalanceResponse, OrganizationId};
 use idempotency::{Answer, Begun, Claim, RecordKey};
 use std::{future::Future, sync::Arc, time::Duration};
 
 pub use self::redis::COMMAND_DEADLINE;
+
+/// How often a replica looks for the balance another replica is fetching: a small part of an
+/// upstream call, a few Redis commands a second per waiting replica.
+const BALANCE_POLL: Duration = Duration::from_millis(20);
 
 #[derive(Debug)]
 pub struct SharedState {
@@ -106,6 +115,32 @@ impl SharedState {
             None => (self.local.begin(&key, self.claim_ttl), false),
         };
         idempotency::begun(found, key, on_redis, self)
+    }
+
+    /// An organization's balance answer: the one some replica fetched less than
+    /// `balance::CACHE_FOR` ago, else `fetch`'s, one replica fetching at a time while the others
+    /// wait for its answer (up to the proxy's request timeout). In one process the balance
+    /// cache in front of this does both.
+    pub async fn balance(
+        &self,
+        id: &OrganizationId,
+        fetch: impl Future<Output = Result<BalanceResponse, AppError>>,
+    ) -> Result<BalanceResponse, AppError> {
+        let deadline = tokio::time::Instant::now() + self.claim_ttl;
+        while tokio::time::Instant::now() < deadline {
+            match self.remote(|r| r.balance_begin(id, self.claim_ttl)).await {
+                None => break,
+                Some(redis::Flight::Cached(answer)) => return answer,
+                Some(redis::Flight::Claimed) => {
+                    let answer = fetch.await;
+                    self.remote(|r| r.balance_put(id, &answer, crate::balance::CACHE_FOR))
+                        .await;
+                    return answer;
+                }
+                Some(redis::Flight::Busy) => tokio::time::sleep(BALANCE_POLL).await,
+            }
+        }
+        fetch.await
     }
 
     /// Ends a claim: keeps the final `answer` for the TTL, or frees the key for a retry.

@@ -7,7 +7,10 @@
 //! the rest do not wait on it at all.
 
 use super::idempotency::{Answer, Found, RecordKey, hex};
-use crate::{client_ip::ClientKey, config::RedisSettings};
+use crate::{client_ip::ClientKey, config::RedisSettings, error::AppError};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::IntoResponse;
+use closient_checkout_core::{ApiError, BalanceResponse, OrganizationId};
 use redis::{AsyncCommands, RedisResult, Script, aio::ConnectionManager};
 use std::{
     future::Future,
@@ -54,6 +57,15 @@ end
 return {value, redis.call('PTTL', KEYS[1])}
 ";
 
+/// The cached balance answer KEYS[1]; else '' having claimed the fetch KEYS[2] for ARGV[1]
+/// ms; else nil, another replica fetching.
+const BALANCE_BEGIN: &str = r"
+local cached = redis.call('GET', KEYS[1])
+if cached then return cached end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return '' end
+return false
+";
+
 /// Frees the record KEYS[1] if it still holds the pending value ARGV[1].
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -70,6 +82,24 @@ pub(super) struct RedisStore {
     take_token: Script,
     begin: Script,
     release: Script,
+    balance_begin: Script,
+}
+
+/// Where a replica stands with an organization's balance.
+pub(super) enum Flight {
+    Cached(Result<BalanceResponse, AppError>),
+    Claimed,
+    Busy,
+}
+
+/// A balance answer as kept in Redis: the answer, or the error with its `Retry-After`.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum StoredBalance {
+    Answer(BalanceResponse),
+    Error {
+        error: ApiError,
+        retry_after: Option<String>,
+    },
 }
 
 /// Never the client, whose connection details hold the password.
@@ -102,6 +132,7 @@ impl RedisStore {
             take_token: Script::new(TAKE_TOKEN),
             begin: Script::new(BEGIN),
             release: Script::new(RELEASE),
+            balance_begin: Script::new(BALANCE_BEGIN),
         })
     }
 
@@ -253,6 +284,76 @@ impl RedisStore {
                     .await
             }
         }
+    }
+}
+
+impl RedisStore {
+    pub async fn balance_begin(
+        &self,
+        id: &OrganizationId,
+        fetch_ttl: Duration,
+    ) -> RedisResult<Flight> {
+        let mut connection = self.connection.clone();
+        let found: Option<String> = self
+            .balance_begin
+            .key(self.key(&["balance", id.as_str()]))
+            .key(self.key(&["balance-fetch", id.as_str()]))
+            .arg(u64::try_from(fetch_ttl.as_millis()).unwrap_or(u64::MAX))
+            .invoke_async(&mut connection)
+            .await?;
+        Ok(match found.as_deref() {
+            None => Flight::Busy,
+            Some("") => Flight::Claimed,
+            Some(stored) => match serde_json::from_str(stored) {
+                Ok(StoredBalance::Answer(balance)) => Flight::Cached(Ok(balance)),
+                Ok(StoredBalance::Error { error, retry_after }) => {
+                    let headers = retry_after
+                        .and_then(|value| HeaderValue::try_from(value).ok())
+                        .map(|value| HeaderMap::from_iter([(header::RETRY_AFTER, value)]))
+                        .unwrap_or_default();
+                    Flight::Cached(Err(AppError::Relayed(Box::new((error, headers)))))
+                }
+                // Not this version's: fetch it again.
+                Err(_) => Flight::Claimed,
+            },
+        })
+    }
+
+    /// Keeps `answer` for `ttl` and ends this replica's fetch.
+    pub async fn balance_put(
+        &self,
+        id: &OrganizationId,
+        answer: &Result<BalanceResponse, AppError>,
+        ttl: Duration,
+    ) -> RedisResult<()> {
+        let stored = match answer {
+            Ok(balance) => StoredBalance::Answer(balance.clone()),
+            Err(error) => StoredBalance::Error {
+                error: error.error(),
+                // The one header an error answer carries that the widget reads.
+                retry_after: error
+                    .clone()
+                    .into_response()
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned),
+            },
+        };
+        let value = serde_json::to_string(&stored).unwrap_or_default();
+        let mut connection = self.connection.clone();
+        redis::pipe()
+            .atomic()
+            .pset_ex(
+                self.key(&["balance", id.as_str()]),
+                value,
+                u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+            )
+            .ignore()
+            .del(self.key(&["balance-fetch", id.as_str()]))
+            .ignore()
+            .query_async(&mut connection)
+            .await
     }
 }
 
