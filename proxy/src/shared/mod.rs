@@ -55,6 +55,12 @@ impl SharedState {
         self.redis.as_ref().map(redis::RedisStore::is_up)
     }
 
+    /// Redis commands that failed or missed their deadline since start-up; `None` without
+    /// `--redis-url`.
+    pub fn redis_errors(&self) -> Option<u64> {
+        self.redis.as_ref().map(redis::RedisStore::errors)
+    }
+
     /// Redis's answer when it gave one in time, else `None` (and the caller uses its own).
     async fn remote<'a, T, Fut>(
         &'a self,
@@ -153,5 +159,62 @@ impl SharedState {
             }
         }
         self.local.finish(&claim.key, answer, ttl);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+    use std::time::Instant;
+
+    fn shared(args: &[&str]) -> Arc<SharedState> {
+        let args = crate::config::Args::try_parse_from(
+            ["checkout-proxy", "--rate-limit", "1"].iter().chain(args),
+        )
+        .expect("flags");
+        let config = Config::from_args(args, |name| {
+            (name == "CLOSIENT_API_KEY").then(|| "csb_test_key".to_owned())
+        })
+        .expect("config");
+        Arc::new(SharedState::new(&config).expect("state"))
+    }
+
+    fn client() -> ClientKey {
+        ClientKey::from(std::net::IpAddr::from([203, 0, 113, 7]))
+    }
+
+    /// Nothing listens on the port: the first command fails fast and is counted, the state is
+    /// the replica's own, and the next requests do not try Redis again within the probe
+    /// interval.
+    #[tokio::test]
+    async fn without_redis_a_replica_answers_from_its_own_state_and_counts_once() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let url = format!("redis://127.0.0.1:{port}");
+        let shared = shared(&["--redis-url", &url]);
+        assert_eq!(shared.redis_up(), Some(true), "up until it fails");
+        let started = Instant::now();
+        assert_eq!(shared.rate_limit(Limit::Checkouts, client()).await, Ok(()));
+        assert!(
+            started.elapsed() <= COMMAND_DEADLINE * 2,
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(shared.redis_up(), Some(false));
+        assert_eq!(shared.redis_errors(), Some(1));
+        // The replica's own bucket of one: taken above, so this one waits.
+        assert!(shared.rate_limit(Limit::Checkouts, client()).await.is_err());
+        assert_eq!(shared.redis_errors(), Some(1), "not tried again so soon");
+    }
+
+    #[tokio::test]
+    async fn without_a_url_there_is_no_redis_to_report() {
+        let shared = shared(&[]);
+        assert_eq!((shared.redis_up(), shared.redis_errors()), (None, None));
+        assert_eq!(shared.rate_limit(Limit::Checkouts, client()).await, Ok(()));
+        assert!(shared.rate_limit(Limit::Checkouts, client()).await.is_err());
     }
 }
