@@ -210,6 +210,27 @@ mod tests {
         assert_eq!(shared.redis_errors(), Some(1), "not tried again so soon");
     }
 
+    /// A Redis that takes the connection and never answers costs a request the deadline, no
+    /// more.
+    #[tokio::test]
+    async fn a_silent_redis_costs_one_request_the_deadline() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let url = format!("redis://{}", silent.local_addr().expect("bound"));
+        let shared = shared(&["--redis-url", &url]);
+        let started = Instant::now();
+        assert_eq!(shared.upstream_wait().await, None);
+        let took = started.elapsed();
+        assert!(
+            took >= COMMAND_DEADLINE && took < COMMAND_DEADLINE * 3,
+            "{took:?}"
+        );
+        assert_eq!(shared.redis_up(), Some(false));
+        let started = Instant::now();
+        assert_eq!(shared.rate_limit(Limit::Checkouts, client()).await, Ok(()));
+        assert!(started.elapsed() < COMMAND_DEADLINE / 2, "no second wait");
+        drop(silent);
+    }
+
     #[tokio::test]
     async fn without_a_url_there_is_no_redis_to_report() {
         let shared = shared(&[]);
