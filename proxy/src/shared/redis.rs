@@ -285,9 +285,7 @@ impl RedisStore {
             }
         }
     }
-}
 
-impl RedisStore {
     pub async fn balance_begin(
         &self,
         id: &OrganizationId,
