@@ -162,7 +162,8 @@ export interface RedirectDetail {
  *   `UNAUTHENTICATED` (the tenant token is missing, malformed or expired), `NOT_FOUND`,
  *   `CONFLICT`, `METHOD_NOT_ALLOWED`, `UNSUPPORTED_MEDIA_TYPE`, `PAYLOAD_TOO_LARGE`,
  *   `RATE_LIMITED`, `INTERNAL_ERROR`, `SERVICE_UNAVAILABLE`, `UPSTREAM_UNAVAILABLE`,
- *   `UPSTREAM_TIMEOUT`; a code this version does not know arrives as it is;
+ *   `UPSTREAM_TIMEOUT`, `INVALID_IDEMPOTENCY_KEY`, `IDEMPOTENCY_KEY_REUSED`,
+ *   `IDEMPOTENCY_KEY_IN_USE`; a code this version does not know arrives as it is;
  * - the widget's own: `REJECTED` (a refusal whose answer carried no code),
  *   `NETWORK_ERROR`, `TIMEOUT`, `UNTRUSTED_CHECKOUT_URL` (a checkout URL off the allowlist),
  *   `INVALID_OPTION` (a bad attribute of the element), `LOAD_FAILED` (the element could not
@@ -185,6 +186,9 @@ export type ErrorCode =
   | 'SERVICE_UNAVAILABLE'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'
+  | 'INVALID_IDEMPOTENCY_KEY'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_KEY_IN_USE'
   | 'REJECTED'
   | 'NETWORK_ERROR'
   | 'TIMEOUT'

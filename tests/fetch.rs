@@ -29,7 +29,7 @@ impl FakeFetch {
             "request",
             &format!(
                 "return (async () => {{ window.__seen = {{ url: request.url, method: request.method, \
-                 type: request.headers.get('content-type'), authorization: request.headers.get('authorization') ?? '', body: await request.clone().text() }}; {behaviour} }})();"
+                 type: request.headers.get('content-type'), authorization: request.headers.get('authorization') ?? '', key: request.headers.get('idempotency-key') ?? '', body: await request.clone().text() }}; {behaviour} }})();"
             ),
         );
         js_sys::Reflect::set(&window, &"fetch".into(), &fake).expect("set fetch");
@@ -68,9 +68,11 @@ async fn posts_the_body_verbatim_as_json_and_reads_the_url() {
         .post_json(
             "/api/billing/checkout",
             r#"{"a":"{CHECKOUT_SESSION_ID}"}"#.into(),
+            Some("0b7f3c1e-9d2a-4c55-8e7b-2f1a6d9c4e30"),
         )
         .await;
     let reply = reply.expect("an answer");
+    assert_eq!(fake.seen("key"), "0b7f3c1e-9d2a-4c55-8e7b-2f1a6d9c4e30");
     assert_eq!(fake.seen("method"), "POST");
     assert!(fake.seen("url").ends_with("/api/billing/checkout"));
     assert_eq!(fake.seen("type"), "application/json");
@@ -92,10 +94,11 @@ async fn the_tenant_token_goes_as_a_bearer_token_on_both_routes() {
         token: Some("t0k.e.n".into()),
     };
     transport
-        .post_json("/x", "{}".into())
+        .post_json("/x", "{}".into(), None)
         .await
         .expect("an answer");
     assert_eq!(fake.seen("authorization"), "Bearer t0k.e.n");
+    assert_eq!(fake.seen("key"), "", "no key, no header");
     transport.get_json("/y").await.expect("an answer");
     assert_eq!(fake.seen("authorization"), "Bearer t0k.e.n");
     assert_eq!(fake.seen("method"), "GET");
@@ -110,7 +113,7 @@ async fn reads_the_error_envelope_and_retry_after() {
          { status: 429, headers: { 'Retry-After': '7' } });",
     );
     let reply = TRANSPORT
-        .post_json("/x", "{}".into())
+        .post_json("/x", "{}".into(), None)
         .await
         .expect("an answer");
     assert_eq!(reply.retry_after.as_deref(), Some("7"));
@@ -125,7 +128,7 @@ async fn garbage_is_unreadable_not_a_crash() {
     let _fake =
         FakeFetch::install("return new Response('<html>Bad gateway</html>', { status: 502 });");
     let reply = TRANSPORT
-        .post_json("/x", "{}".into())
+        .post_json("/x", "{}".into(), None)
         .await
         .expect("an answer");
     assert_eq!(reply.status, 502);
@@ -133,7 +136,7 @@ async fn garbage_is_unreadable_not_a_crash() {
     let _fake =
         FakeFetch::install("return new Response('{\"checkout_url\": 5}', { status: 200 });");
     let reply = TRANSPORT
-        .post_json("/x", "{}".into())
+        .post_json("/x", "{}".into(), None)
         .await
         .expect("an answer");
     assert_eq!(read_checkout_reply(reply).body, ReplyBody::Unreadable);
@@ -143,7 +146,7 @@ async fn garbage_is_unreadable_not_a_crash() {
 async fn a_refused_connection_is_a_network_failure() {
     let _fake = FakeFetch::install("throw new TypeError('Failed to fetch');");
     assert_eq!(
-        TRANSPORT.post_json("/x", "{}".into()).await,
+        TRANSPORT.post_json("/x", "{}".into(), None).await,
         Err(TransportError::Network)
     );
 }
@@ -159,7 +162,7 @@ async fn a_silent_server_is_aborted_at_the_timeout() {
         timeout_ms: 100,
         token: None,
     }
-    .post_json("/x", "{}".into())
+    .post_json("/x", "{}".into(), None)
     .await;
     assert_eq!(reply, Err(TransportError::Timeout));
     assert!(js_sys::Date::now() - started < 1_500.0);

@@ -394,6 +394,25 @@ async fn a_short_rate_limit_counts_down_then_retries_by_itself() {
     assert_eq!(widget.visited(), [STRIPE_URL]);
 }
 
+/// The click's first attempt is still upstream: the proxy's 409 is waited out like a 429, and
+/// the retry, with the same key, gets the one answer.
+#[wasm_bindgen_test]
+async fn a_key_in_use_counts_down_then_retries_with_the_same_key() {
+    let widget = filled("25").await;
+    widget.transport.push([
+        error(409, "IDEMPOTENCY_KEY_IN_USE", Some("1")),
+        checkout_ok(STRIPE_URL),
+    ]);
+    widget.submit_button().click();
+    until(2_500, "the automatic retry", || {
+        !widget.visited().is_empty()
+    })
+    .await;
+    assert_eq!(widget.transport.count(), 2);
+    let keys = widget.transport.keys.borrow();
+    assert!(keys[0].is_some() && keys[0] == keys[1], "{keys:?}");
+}
+
 #[wasm_bindgen_test]
 async fn a_click_during_the_countdown_retries_at_once() {
     let widget = filled("25").await;
@@ -480,6 +499,13 @@ async fn network_failures_stop_after_three_attempts_keep_the_input_and_allow_a_r
     widget.submit_button().click();
     until(2_000, "navigation", || !widget.visited().is_empty()).await;
     assert_eq!(widget.transport.count(), 4);
+    let keys = widget.transport.keys.borrow();
+    let first = keys[0].as_deref().expect("the click's Idempotency-Key");
+    assert!(first.len() == 36, "a UUID: {first}");
+    assert_eq!(keys[1].as_deref(), Some(first), "a retry reuses the key");
+    assert_eq!(keys[2].as_deref(), Some(first), "a retry reuses the key");
+    let second = keys[3].as_deref().expect("the next click's key");
+    assert_ne!(second, first, "a new click has a new key");
 }
 
 #[wasm_bindgen_test]

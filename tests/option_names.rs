@@ -83,3 +83,19 @@ fn the_jsx_attributes_declare_every_attribute() {
         .collect();
     assert_eq!(declared, attributes());
 }
+
+/// Every code core knows is in the package's `ErrorCode` type and its README's table.
+#[test]
+fn the_package_lists_every_error_code() {
+    let types = read("npm/index.d.ts");
+    let declared = quoted(between(&types, "export type ErrorCode =", ";"), '\'');
+    let readme = read("npm/README.md");
+    let tabled = quoted(
+        between(&readme, "## The `error` event's codes", "A code the API"),
+        '`',
+    );
+    for name in closient_checkout_core::ErrorCode::known_names() {
+        assert!(declared.contains(name), "{name} is not in ErrorCode");
+        assert!(tabled.contains(name), "{name} is not in npm/README.md");
+    }
+}

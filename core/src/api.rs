@@ -59,11 +59,17 @@ pub enum ErrorCode {
     ServiceUnavailable,
     UpstreamUnavailable,
     UpstreamTimeout,
+    /// The proxy's: an `Idempotency-Key` that is empty, too long or not visible ASCII (400).
+    InvalidIdempotencyKey,
+    /// The proxy's: an `Idempotency-Key` already used with another body (422).
+    IdempotencyKeyReused,
+    /// The proxy's: the first request with this `Idempotency-Key` is still upstream (409).
+    IdempotencyKeyInUse,
     /// A code this version does not know; kept verbatim for support.
     Unknown(String),
 }
 
-const CODES: [(ErrorCode, &str); 16] = [
+const CODES: [(ErrorCode, &str); 19] = [
     (ErrorCode::BadRequest, "BAD_REQUEST"),
     (ErrorCode::Unauthorized, "UNAUTHORIZED"),
     (ErrorCode::Forbidden, "FORBIDDEN"),
@@ -80,6 +86,9 @@ const CODES: [(ErrorCode, &str); 16] = [
     (ErrorCode::ServiceUnavailable, "SERVICE_UNAVAILABLE"),
     (ErrorCode::UpstreamUnavailable, "UPSTREAM_UNAVAILABLE"),
     (ErrorCode::UpstreamTimeout, "UPSTREAM_TIMEOUT"),
+    (ErrorCode::InvalidIdempotencyKey, "INVALID_IDEMPOTENCY_KEY"),
+    (ErrorCode::IdempotencyKeyReused, "IDEMPOTENCY_KEY_REUSED"),
+    (ErrorCode::IdempotencyKeyInUse, "IDEMPOTENCY_KEY_IN_USE"),
 ];
 
 impl ErrorCode {
@@ -91,6 +100,11 @@ impl ErrorCode {
                 .find(|(code, _)| code == known)
                 .map_or("", |(_, name)| name),
         }
+    }
+
+    /// The name of every code this version knows.
+    pub fn known_names() -> impl Iterator<Item = &'static str> {
+        CODES.iter().map(|(_, name)| *name)
     }
 
     pub fn parse(name: &str) -> Self {

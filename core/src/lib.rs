@@ -10,6 +10,7 @@
 pub mod amount;
 pub mod api;
 pub mod credit;
+pub mod idempotency;
 pub mod money;
 pub mod organization;
 mod quoted;

@@ -9,7 +9,8 @@
 pub enum Recourse {
     /// 5xx: the server's trouble; the same request may work later.
     Retry,
-    /// 429: wait as long as the server says (`Retry-After`), then the same request may work.
+    /// 429, and 409 `IDEMPOTENCY_KEY_IN_USE`: wait as long as the server says (`Retry-After`),
+    /// then the same request may work.
     Countdown,
     /// 400, 413, 415, 422: the request's content is wrong; only other input can work.
     FixInput,
@@ -25,6 +26,16 @@ impl Recourse {
             500..=599 => Self::Retry,
             400 | 413 | 415 | 422 => Self::FixInput,
             _ => Self::GiveUp,
+        }
+    }
+
+    /// Reads an error answer by its status and, where the status alone is not enough, its
+    /// code: a 409 is final, except the proxy's `IDEMPOTENCY_KEY_IN_USE`, which says the same
+    /// request's first attempt is still upstream and its answer will be replayed.
+    pub fn for_answer(status: u16, code: Option<&crate::ErrorCode>) -> Self {
+        match (status, code) {
+            (409, Some(crate::ErrorCode::IdempotencyKeyInUse)) => Self::Countdown,
+            _ => Self::for_status(status),
         }
     }
 }
@@ -75,9 +86,13 @@ impl Default for RetryPolicy {
 }
 
 impl Failure {
-    /// Classifies an HTTP status that is not a success.
-    pub fn from_status(status: u16, retry_after_secs: Option<u64>) -> Self {
-        match Recourse::for_status(status) {
+    /// Classifies an error answer by its status and code (see `Recourse::for_answer`).
+    pub fn from_answer(
+        status: u16,
+        code: Option<&crate::ErrorCode>,
+        retry_after_secs: Option<u64>,
+    ) -> Self {
+        match Recourse::for_answer(status, code) {
             Recourse::Countdown => Self::RateLimited { retry_after_secs },
             Recourse::Retry => Self::Server { status },
             Recourse::FixInput | Recourse::GiveUp => Self::Client { status },
@@ -228,7 +243,7 @@ mod tests {
     fn client_errors_never_retry() {
         for status in [400, 401, 403, 404, 409, 413, 415, 422] {
             assert_eq!(
-                Failure::from_status(status, None),
+                Failure::from_answer(status, None, None),
                 Failure::Client { status }
             );
             assert_eq!(
@@ -240,7 +255,7 @@ mod tests {
 
     #[test]
     fn rate_limits_count_down_and_retry_by_themselves_only_when_short() {
-        let limited = |secs| Failure::from_status(429, Some(secs));
+        let limited = |secs| Failure::from_answer(429, None, Some(secs));
         for (attempt, secs, automatic) in
             [(1, 2, true), (1, 30, true), (1, 31, false), (3, 2, false)]
         {
@@ -251,7 +266,7 @@ mod tests {
             );
         }
         assert_eq!(
-            POLICY.decide(1, Failure::from_status(429, None), 1.0),
+            POLICY.decide(1, Failure::from_answer(429, None, None), 1.0),
             RetryDecision::RetryIn { millis: 500 }
         );
     }
@@ -271,6 +286,28 @@ mod tests {
                 assert_eq!(Recourse::for_status(status), recourse, "{status}");
             }
         }
+    }
+
+    #[test]
+    fn only_the_proxys_key_in_use_makes_a_409_worth_waiting_for() {
+        use crate::ErrorCode;
+        assert_eq!(
+            Recourse::for_answer(409, Some(&ErrorCode::IdempotencyKeyInUse)),
+            Recourse::Countdown
+        );
+        assert_eq!(
+            Failure::from_answer(409, Some(&ErrorCode::IdempotencyKeyInUse), Some(3)),
+            Failure::RateLimited {
+                retry_after_secs: Some(3)
+            }
+        );
+        for code in [None, Some(&ErrorCode::Conflict)] {
+            assert_eq!(Recourse::for_answer(409, code), Recourse::GiveUp);
+        }
+        assert_eq!(
+            Recourse::for_answer(422, Some(&ErrorCode::IdempotencyKeyReused)),
+            Recourse::FixInput
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! `GET /api/billing/balance/{organization_id}`: the balance and currency only, for an
 //! organization the request is bound to. Each organization's answer, an error too, is cached
 //! briefly, and concurrent misses share one upstream call, so a polling page cannot burn the
-//! key's shared quota.
+//! key's shared quota. With Redis, the replicas share the cache and the call as well (see
+//! `SharedState::balance`).
 
-use crate::observability::metrics;
 use crate::upstream::with_server_timing;
 use crate::{
     AppState,
@@ -103,24 +103,19 @@ pub async fn balance(
     })?;
     grant.authorize(&id, Route::Balance)?;
     let client = ClientKey::from(state.config.trusted_proxies.client_ip(peer, &headers));
-    state
-        .balance_limiter
-        .check(client, Instant::now())
-        .map_err(|wait| AppError::RateLimited {
-            wait,
-            limit: Limit::Balances,
-        })?;
+    state.rate_limit(Limit::Balances, client).await?;
     // Set only when this request made the upstream call: a cached answer took none.
     let upstream = OnceLock::new();
     let fetch = async {
         let called = Instant::now();
-        let answer = state.upstream.balance(&id).await;
-        let took = called.elapsed();
-        metrics::upstream_duration(ROUTE, took);
-        let _ = upstream.set(took);
+        let answer = state
+            .call_upstream(ROUTE, state.upstream.balance(&id))
+            .await;
+        let _ = upstream.set(called.elapsed());
         answer
     };
-    let answer = state.balances.get_or_fetch(&id, fetch).await.map(Json);
+    let shared = state.shared.balance(&id, fetch);
+    let answer = state.balances.get_or_fetch(&id, shared).await.map(Json);
     Ok(match upstream.get() {
         Some(&took) => with_server_timing(answer, took),
         None => answer.into_response(),

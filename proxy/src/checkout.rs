@@ -8,6 +8,7 @@ use crate::{
     client_ip::ClientKey,
     error::{AppError, Limit, Unavailable},
     json::CheckoutBody,
+    shared::idempotency::{self, Answer, Begun, RecordKey},
     tenant::{Caller, Route},
 };
 use axum::response::Response;
@@ -30,6 +31,7 @@ pub async fn create_checkout(
     Caller(grant): Caller,
     body: CheckoutBody,
 ) -> Result<Response, AppError> {
+    let key = idempotency::key_of(&headers)?;
     // Only now does the checkout hold a slot of the API's capacity: a body that is slow to
     // come holds no more than its client's own cap (see `per_client`).
     let _slot = state
@@ -46,17 +48,27 @@ pub async fn create_checkout(
     .map_err(AppError::Invalid)?;
     grant.authorize(&request.organization_id, Route::Checkout)?;
     let client = ClientKey::from(state.config.trusted_proxies.client_ip(peer, &headers));
-    state
-        .limiter
-        .check(client, Instant::now())
-        .map_err(|wait| AppError::RateLimited {
-            wait,
-            limit: Limit::Checkouts,
-        })?;
+    state.rate_limit(Limit::Checkouts, client).await?;
+    let claim = match key {
+        None => None,
+        Some(key) => {
+            let record = RecordKey::new(&grant.scope(&request.organization_id), &key, &request);
+            match state.shared.begin(record).await {
+                Begun::Claimed(claim) => Some(claim),
+                // The one place an answer is given again.
+                Begun::Replay(answer) => {
+                    metrics::idempotent_replay();
+                    return Ok(answer.replayed());
+                }
+                Begun::Refused(refusal) => return Err(refusal),
+            }
+        }
+    };
     let called = Instant::now();
-    let answer = state.upstream.create_checkout(&request).await;
+    let answer = state
+        .call_upstream(ROUTE, state.upstream.create_checkout(&request))
+        .await;
     let upstream = called.elapsed();
-    metrics::upstream_duration(ROUTE, upstream);
     let answer = answer.and_then(|response| {
         match state
             .upstream
@@ -70,6 +82,10 @@ pub async fn create_checkout(
             }
         }
     });
+    if let Some(claim) = claim {
+        let kept = Answer::of_final(answer.as_ref().map(|Json(response)| response));
+        claim.complete(kept.as_ref()).await;
+    }
     // Every answer that followed an upstream call says how long that call took.
     Ok(with_server_timing(answer, upstream))
 }

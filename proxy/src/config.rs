@@ -26,6 +26,11 @@ const MAX_UPSTREAM_TIMEOUT: Duration = Duration::from_secs(60);
 /// The longest any other duration flag may be: timers far in the future overflow the clock.
 const MAX_SERVER_TIMEOUT: Duration = Duration::from_secs(3600);
 
+/// The default `--redis-prefix`: several proxies, or other programs, can share one Redis.
+pub const DEFAULT_REDIS_PREFIX: &str = "closient-checkout:";
+/// The longest `--idempotency-ttl`: the draft's own suggestion, and past any retry of a click.
+const MAX_IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
+
 /// The command line. The API key and the tenant secrets are deliberately absent: clap would
 /// print an `env` value in `--help`.
 #[derive(Debug, Parser)]
@@ -152,6 +157,24 @@ pub struct Flags {
     /// a dashboard backend's token endpoint: added to the CSP's connect-src.
     #[arg(long = "connect-origin", env = "CHECKOUT_CONNECT_ORIGINS")]
     pub connect_origins: Vec<OriginAllowlist>,
+    /// Redis shared by the replicas: redis://, rediss:// (TLS) or unix://. Without it each
+    /// process keeps its own limits and idempotency records. A password in it is a secret:
+    /// give it in the environment, never on a command line.
+    #[arg(
+        long,
+        env = "CHECKOUT_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL",
+        value_parser = RedisUrl::parse
+    )]
+    pub redis_url: Option<RedisUrl>,
+    /// What every Redis key of this proxy starts with.
+    #[arg(long, env = "CHECKOUT_REDIS_PREFIX", default_value = DEFAULT_REDIS_PREFIX, value_parser = redis_prefix)]
+    pub redis_prefix: String,
+    /// How long a checkout's answer is kept for a retry with its Idempotency-Key (30s, 1h; at
+    /// most 24h).
+    #[arg(long, env = "CHECKOUT_IDEMPOTENCY_TTL", default_value = "1h", value_parser = at_most(MAX_IDEMPOTENCY_TTL))]
+    pub idempotency_ttl: Duration,
     #[command(flatten)]
     pub observability: ObservabilityArgs,
 }
@@ -278,6 +301,65 @@ fn site_folder(text: &str) -> Result<PathBuf, String> {
     } else {
         Err(format!("{} has no index.html", dir.display()))
     }
+}
+
+/// `--redis-url`: the URL as given (password included, for the Redis client only) and as the
+/// start-up line shows it, without credentials.
+#[derive(Clone)]
+pub struct RedisUrl {
+    url: String,
+    pub shown: String,
+}
+
+impl std::fmt::Debug for RedisUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RedisUrl({})", self.shown)
+    }
+}
+
+impl RedisUrl {
+    /// Never repeats what it was given: a refused URL may still hold a password.
+    const NOT_A_URL: &str =
+        "must be a URL like redis://host:6379, rediss://host:6380 or unix:///run/redis.sock";
+
+    fn parse(text: &str) -> Result<Self, &'static str> {
+        let url = reqwest::Url::parse(text.trim())
+            .ok()
+            .filter(|url| match url.scheme() {
+                "redis" | "rediss" => url.host_str().is_some(),
+                "unix" => url.host_str().is_none_or(str::is_empty) && url.path().len() > 1,
+                _ => false,
+            })
+            .ok_or(Self::NOT_A_URL)?;
+        let shown = match url.scheme() {
+            "unix" => format!("unix://{}", url.path()),
+            scheme => format!(
+                "{scheme}://{}{}",
+                url.host_str().unwrap_or_default(),
+                url.port()
+                    .map_or_else(String::new, |port| format!(":{port}"))
+            ),
+        };
+        let redis = Self {
+            url: text.trim().to_owned(),
+            shown,
+        };
+        redis.client()?;
+        Ok(redis)
+    }
+
+    /// The Redis client; its errors never repeat the URL.
+    pub fn client(&self) -> Result<redis::Client, &'static str> {
+        redis::Client::open(self.url.as_str()).map_err(|_| Self::NOT_A_URL)
+    }
+}
+
+/// `--redis-prefix`: visible ASCII, at least one character.
+fn redis_prefix(text: &str) -> Result<String, &'static str> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("must be visible ASCII characters, at least one");
+    }
+    Ok(text.to_owned())
 }
 
 /// `--frame-ancestors` goes into the CSP header as it is: a list of sources, no other directive.
@@ -430,6 +512,9 @@ impl Config {
             shutdown_timeout,
             frame_ancestors,
             connect_origins,
+            redis_url,
+            redis_prefix,
+            idempotency_ttl,
             observability:
                 ObservabilityArgs {
                     metrics_listen,
@@ -449,7 +534,8 @@ impl Config {
              max_api_requests_per_client={max_api_requests_per_client} \
              header_read_timeout={header_read_timeout:?} body_read_timeout={body_read_timeout:?} \
              shutdown_timeout={shutdown_timeout:?} frame_ancestors={frame_ancestors} \
-             connect_origins={} metrics_listen={} log_format={log_format:?}",
+             connect_origins={} redis={} idempotency_ttl={idempotency_ttl:?} \
+             metrics_listen={} log_format={log_format:?}",
             upstream_proxy
                 .as_ref()
                 .map_or("none", |proxy| proxy.shown.as_str()),
@@ -463,6 +549,12 @@ impl Config {
             self.request_timeout(),
             self.trusted_proxies,
             lists(connect_origins),
+            redis_url
+                .as_ref()
+                .map_or("none".to_owned(), |redis| format!(
+                    "{} redis_prefix={redis_prefix}",
+                    redis.shown
+                )),
             metrics_listen.map_or("none".to_owned(), |addr| addr.to_string()),
         )
     }
@@ -653,6 +745,54 @@ mod tests {
         assert!(none.summary().contains("trusted_proxies=none"));
         let typo = config(&["--trusted-proxy", "10.0.0.1/8"], &[KEY]).expect_err("host bits");
         assert!(typo.contains("10.0.0.0/8"), "{typo}");
+    }
+
+    #[test]
+    fn a_redis_url_is_shown_without_its_password_and_never_repeated() {
+        const PASSWORD: &str = "redis-canary-password";
+        for (url, shown) in [
+            (
+                format!("redis://:{PASSWORD}@redis.internal:6379/2"),
+                "redis=redis://redis.internal:6379 redis_prefix=closient-checkout: ",
+            ),
+            (
+                format!("rediss://user:{PASSWORD}@redis.internal"),
+                "redis=rediss://redis.internal redis_prefix=closient-checkout: ",
+            ),
+            (
+                "unix:///run/redis/redis.sock".to_owned(),
+                "redis=unix:///run/redis/redis.sock redis_prefix=closient-checkout: ",
+            ),
+        ] {
+            let config = config(&["--redis-url", &url], &[KEY]).expect(&url);
+            let summary = config.summary();
+            assert!(summary.contains(shown), "{summary}");
+            assert!(!summary.contains(PASSWORD) && !format!("{config:?}").contains(PASSWORD));
+        }
+        for bad in [
+            format!("http://:{PASSWORD}@redis.internal"),
+            format!("redis:{PASSWORD}"),
+            format!("unix://{PASSWORD}"),
+            format!("{PASSWORD}@redis.internal:6379"),
+        ] {
+            let refused = config(&["--redis-url", &bad], &[KEY]).expect_err(&bad);
+            assert!(refused.contains("--redis-url"), "{refused}");
+            assert!(!refused.contains(PASSWORD), "{refused}");
+        }
+        let prefix = config(
+            &["--redis-url", "redis://r", "--redis-prefix", "a b"],
+            &[KEY],
+        );
+        assert!(prefix.expect_err("a space").contains("--redis-prefix"));
+        let ttl = config(&["--idempotency-ttl", "25h"], &[KEY]).expect_err("too long");
+        assert!(ttl.contains("--idempotency-ttl"), "{ttl}");
+        let default = config(&[], &[KEY]).expect("valid");
+        assert_eq!(default.flags.idempotency_ttl, Duration::from_secs(3600));
+        assert!(
+            default
+                .summary()
+                .contains("redis=none idempotency_ttl=3600s")
+        );
     }
 
     #[test]

@@ -32,6 +32,13 @@ pub enum AppError {
         wait: Duration,
         limit: Limit,
     },
+    /// 422 `IDEMPOTENCY_KEY_REUSED`: the key was used before with another body.
+    IdempotencyKeyReused,
+    /// 409 `IDEMPOTENCY_KEY_IN_USE`, with `Retry-After`: the first request with the key is
+    /// still upstream, and may be for `wait` at most.
+    IdempotencyKeyInUse {
+        wait: Duration,
+    },
     /// 502 `UPSTREAM_UNAVAILABLE`.
     Unavailable(Unavailable),
     /// 504 `UPSTREAM_TIMEOUT`: the upstream call reached its deadline.
@@ -52,6 +59,8 @@ pub enum BadRequest {
     NotJson,
     DuplicateKey,
     NotAnObject,
+    /// 400 `INVALID_IDEMPOTENCY_KEY`.
+    IdempotencyKey,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +77,8 @@ pub enum Limit {
     Checkouts,
     Balances,
     InFlight,
+    /// The upstream answered 429 a moment ago; nobody calls it until its `Retry-After` passes.
+    Upstream,
 }
 
 /// Why the upstream's answer could not be passed on.
@@ -109,6 +120,14 @@ impl AppError {
                     BadRequest::NotAnObject => {
                         (StatusCode::BAD_REQUEST, "The body is not a JSON object.")
                     }
+                    BadRequest::IdempotencyKey => {
+                        return ApiError::new(
+                            ErrorCode::InvalidIdempotencyKey,
+                            400,
+                            "The Idempotency-Key must be given once, as 1 to 255 visible ASCII \
+                             characters.",
+                        );
+                    }
                 };
                 ApiError::new(ErrorCode::BadRequest, status.as_u16(), message)
             }
@@ -143,7 +162,18 @@ impl AppError {
                     Limit::Checkouts => "Too many checkout requests; wait a moment.",
                     Limit::Balances => "Too many balance requests; wait a moment.",
                     Limit::InFlight => "Too many requests at once from this client; wait a moment.",
+                    Limit::Upstream => "The billing service asked for a pause; wait a moment.",
                 },
+            ),
+            Self::IdempotencyKeyReused => ApiError::new(
+                ErrorCode::IdempotencyKeyReused,
+                422,
+                "This Idempotency-Key was used with another request body.",
+            ),
+            Self::IdempotencyKeyInUse { .. } => ApiError::new(
+                ErrorCode::IdempotencyKeyInUse,
+                409,
+                "The first request with this Idempotency-Key is still being answered; wait a moment.",
             ),
             Self::Unavailable(reason) => ApiError::new(
                 ErrorCode::UpstreamUnavailable,
@@ -211,8 +241,15 @@ impl Limit {
             Self::Checkouts => "checkout",
             Self::Balances => "balance",
             Self::InFlight => "in_flight",
+            Self::Upstream => "upstream",
         }
     }
+}
+
+/// `Retry-After` in whole seconds, rounded up and at least one: a 0 would invite a retry at once.
+fn retry_after(wait: Duration) -> HeaderMap {
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    HeaderMap::from_iter([(header::RETRY_AFTER, HeaderValue::from(secs))])
 }
 
 impl IntoResponse for AppError {
@@ -222,9 +259,9 @@ impl IntoResponse for AppError {
         let headers = match self {
             Self::RateLimited { wait, limit } => {
                 metrics::rate_limited(limit.label());
-                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                HeaderMap::from_iter([(header::RETRY_AFTER, HeaderValue::from(secs))])
+                retry_after(wait)
             }
+            Self::IdempotencyKeyInUse { wait } => retry_after(wait),
             Self::Unauthenticated { challenge } => HeaderMap::from_iter([(
                 header::WWW_AUTHENTICATE,
                 HeaderValue::from_static(challenge),

@@ -15,6 +15,7 @@ pub mod rate_limit;
 mod recent;
 pub mod secret;
 pub mod server;
+pub mod shared;
 pub mod static_files;
 pub mod tenant;
 pub mod upstream;
@@ -31,7 +32,11 @@ use axum::{
 use client_ip::ClientKey;
 use config::Config;
 use error::AppError;
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use tokio::sync::Semaphore;
 use tower::{
     ServiceBuilder,
@@ -46,8 +51,9 @@ use tower::{
 pub struct AppState {
     pub config: Arc<Config>,
     pub upstream: Arc<upstream::Upstream>,
-    pub limiter: Arc<rate_limit::RateLimiter>,
-    pub balance_limiter: Arc<rate_limit::RateLimiter>,
+    /// Rate limits, idempotency records and the upstream's Retry-After: in Redis with
+    /// `--redis-url`, else in this process.
+    pub shared: Arc<shared::SharedState>,
     pub balances: Arc<balance::BalanceCache>,
     /// The API's capacity: a balance read holds a slot for the whole request, a checkout only
     /// once its body is in.
@@ -80,10 +86,7 @@ impl AppState {
             .map_err(|_| "--frame-ancestors has characters a header cannot carry")?;
         Ok(Self {
             api_slots: Arc::new(Semaphore::new(config.flags.max_concurrent_requests.get())),
-            limiter: Arc::new(rate_limit::RateLimiter::new(config.flags.rate_limit)),
-            balance_limiter: Arc::new(rate_limit::RateLimiter::new(
-                config.flags.balance_rate_limit,
-            )),
+            shared: Arc::new(shared::SharedState::new(&config)?),
             api_requests_per_client: per_client::PerClient::new(
                 config.flags.max_api_requests_per_client.get(),
             ),
@@ -93,6 +96,55 @@ impl AppState {
             csp: Arc::new(csp),
         })
     }
+}
+
+impl AppState {
+    /// Takes one of `client`'s requests for `limit`, or answers 429.
+    pub async fn rate_limit(&self, limit: error::Limit, client: ClientKey) -> Result<(), AppError> {
+        self.shared
+            .rate_limit(limit, client)
+            .await
+            .map_err(|wait| AppError::RateLimited { wait, limit })
+    }
+
+    /// `call`, the upstream call for `route`, timed in its metric, unless the upstream's last
+    /// 429 asked for a pause that has not passed (then 429 with the time left, and no call). A
+    /// 429 it answers with a `Retry-After` holds off every request, on every replica sharing
+    /// Redis, that long.
+    pub async fn call_upstream<T>(
+        &self,
+        route: &'static str,
+        call: impl Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        if let Some(wait) = self.shared.upstream_wait().await {
+            return Err(AppError::RateLimited {
+                wait,
+                limit: error::Limit::Upstream,
+            });
+        }
+        let called = Instant::now();
+        let answer = call.await;
+        observability::metrics::upstream_duration(route, called.elapsed());
+        if let Err(AppError::Relayed(relayed)) = &answer
+            && relayed.0.status == StatusCode::TOO_MANY_REQUESTS.as_u16()
+            && let Some(wait) = retry_after(&relayed.1)
+        {
+            self.shared.hold_upstream(wait).await;
+        }
+        answer
+    }
+}
+
+/// A `Retry-After` in seconds or as a date, as a wait from now.
+fn retry_after(headers: &axum::http::HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    closient_checkout_core::parse_retry_after(value, now)
+        .filter(|&secs| secs > 0)
+        .map(Duration::from_secs)
 }
 
 /// Requests `/healthz` answers at once: probes come a few a second at most, and a flood of

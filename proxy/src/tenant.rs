@@ -126,6 +126,18 @@ impl Grant {
         }
     }
 
+    /// Whom an idempotency record belongs to: the organization, and in tenant mode the
+    /// subject of the token as well, so no two callers can read each other's answers.
+    pub fn scope(&self, organization: &OrganizationId) -> String {
+        match self {
+            Self::Token {
+                organization: subject,
+                ..
+            } => format!("{organization} token:{subject}"),
+            Self::Any | Self::Listed(_) => organization.to_string(),
+        }
+    }
+
     /// 403 `FORBIDDEN` unless the request may act for `organization` on `route`.
     pub fn authorize(&self, organization: &OrganizationId, route: Route) -> Result<(), AppError> {
         let forbidden = |reason| Err(AppError::Forbidden(reason));

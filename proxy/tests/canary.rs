@@ -285,13 +285,11 @@ async fn every_error_path_without_a_canary(log_format: &str) {
         answers.push((probe.what, send(addr, probe).await));
     }
 
-    // One fault per upstream call, in this order, on each route.
+    // One fault per upstream call, in this order, on each route. The 429 comes last: its
+    // Retry-After holds off every upstream call until it has passed.
     let faults = [
         Fault::Unauthorized,
         Fault::Forbidden,
-        Fault::RateLimited {
-            retry_after_secs: 3,
-        },
         Fault::ServerError,
         Fault::Unavailable,
         Fault::Drop,
@@ -300,6 +298,9 @@ async fn every_error_path_without_a_canary(log_format: &str) {
         Fault::ForeignUrl,
         Fault::Redirect,
         Fault::Slow(Duration::from_millis(1_500)),
+        Fault::RateLimited {
+            retry_after_secs: 1,
+        },
     ];
     mock.state().push_faults(Route::Checkout, faults.clone());
     mock.state().push_faults(Route::Balance, faults.clone());
@@ -309,6 +310,7 @@ async fn every_error_path_without_a_canary(log_format: &str) {
             .json(body(2500, ORG));
         answers.push((probe.what, send(addr, &probe).await));
     }
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
     // Each balance probe for an organization of its own: the cache would answer a second
     // probe for one organization with the first one's answer.
     for organization in &balance_organizations {

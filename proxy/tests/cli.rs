@@ -345,3 +345,19 @@ fn a_flag_refused_as_it_is_parsed_is_one_line_too() {
         );
     }
 }
+
+/// clap would print an environment variable's value in `--help`: not the Redis URL's.
+#[test]
+fn help_never_prints_the_redis_urls_password() {
+    let output = Command::new(BINARY)
+        .arg("--help")
+        .env(
+            "CHECKOUT_REDIS_URL",
+            "redis://:help-canary-password@redis.internal",
+        )
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(help.contains("--redis-url"), "{help}");
+    assert!(!help.contains("help-canary-password"), "{help}");
+}

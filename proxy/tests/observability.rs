@@ -12,7 +12,7 @@ use std::{
     net::SocketAddr,
     process::{Child, Command, Stdio},
     sync::mpsc,
-    time::Duration,
+    time::{Duration, Instant},
 };
 use support::*;
 
@@ -213,12 +213,6 @@ async fn metrics_are_served_on_their_own_listener_counted_by_route_status_and_li
     let mock = closient_mock::start(MockConfig::new(KEY))
         .await
         .expect("mock starts");
-    mock.state().push_faults(
-        Route::Checkout,
-        [Fault::RateLimited {
-            retry_after_secs: 3,
-        }],
-    );
     let metrics = free_port();
     let proxy = Running::start(
         &mock,
@@ -232,20 +226,26 @@ async fn metrics_are_served_on_their_own_listener_counted_by_route_status_and_li
         ],
     );
     let addr = proxy.addr;
-    // The upstream's 429 relayed, two checkouts, then the proxy's own limit.
-    let statuses: Vec<u16> = [
-        checkout(addr, &[]).await.status,
-        checkout(addr, &[]).await.status,
-        checkout(addr, &[]).await.status,
-        checkout(addr, &[]).await.status,
-    ]
-    .into();
-    assert_eq!(statuses, [429, 200, 200, 429]);
     // The second balance read is the cached answer: no second upstream call. The third is
     // over the balance limit.
     assert_eq!(balance(addr).await.status, 200);
     assert_eq!(balance(addr).await.status, 200);
     assert_eq!(balance(addr).await.status, 429);
+    // Two checkouts, the upstream's 429 relayed, then the proxy's own limit (which comes
+    // before the pause the upstream asked for).
+    let mut statuses = vec![
+        checkout(addr, &[]).await.status,
+        checkout(addr, &[]).await.status,
+    ];
+    mock.state().push_faults(
+        Route::Checkout,
+        [Fault::RateLimited {
+            retry_after_secs: 3,
+        }],
+    );
+    statuses.push(checkout(addr, &[]).await.status);
+    statuses.push(checkout(addr, &[]).await.status);
+    assert_eq!(statuses, [200, 200, 429, 429]);
     assert_eq!(send(addr, "GET", "/healthz", &[], "").await.status, 200);
     let public = send(addr, "GET", "/metrics", &[], "").await;
     assert_eq!(public.status, 404, "the public listener serves no metrics");
@@ -484,4 +484,66 @@ async fn the_public_listener_answers_404_for_metrics() {
     let answer = call(&router(&["checkout-proxy"]), get("/metrics")).await;
     assert_eq!(answer.status, 404);
     assert!(!answer.body.contains("checkout_proxy_"), "{}", answer.body);
+}
+
+/// The shared store's metrics through an outage: up while Redis answers, down and counting
+/// errors while it does not, up again once it is back; and a replay counted.
+#[tokio::test]
+async fn the_shared_stores_metrics_follow_redis_down_and_back() {
+    let mock = closient_mock::start(MockConfig::new(KEY))
+        .await
+        .expect("mock starts");
+    let mut redis = support::redis_server::RedisServer::start();
+    let metrics = free_port();
+    let proxy = Running::start(
+        &mock,
+        &[
+            "--metrics-listen",
+            &metrics.to_string(),
+            "--redis-url",
+            &redis.url(),
+        ],
+    );
+    let addr = proxy.addr;
+    let scrape = || async {
+        let scraped = send(metrics, "GET", "/metrics", &[], "").await;
+        let (_, samples) = parse_exposition(&scraped.body);
+        let read = |name| value(&samples, name, &[]);
+        (
+            read("checkout_proxy_redis_up"),
+            read("checkout_proxy_redis_errors_total"),
+            read("checkout_proxy_idempotent_replays_total"),
+        )
+    };
+    let keyed = ["Idempotency-Key: 5d1e0c8a-2b4f-4e7a-9c3d-1f6a8b2e4d70"];
+    assert_eq!(checkout(addr, &keyed).await.status, 200);
+    let again = checkout(addr, &keyed).await;
+    assert_eq!(
+        again.headers.get("idempotent-replayed").map(String::as_str),
+        Some("true")
+    );
+    assert_eq!(scrape().await, (Some(1.0), Some(0.0), Some(1.0)));
+
+    redis.stop();
+    assert_eq!(
+        checkout(addr, &[]).await.status,
+        200,
+        "answered from its own state"
+    );
+    let (up, errors, _) = scrape().await;
+    assert_eq!(up, Some(0.0));
+    assert!(errors.is_some_and(|errors| errors >= 1.0), "{errors:?}");
+
+    redis.restart();
+    // A replica tries Redis again once a second while requests come in.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while scrape().await.0 != Some(1.0) {
+        assert!(
+            Instant::now() < deadline,
+            "redis_up stayed 0 with Redis back"
+        );
+        assert_eq!(checkout(addr, &[]).await.status, 200);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    proxy.stop();
 }

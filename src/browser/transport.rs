@@ -2,10 +2,26 @@
 //! and the reading of their answers into core's types.
 
 use super::json;
-use closient_checkout_core::{ApiError, BalanceResponse, CheckoutResponse, ErrorEnvelope};
+use closient_checkout_core::{
+    ApiError, BalanceResponse, CheckoutResponse, ErrorEnvelope, idempotency::KEY_HEADER,
+};
 use gloo_net::http::Request;
 use std::{future::Future, pin::Pin};
+use wasm_bindgen::prelude::*;
 use web_sys::AbortController;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Absent outside a secure context (a page over plain http off loopback): then `Err`.
+    #[wasm_bindgen(catch, js_namespace = crypto, js_name = randomUUID)]
+    fn random_uuid() -> Result<String, JsValue>;
+}
+
+/// A new `Idempotency-Key` for one click, or `None` where the browser cannot make one: the
+/// request then goes without it, as before keys existed.
+pub fn new_idempotency_key() -> Option<String> {
+    random_uuid().ok()
+}
 
 pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 
@@ -42,7 +58,13 @@ pub enum ReplyBody {
 
 /// Posts JSON to, and reads JSON from, the proxy.
 pub trait Transport {
-    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>>;
+    /// `key` is the click's `Idempotency-Key`, the same for each of its retries.
+    fn post_json(
+        &self,
+        url: &str,
+        body: String,
+        key: Option<&str>,
+    ) -> LocalFuture<Result<HttpReply, TransportError>>;
     fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>>;
 }
 
@@ -55,8 +77,14 @@ pub struct FetchTransport {
 }
 
 impl Transport for FetchTransport {
-    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>> {
-        Box::pin(fetch(self.clone(), url.to_owned(), Some(body)))
+    fn post_json(
+        &self,
+        url: &str,
+        body: String,
+        key: Option<&str>,
+    ) -> LocalFuture<Result<HttpReply, TransportError>> {
+        let post = (body, key.map(str::to_owned));
+        Box::pin(fetch(self.clone(), url.to_owned(), Some(post)))
     }
 
     fn get_json(&self, url: &str) -> LocalFuture<Result<HttpReply, TransportError>> {
@@ -64,12 +92,12 @@ impl Transport for FetchTransport {
     }
 }
 
-/// Sends a GET, or a POST of `body`, asking for JSON, with an abort signal that fires after
-/// `timeout_ms`.
+/// Sends a GET, or a POST of a body with its idempotency key, asking for JSON, with an abort
+/// signal that fires after `timeout_ms`.
 async fn fetch(
     transport: FetchTransport,
     url: String,
-    body: Option<String>,
+    post: Option<(String, Option<String>)>,
 ) -> Result<HttpReply, TransportError> {
     let controller = AbortController::new().map_err(|_| TransportError::Network)?;
     let signal = controller.signal();
@@ -86,8 +114,11 @@ async fn fetch(
     if let Some(token) = &transport.token {
         header("Authorization", &format!("Bearer {token}"))?;
     }
-    if let Some(body) = body {
+    if let Some((body, key)) = post {
         header("Content-Type", "application/json")?;
+        if let Some(key) = key {
+            header(KEY_HEADER, &key)?;
+        }
         init.set_method("POST");
         init.set_body(&body.into());
     }

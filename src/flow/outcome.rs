@@ -87,7 +87,8 @@ pub fn interpret(
                 ReplyBody::Error(error) => Some(error),
                 _ => None,
             };
-            let failure = Failure::from_status(status, retry_after_secs);
+            let failure =
+                Failure::from_answer(status, error.as_ref().map(|e| &e.code), retry_after_secs);
             let problem = problem_for(status, error, retry_after_secs);
             failed(problem, Some(failure))
         }
@@ -147,7 +148,7 @@ impl Refusal {
 
 fn problem_for(status: u16, error: Option<ApiError>, retry_after_secs: Option<u64>) -> Problem {
     let code = error.as_ref().map(|e| e.code.clone());
-    match (Recourse::for_status(status), code) {
+    match (Recourse::for_answer(status, code.as_ref()), code) {
         (Recourse::Countdown, _) => Problem::RateLimited { retry_after_secs },
         (Recourse::Retry, code) => Problem::Unavailable { code },
         (_, Some(ErrorCode::ForbiddenOrigin)) => Problem::ForbiddenOrigin,

@@ -7,7 +7,7 @@ use crate::{
         json,
         platform::{Platform, now_ms},
         timer::{Wake, wait},
-        transport::read_checkout_reply,
+        transport::{new_idempotency_key, read_checkout_reply},
     },
     config::WidgetConfig,
 };
@@ -46,6 +46,8 @@ pub async fn attempt_checkout(
         },
         failure: None,
     })?;
+    // One key per click: its retries are the same request, which the proxy answers once.
+    let key = new_idempotency_key();
     let mut attempts = 0;
     loop {
         attempts += 1;
@@ -56,7 +58,7 @@ pub async fn attempt_checkout(
         });
         let reply = platform
             .transport
-            .post_json(&config.api_path, body.clone())
+            .post_json(&config.api_path, body.clone(), key.as_deref())
             .await;
         let reply = reply.map(read_checkout_reply);
         let (problem, failure) = match interpret(reply, &config.checkout_origins, now_ms() / 1_000)

@@ -60,12 +60,20 @@ pub struct ScriptedTransport {
     script: RefCell<VecDeque<Scripted>>,
     balances: RefCell<VecDeque<Scripted>>,
     pub requests: RefCell<Vec<(String, String)>>,
+    /// Each request's `Idempotency-Key`.
+    pub keys: RefCell<Vec<Option<String>>>,
     pub balance_reads: RefCell<Vec<String>>,
 }
 
 impl Transport for ScriptedTransport {
-    fn post_json(&self, url: &str, body: String) -> LocalFuture<Result<HttpReply, TransportError>> {
+    fn post_json(
+        &self,
+        url: &str,
+        body: String,
+        key: Option<&str>,
+    ) -> LocalFuture<Result<HttpReply, TransportError>> {
         self.requests.borrow_mut().push((url.to_owned(), body));
+        self.keys.borrow_mut().push(key.map(str::to_owned));
         let next = self.script.borrow_mut().pop_front();
         Box::pin(async move {
             answer(next.expect("the test scripted fewer answers than requests were made"))

@@ -83,7 +83,19 @@ fn steps(tools: &Tools) -> Vec<(&'static str, Action<'_>)> {
                 "warnings",
             ]),
         ),
-        ("test", cargo(&["test", "--workspace"])),
+        // The proxy's replica tests start their own redis-server: installed first if missing.
+        (
+            "test",
+            Box::new(|| {
+                let redis = tools::redis::redis_server()?;
+                let redis = redis.to_str().ok_or("the redis-server path is not UTF-8")?;
+                tools.run_with_env(
+                    "cargo",
+                    &["test", "--workspace"],
+                    &[("REDIS_SERVER", redis)],
+                )
+            }),
+        ),
         // Browser tests through the wasm-bindgen-test-runner set in .cargo/config.toml.
         (
             "test wasm",

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, missing_debug_implementations)]
 
+pub mod redis_server;
+
 use axum::{
     Router,
     body::Body,
@@ -48,6 +50,23 @@ pub async fn harness_env(extra: &[&str], env: &[(&str, &str)]) -> Harness {
     let base = mock.base_url();
     let router = router_env(&proxy_args(&mock, &base, extra), env);
     Harness { router, mock }
+}
+
+/// `count` proxies, each with its own state, in front of one mock: the replicas of one
+/// deployment. They share what they share through `extra` (`--redis-url`) alone.
+pub async fn replicas(
+    count: usize,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Vec<Router>, RunningMock) {
+    let mock = closient_mock::start(MockConfig::new(KEY))
+        .await
+        .expect("mock starts");
+    let base = mock.base_url();
+    let routers = (0..count)
+        .map(|_| router_env(&proxy_args(&mock, &base, extra), env))
+        .collect();
+    (routers, mock)
 }
 
 pub fn router(args: &[&str]) -> Router {
