@@ -9,6 +9,7 @@ mod cargo_tools;
 mod lock;
 mod npm_tools;
 pub mod process;
+pub mod redis;
 
 use crate::{Result, files, repo_root, secs};
 use cargo_tools::CargoTool;
