@@ -19,6 +19,7 @@ const PATHS = {
   dist: process.env.CHECKOUT_DIST || path.join(REPO, 'dist'),
   npm: process.env.CHECKOUT_NPM || path.join(REPO, 'target/npm'),
   nginx: process.env.NGINX_BIN || 'nginx',
+  redis: process.env.REDIS_SERVER || 'redis-server',
   chromium: process.env.CHROMIUM || '/usr/bin/chromium',
   artifacts: process.env.E2E_ARTIFACTS || path.join(REPO, 'target/e2e'),
   /** Scratch space of the tests that build something (the packed package's consumer). */
@@ -302,6 +303,39 @@ async function startStack({ proxyArgs = [], dashboard = false, env = {} } = {}) 
   };
 }
 
+/** Answers whether a Redis server answers PING on `port`. */
+function redisPing(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.setTimeout(1000, () => socket.destroy());
+    socket.once('data', (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+/**
+ * A throwaway redis-server on a free loopback port that saves nothing, as docs/operations.md's
+ * replicas share: `cargo xtask e2e` installs Debian's package and passes REDIS_SERVER.
+ */
+async function startRedis() {
+  const port = await freePort();
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const proc = startProcess('redis-server', PATHS.redis, args);
+  const deadline = Date.now() + 10000;
+  while (!(await redisPing(port))) {
+    if (proc.exited || Date.now() > deadline) {
+      await proc.stop();
+      throw new Error(`redis-server (${PATHS.redis}) did not answer on ${port}:\n${proc.output()}`);
+    }
+    await sleep(50);
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, process: proc, stop: () => proc.stop() };
+}
+
 /** Whether an nginx binary can be run, and its path. */
 function nginxBinary() {
   for (const candidate of [PATHS.nginx, '/usr/sbin/nginx']) {
@@ -424,6 +458,7 @@ module.exports = {
   sleep,
   startNginx,
   startProxy,
+  startRedis,
   startStack,
   startStaticPage,
 };

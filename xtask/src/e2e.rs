@@ -18,12 +18,14 @@ pub fn run_alone() -> Result<()> {
     run(&tools)
 }
 
-/// Installs the npm packages, makes sure nginx is there, builds the servers, runs the suite.
+/// Installs the npm packages, makes sure nginx and Redis are there, builds the servers, runs
+/// the suite.
 pub fn run(tools: &Tools) -> Result<()> {
     let root = repo_root();
     let e2e = root.join("e2e");
     npm_ci(&e2e)?;
     let nginx = nginx()?;
+    let redis = crate::tools::redis::redis_server()?;
     let chromium = chromium(tools)?;
     tools.run(
         "cargo",
@@ -54,6 +56,7 @@ pub fn run(tools: &Tools) -> Result<()> {
         .env("CHECKOUT_DIST", &dist)
         .env("CHECKOUT_NPM", &npm)
         .env("NGINX_BIN", &nginx)
+        .env("REDIS_SERVER", &redis)
         .env("XTASK_BIN", &xtask)
         .env("CHROMIUM", &chromium)
         .env("E2E_ARTIFACTS", root.join("target").join("e2e"))

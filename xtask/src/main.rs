@@ -118,6 +118,9 @@ enum Command {
         /// Leave out the slow-body attack of 512 connections from one client
         #[arg(long)]
         no_attack: bool,
+        /// Two replicas sharing a Redis, which is stopped halfway and started again
+        #[arg(long)]
+        redis: bool,
     },
 }
 
@@ -137,7 +140,11 @@ fn main() -> ExitCode {
         }
         Command::Fuzz { seconds } => exit_code(fuzz::run(seconds)),
         Command::Audit { db } => exit_code(audit::run(&db)),
-        Command::Soak { seconds, no_attack } => exit_code(soak::run(seconds, !no_attack)),
+        Command::Soak {
+            seconds,
+            no_attack,
+            redis,
+        } => exit_code(soak::run(seconds, !no_attack, redis)),
         Command::VerifyBuild => exit_code(verify_build::run()),
         Command::NginxConfig {
             listen,
@@ -258,14 +265,16 @@ mod tests {
             parse(&["soak"]),
             Ok(Command::Soak {
                 seconds: 60,
-                no_attack: false
+                no_attack: false,
+                redis: false
             })
         ));
         assert!(matches!(
-            parse(&["soak", "--no-attack", "5"]),
+            parse(&["soak", "--no-attack", "--redis", "5"]),
             Ok(Command::Soak {
                 seconds: 5,
-                no_attack: true
+                no_attack: true,
+                redis: true
             })
         ));
         for bad in [

@@ -139,6 +139,22 @@ impl Server {
         ))
     }
 
+    /// Waits until `addr` accepts a connection: for a server that speaks no HTTP.
+    pub fn wait_listening(&mut self, addr: SocketAddr, timeout: Duration) -> Result<()> {
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            self.running()?;
+            if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+                return Ok(());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Err(format!(
+            "nothing listened on {addr} within {} s",
+            timeout.as_secs()
+        ))
+    }
+
     pub fn peak_rss_kib(&self) -> Result<u64> {
         peak_rss_kib(self.pid())
     }

@@ -11,6 +11,10 @@
 //! each send a checkout's headers and one byte of a 16,000-byte body, and opens each again a
 //! second after its answer: the page and the other clients must keep being served.
 //!
+//! With `--redis`, two replicas share a Redis server the run starts: the clients take turns
+//! between them, each replica is probed, and Redis is stopped halfway and started again after
+//! `REDIS_OUTAGE`. The replicas must answer as documented throughout.
+//!
 //! It fails (exit 1) when the proxy exits or panics, when an answer is neither an allowlisted
 //! `checkout_url` (or a balance) nor a well-formed envelope with a status the README documents
 //! for that request, when a request outlives its timeout plus `MARGIN`, when peak RSS passes
@@ -94,16 +98,27 @@ const UPSTREAM_ERRORS: &[(u16, &str)] = &[
     (504, "UPSTREAM_TIMEOUT"),
 ];
 
+/// How long Redis is away in a `--redis` run, from the middle of it.
+const REDIS_OUTAGE: Duration = Duration::from_secs(5);
+
 /// `seconds` of load, 1 to 150 (with start-up and the drain, the whole command stays within 3
-/// minutes once built); `attack`: with the slow-body attack.
-pub fn run(seconds: u64, attack: bool) -> Result<()> {
+/// minutes once built); `attack`: with the slow-body attack; `redis`: two replicas sharing a
+/// Redis that is restarted halfway.
+pub fn run(seconds: u64, attack: bool, redis: bool) -> Result<()> {
     let binaries = servers::build_release()?;
     let logs = repo_root().join("target").join("soak");
     let site = logs.join("site");
     files::create_dir(&site)?;
     files::write(&site.join("index.html"), PAGE)?;
     let mock_addr = free_port()?;
-    let proxy_addr = free_port()?;
+    let proxy_addrs = (0..if redis { 2 } else { 1 })
+        .map(|_| free_port())
+        .collect::<Result<Vec<_>>>()?;
+    let mut redis = if redis {
+        Some(Redis::start(&logs.join("redis.log"))?)
+    } else {
+        None
+    };
     let mock_origin = format!("http://{mock_addr}");
     let mut mock = Command::new(&binaries.mock);
     mock.args(["--listen", &mock_addr.to_string()])
@@ -114,56 +129,89 @@ pub fn run(seconds: u64, attack: bool) -> Result<()> {
     mock.wait_ready(mock_addr, "/__mock/stats", READY_TIMEOUT)?;
     queue_faults(mock_addr)?;
 
-    let mut proxy = Command::new(&binaries.proxy);
-    proxy
-        .args(["--listen", &proxy_addr.to_string()])
-        .args(["--upstream", &format!("{mock_origin}/billing/api/v1")])
-        .args(["--checkout-origin", &mock_origin])
-        .args(["--organization", ORGANIZATION])
-        .args(["--trusted-proxy", "127.0.0.1/32"])
-        .arg("--static-dir")
-        .arg(&site)
-        .args([
-            "--upstream-timeout",
-            &format!("{}s", UPSTREAM_TIMEOUT.as_secs()),
-        ])
-        .args([
-            "--body-read-timeout",
-            &format!("{}s", BODY_READ_TIMEOUT.as_secs()),
-        ])
-        .env("CLOSIENT_API_KEY", KEY)
-        .env_remove("CLOSIENT_API_KEY_FILE");
-    let mut proxy = Server::start(proxy, "proxy", Some(&logs.join("proxy.log")))?;
-    proxy.wait_ready(proxy_addr, "/healthz", READY_TIMEOUT)?;
+    let mut proxies = Vec::new();
+    for (n, addr) in proxy_addrs.iter().enumerate() {
+        let mut proxy = Command::new(&binaries.proxy);
+        proxy
+            .args(["--listen", &addr.to_string()])
+            .args(["--upstream", &format!("{mock_origin}/billing/api/v1")])
+            .args(["--checkout-origin", &mock_origin])
+            .args(["--organization", ORGANIZATION])
+            .args(["--trusted-proxy", "127.0.0.1/32"])
+            .arg("--static-dir")
+            .arg(&site)
+            .args([
+                "--upstream-timeout",
+                &format!("{}s", UPSTREAM_TIMEOUT.as_secs()),
+            ])
+            .args([
+                "--body-read-timeout",
+                &format!("{}s", BODY_READ_TIMEOUT.as_secs()),
+            ])
+            .env("CLOSIENT_API_KEY", KEY)
+            .env_remove("CLOSIENT_API_KEY_FILE");
+        // Each replica serves the page at every replica's origin, as behind one load balancer.
+        for origin in &proxy_addrs {
+            proxy.args(["--public-origin", &format!("http://{origin}")]);
+        }
+        if let Some(redis) = &redis {
+            proxy.args(["--redis-url", &redis.url(), "--redis-prefix", "soak:"]);
+        }
+        let name = format!("proxy-{n}");
+        let mut proxy = Server::start(proxy, &name, Some(&logs.join(format!("{name}.log"))))?;
+        proxy.wait_ready(*addr, "/healthz", READY_TIMEOUT)?;
+        proxies.push(proxy);
+    }
+    let replicas = proxy_addrs
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" and ");
     println!(
         "==> soak: {seconds} s, {WORKERS} clients, {SLOW_LORIS_CLIENTS} slow-loris and \
-         {SLOW_BODY_CLIENTS} slow-body clients, {}; proxy on {proxy_addr}, mock on {mock_addr} \
+         {SLOW_BODY_CLIENTS} slow-body clients, {}; proxy on {replicas}{}, mock on {mock_addr} \
          (logs in {})",
         if attack {
             format!("{ATTACK_CONNECTIONS} slow-body connections from one client")
         } else {
             "no attack".to_owned()
         },
+        if redis.is_some() {
+            format!(
+                " sharing Redis, which is away for {} s from the middle of the run",
+                REDIS_OUTAGE.as_secs()
+            )
+        } else {
+            String::new()
+        },
         logs.display()
     );
 
-    let target = Target {
-        proxy: proxy_addr,
-        mock_origin,
-    };
+    let targets: Vec<Target> = proxy_addrs
+        .iter()
+        .map(|&proxy| Target {
+            proxy,
+            mock_origin: mock_origin.clone(),
+        })
+        .collect();
     let mut failures = Vec::new();
     let load = run_load(
-        &target,
+        &targets,
         Duration::from_secs(seconds),
         attack,
-        &mut proxy,
+        &mut proxies,
+        redis.as_mut(),
         &mut failures,
     );
-    let drain = drain(&target, mock_addr, &mut proxy, &mut failures);
+    let drain = drain(&targets[0], mock_addr, &mut proxies[0], &mut failures);
     drop(mock);
-    let log = fs::read_to_string(logs.join("proxy.log")).unwrap_or_default();
-    if log.contains("panicked") {
-        failures.push("the proxy's log has a panic (target/soak/proxy.log)".to_owned());
+    for n in 0..proxies.len() {
+        let log = fs::read_to_string(logs.join(format!("proxy-{n}.log"))).unwrap_or_default();
+        if log.contains("panicked") {
+            failures.push(format!(
+                "proxy-{n}'s log has a panic (target/soak/proxy-{n}.log)"
+            ));
+        }
     }
     report(&load, drain.as_ref(), &mut failures);
     if failures.is_empty() {
@@ -174,6 +222,53 @@ pub fn run(seconds: u64, attack: bool) -> Result<()> {
             eprintln!("FAILED: {failure}");
         }
         Err(format!("soak: {} checks failed", failures.len()))
+    }
+}
+
+/// The replicas' Redis: on a port of its own, so it can be stopped and started again there.
+struct Redis {
+    port: u16,
+    log: std::path::PathBuf,
+    server: Option<Server>,
+    /// When it was last stopped and started again, since the run began.
+    outage: Option<(Duration, Duration)>,
+}
+
+impl Redis {
+    fn start(log: &std::path::Path) -> Result<Self> {
+        let mut redis = Self {
+            port: free_port()?.port(),
+            log: log.to_owned(),
+            server: None,
+            outage: None,
+        };
+        redis.server = Some(redis.spawn()?);
+        Ok(redis)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    fn spawn(&self) -> Result<Server> {
+        let mut command = Command::new(crate::tools::redis::redis_server()?);
+        command.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"]);
+        command.args(["--save", "", "--appendonly", "no"]);
+        let mut server = Server::start(command, "redis-server", Some(&self.log))?;
+        server.wait_listening(SocketAddr::from(([127, 0, 0, 1], self.port)), READY_TIMEOUT)?;
+        Ok(server)
+    }
+
+    /// Stops Redis for `REDIS_OUTAGE` and starts it again, noting when, from `started`.
+    fn restart(&mut self, started: Instant) -> Result<()> {
+        let stopped = started.elapsed();
+        if let Some(mut server) = self.server.take() {
+            server.stop(Duration::from_secs(5))?;
+        }
+        thread::sleep(REDIS_OUTAGE);
+        self.server = Some(self.spawn()?);
+        self.outage = Some((stopped, started.elapsed()));
+        Ok(())
     }
 }
 
@@ -491,23 +586,29 @@ struct Load {
     /// The attack's answers, by status (0: closed unanswered).
     attack: Option<BTreeMap<u16, u64>>,
     peak_rss_kib: Option<u64>,
+    /// When Redis was stopped and when it answered again, in a `--redis` run.
+    redis_outage: Option<(Duration, Duration)>,
 }
 
 fn run_load(
-    target: &Target,
+    targets: &[Target],
     duration: Duration,
     attack: bool,
-    proxy: &mut Server,
+    proxies: &mut [Server],
+    mut redis: Option<&mut Redis>,
     failures: &mut Vec<String>,
 ) -> Load {
     let stop = AtomicBool::new(false);
     let sent = AtomicUsize::new(0);
     let started = Instant::now();
     let mut load = Load::default();
+    // The clients of the first replica's own checks; the workers take turns between replicas.
+    let target = &targets[0];
     thread::scope(|scope| {
         let workers: Vec<_> = (0..WORKERS)
             .map(|n| {
                 let (stop, sent) = (&stop, &sent);
+                let target = &targets[n % targets.len()];
                 scope.spawn(move || worker(target, n as u64, stop, sent))
             })
             .collect();
@@ -517,20 +618,33 @@ fn run_load(
         let bodies: Vec<_> = (0..SLOW_BODY_CLIENTS)
             .map(|_| scope.spawn(|| slow_body(target, &stop)))
             .collect();
-        let healthz = scope.spawn(|| probe(target, &stop, &HEALTHZ));
+        let healthz: Vec<_> = targets
+            .iter()
+            .map(|target| scope.spawn(|| probe(target, &stop, &HEALTHZ)))
+            .collect();
         let page = scope.spawn(|| probe(target, &stop, &PAGE_LOAD));
         let attackers: Vec<_> = (0..if attack { ATTACK_THREADS } else { 0 })
             .map(|_| scope.spawn(|| slow_body_attack(target, &stop)))
             .collect();
 
-        while started.elapsed() < duration && sent.load(Ordering::Relaxed) < MAX_REQUESTS {
-            if let Err(exited) = proxy.running() {
-                failures.push(format!("during the soak, {exited}"));
-                break;
+        'load: while started.elapsed() < duration && sent.load(Ordering::Relaxed) < MAX_REQUESTS {
+            for proxy in proxies.iter_mut() {
+                if let Err(exited) = proxy.running() {
+                    failures.push(format!("during the soak, {exited}"));
+                    break 'load;
+                }
+            }
+            if started.elapsed() >= duration / 2
+                && let Some(redis) = redis.take()
+            {
+                if let Err(error) = redis.restart(started) {
+                    failures.push(format!("Redis could not be restarted: {error}"));
+                }
+                load.redis_outage = redis.outage;
             }
             thread::sleep(Duration::from_millis(200));
         }
-        load.peak_rss_kib = proxy.peak_rss_kib().ok();
+        load.peak_rss_kib = proxies[0].peak_rss_kib().ok();
         stop.store(true, Ordering::Relaxed);
 
         let collect = |outcome: thread::Result<Outcomes>| {
@@ -558,10 +672,12 @@ fn run_load(
             load.slow_bodies_cut_off += outcomes.latencies_ms.len() as u64;
             failures.extend(outcomes.failures);
         }
-        let outcomes = collect(healthz.join());
-        load.healthz_polls = outcomes.latencies_ms.len() as u64;
-        load.healthz_slowest = outcomes.slowest;
-        failures.extend(outcomes.failures);
+        for handle in healthz {
+            let outcomes = collect(handle.join());
+            load.healthz_polls += outcomes.latencies_ms.len() as u64;
+            load.healthz_slowest = load.healthz_slowest.max(outcomes.slowest);
+            failures.extend(outcomes.failures);
+        }
         let outcomes = collect(page.join());
         load.page_ms = outcomes.latencies_ms;
         failures.extend(outcomes.failures);
@@ -936,6 +1052,15 @@ fn report(load: &Load, drain: Option<&Drain>, failures: &mut Vec<String>) {
         thousands(load.healthz_polls),
         load.healthz_slowest.as_millis()
     );
+    if let Some((stopped, back)) = load.redis_outage {
+        println!(
+            "{:>9}  Redis stopped at {:.1} s and answering again at {:.1} s, the replicas serving \
+             throughout",
+            "",
+            stopped.as_secs_f64(),
+            back.as_secs_f64()
+        );
+    }
     if let Some(attack) = &load.attack {
         let answers: Vec<String> = attack
             .iter()
