@@ -11,7 +11,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { describe } = require('node:test');
-const { DASHBOARD_PROXY_ARGS, organization } = require('./harness');
+const { DASHBOARD_PROXY_ARGS, ORGANIZATION } = require('./harness');
 const { e2eTest, useStack } = require('./browser');
 const { CheckoutPage } = require('./pages');
 
@@ -26,7 +26,8 @@ const SCHEMES = {
 };
 
 describe('screenshots of the widget', () => {
-  const paying = organization('screenshots');
+  // The id the demo prints, so that the picture shows what a new user types.
+  const paying = ORGANIZATION;
   const fixture = useStack({ proxyArgs: ['--organization', paying] });
 
   for (const [scheme, colors] of Object.entries(SCHEMES)) {

@@ -361,3 +361,23 @@ fn help_never_prints_the_redis_urls_password() {
     assert!(help.contains("--redis-url"), "{help}");
     assert!(!help.contains("help-canary-password"), "{help}");
 }
+
+/// `.env.sample` is the list an operator copies: every variable `--help` names is in it.
+#[test]
+fn the_sample_environment_names_every_variable_of_the_help() {
+    let output = Command::new(BINARY).arg("--help").output().expect("runs");
+    let help = String::from_utf8_lossy(&output.stdout);
+    let sample = include_str!("../../.env.sample");
+    let named: Vec<&str> = help
+        .split("[env: ")
+        .skip(1)
+        .filter_map(|rest| rest.split(['=', ']']).next())
+        .collect();
+    assert!(named.len() > 20, "{help}");
+    for name in named {
+        assert!(
+            sample.contains(&format!("{name}=")),
+            "{name} is missing from .env.sample"
+        );
+    }
+}

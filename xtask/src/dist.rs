@@ -23,7 +23,7 @@ pub fn run() -> Result<()> {
 /// in `dist/` and, with the package's entries, in `target/npm/`: each must be within it.
 /// Raised only in a commit that names the feature and its measured cost; lowered whenever a
 /// change makes room.
-pub const SERVED_WASM_JS_BROTLI_GATE: u64 = 113_500;
+pub const SERVED_WASM_JS_BROTLI_GATE: u64 = 114_300;
 
 /// Builds `dist/` with Trunk, shrinks and precompresses it, and prints the sizes a visitor
 /// downloads; then the npm package (`npm::build`). Both builds remap their source paths

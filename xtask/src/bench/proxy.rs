@@ -9,8 +9,8 @@
 
 use super::profile::{self, Profile};
 use super::{
-    ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, Row, THROUGHPUT_GOAL, at_least, at_most, bench_dir,
-    rounded,
+    ADDED_P50_GATE_MS, ADDED_P50_GOAL_MS, REDIS_ADDED_P50_GOAL_MS, Row, THROUGHPUT_GOAL, at_least,
+    at_most, bench_dir, rounded,
 };
 use crate::servers::{self, Binaries, Server, free_port};
 use crate::tools::process::{find_on_path, stdout_within};
@@ -66,6 +66,8 @@ pub(super) struct Measured {
     nginx_rss_mb: f64,
     nginx_workers: usize,
     proxy_rss_mb: f64,
+    /// Keyed checkouts at concurrency 1: through a proxy alone, and through one sharing Redis.
+    shared: Result<(Load, Load)>,
     cores: Cores,
     /// Only when checkout-proxy missed a goal.
     profile: Option<Result<Profile>>,
@@ -128,6 +130,7 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
     for target in &targets {
         latency.push(wrk.run(target, 1, RUN)?);
     }
+    let shared = shared_state(&wrk, &cores, &binaries.proxy, mock);
     for server in [&mut mock_server, &mut nginx_server, &mut proxy_server] {
         server.running()?;
     }
@@ -147,6 +150,7 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         nginx_rss_mb: nginx_rss_kb as f64 / 1024.0,
         nginx_workers: workers.len(),
         proxy_rss_mb: proxy_server.peak_rss_kib()? as f64 / 1024.0,
+        shared,
         cores: cores.clone(),
         profile: None,
     };
@@ -165,6 +169,54 @@ pub(super) fn measure(binaries: &Binaries) -> Result<Measured> {
         }));
     }
     Ok(measured)
+}
+
+/// A rate limit no load here reaches, so that each checkout takes its token all the same.
+const UNREACHED_RATE_LIMIT: u32 = 100_000_000;
+
+/// What sharing state through Redis adds to a checkout: a proxy that keeps its state itself,
+/// then one that keeps it in a Redis started here, each with a per-client limit and a new
+/// `Idempotency-Key` every checkout (its token, its claim and its record, and the upstream's
+/// pause, each a Redis command), loaded at concurrency 1 one after the other.
+fn shared_state(
+    wrk: &Wrk<'_>,
+    cores: &Cores,
+    proxy_bin: &Path,
+    mock: SocketAddr,
+) -> Result<(Load, Load)> {
+    let redis_addr = free_port()?;
+    let mut command = cores.server(&crate::tools::redis::redis_server()?);
+    command
+        .args([
+            "--port",
+            &redis_addr.port().to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .args(["--save", "", "--appendonly", "no"]);
+    let log = bench_dir().join("redis.log");
+    let mut redis = Server::start(command, "redis-server", Some(&log))?;
+    redis.wait_listening(redis_addr, START_TIMEOUT)?;
+    let mut loads = Vec::new();
+    for (name, redis_url) in [
+        ("keyed", None),
+        ("keyed-redis", Some(format!("redis://{redis_addr}"))),
+    ] {
+        let addr = free_port()?;
+        let mut command = cores.server(proxy_bin);
+        limited_proxy_args(&mut command, addr, mock, UNREACHED_RATE_LIMIT);
+        if let Some(url) = &redis_url {
+            command.args(["--redis-url", url]);
+        }
+        let mut server = start(name, command, addr, "/healthz")?;
+        let url = format!("http://{addr}/api/billing/checkout");
+        let target = Target::keyed(name, url, &checkout_body(addr))?;
+        wrk.run(&target, 1, WARMUP)?;
+        loads.push(wrk.run(&target, 1, RUN)?);
+        server.running()?;
+    }
+    redis.running()?;
+    Ok((loads[0], loads[1]))
 }
 
 impl Measured {
@@ -245,6 +297,7 @@ impl Measured {
                     format!("<= {}", over_ms(ADDED_P50_GATE_MS)),
                     over_ms,
                 )),
+            self.shared_row(),
             Row::figure(
                 format!(
                     "proxy, peak RSS, nginx (master and {} worker{})",
@@ -258,6 +311,34 @@ impl Measured {
                 format!("{:.1} MiB", self.proxy_rss_mb),
             ),
         ]
+    }
+
+    /// What Redis adds to a keyed checkout's p50, against the goal.
+    fn shared_row(&self) -> Row {
+        let name = "proxy, keyed checkouts at concurrency 1, p50 / p99: alone, then sharing Redis";
+        let (alone, redis) = match &self.shared {
+            Ok(loads) => loads,
+            Err(error) => return Row::figure(name, format!("not measured: {error}")),
+        };
+        let added = redis.p50_ms - alone.p50_ms;
+        let over_ms = |value: f64| format!("{value:+.3} ms");
+        Row::figure(
+            name,
+            format!(
+                "{:.3} / {:.3} ms, then {:.3} / {:.3} ms (adds {})",
+                alone.p50_ms,
+                alone.p99_ms,
+                redis.p50_ms,
+                redis.p99_ms,
+                over_ms(added)
+            ),
+        )
+        .goal(at_most(
+            added,
+            REDIS_ADDED_P50_GOAL_MS,
+            format!("<= {}", over_ms(REDIS_ADDED_P50_GOAL_MS)),
+            over_ms,
+        ))
     }
 
     pub(super) fn notes(&self) -> Vec<String> {
@@ -294,10 +375,20 @@ impl Measured {
             value["peak_rss_mb"] = json!(rounded(rss_mb, 2));
             value
         };
+        let keyed = |load: &Load| {
+            json!({
+                "p50_ms": rounded(load.p50_ms, 3),
+                "p99_ms": rounded(load.p99_ms, 3),
+            })
+        };
         json!({
             "direct": figures(&self.direct),
             "nginx": proxied(&self.nginx, self.nginx_rss_mb),
             "checkout_proxy": proxied(&self.proxy, self.proxy_rss_mb),
+            "keyed": self.shared.as_ref().ok().map(|(alone, redis)| json!({
+                "alone": keyed(alone),
+                "sharing_redis": keyed(redis),
+            })),
         })
     }
 }
@@ -321,12 +412,23 @@ pub(super) fn proxy_command(
     command
 }
 
+/// checkout-proxy's flags in front of the mock at `mock`: no rate limit.
 pub(super) fn proxy_args(command: &mut Command, listen: SocketAddr, mock: SocketAddr) {
+    limited_proxy_args(command, listen, mock, 0);
+}
+
+/// The same with a per-client limit of `rate_limit` checkouts a minute.
+fn limited_proxy_args(
+    command: &mut Command,
+    listen: SocketAddr,
+    mock: SocketAddr,
+    rate_limit: u32,
+) {
     command
         .args(["--listen", &listen.to_string()])
         .args(["--upstream", &format!("http://{mock}/billing/api/v1")])
         .args(["--checkout-origin", &format!("http://{mock}")])
-        .args(["--rate-limit", "0"])
+        .args(["--rate-limit", &rate_limit.to_string()])
         // wrk's connections all come from one address, where a browser holds one or two.
         .args(["--max-api-requests-per-client", "1024"])
         .env("CLOSIENT_API_KEY", KEY)
@@ -446,23 +548,44 @@ impl Target {
         body: &str,
         key: Option<&str>,
     ) -> Result<Self> {
+        Self::written(name, url, wrk_script(body, key, false))
+    }
+
+    /// A checkout that carries an `Idempotency-Key` of its own each time, as each click does.
+    fn keyed(name: &'static str, url: String, body: &str) -> Result<Self> {
+        Self::written(name, url, wrk_script(body, None, true))
+    }
+
+    fn written(name: &'static str, url: String, script_text: String) -> Result<Self> {
         let script = bench_dir().join(format!("wrk-{name}.lua"));
-        files::write(&script, wrk_script(body, key))?;
+        files::write(&script, script_text)?;
         Ok(Self { name, url, script })
     }
 }
 
-/// A wrk script: the POST, and a summary line that `parse_wrk` reads.
-fn wrk_script(body: &str, key: Option<&str>) -> String {
+/// A wrk script: the POST (with `X-API-Key` when given, and a new `Idempotency-Key` each time
+/// when `keyed`), and a summary line that `parse_wrk` reads.
+fn wrk_script(body: &str, key: Option<&str>, keyed: bool) -> String {
     let key = key.map_or(String::new(), |key| {
         format!("wrk.headers[\"X-API-Key\"] = \"{key}\"\n")
     });
+    let keyed = if keyed {
+        "clicks = 0
+request = function()
+  clicks = clicks + 1
+  wrk.headers[\"Idempotency-Key\"] = string.format(\"bench-%d-%d\", os.time(), clicks)
+  return wrk.format()
+end
+"
+    } else {
+        ""
+    };
     format!(
         "-- Written by cargo xtask bench.
 wrk.method = \"POST\"
 wrk.body = [[{body}]]
 wrk.headers[\"Content-Type\"] = \"application/json\"
-{key}done = function(summary, latency, requests)
+{key}{keyed}done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(\"bench requests=%d duration_us=%d p50_us=%d p99_us=%d errors=%d non2xx=%d\\n\",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
@@ -600,13 +723,19 @@ mod tests {
     #[test]
     fn the_script_posts_the_body_with_the_key_only_when_given() {
         let body = r#"{"amount_cents":2500}"#;
-        let direct = wrk_script(body, Some("k"));
+        let direct = wrk_script(body, Some("k"), false);
         assert!(
             direct.contains("wrk.body = [[{\"amount_cents\":2500}]]"),
             "{direct}"
         );
         assert!(direct.contains("wrk.headers[\"X-API-Key\"] = \"k\""));
-        assert!(!wrk_script(body, None).contains("X-API-Key"));
+        assert!(!wrk_script(body, None, false).contains("X-API-Key"));
+        let keyed = wrk_script(body, None, true);
+        assert!(
+            keyed.contains("wrk.headers[\"Idempotency-Key\"]"),
+            "{keyed}"
+        );
+        assert!(keyed.contains("return wrk.format()"), "{keyed}");
     }
 
     #[test]
@@ -632,6 +761,10 @@ mod tests {
             nginx_rss_mb: 11.476_562_5,
             nginx_workers: 1,
             proxy_rss_mb: 9.777,
+            shared: Ok((
+                figures(1, 0.110, 0.3).latency,
+                figures(1, 0.3504, 0.6).latency,
+            )),
             cores: Cores {
                 load: None,
                 servers_list: None,
@@ -650,7 +783,10 @@ mod tests {
             keys.sort();
             keys
         };
-        assert_eq!(keys(&json), ["checkout_proxy", "direct", "nginx"]);
+        assert_eq!(keys(&json), ["checkout_proxy", "direct", "keyed", "nginx"]);
+        assert_eq!(json["keyed"]["sharing_redis"]["p50_ms"].to_string(), "0.35");
+        let row = measured.shared_row();
+        assert!(format!("{row:?}").contains("+0.240 ms"), "{row:?}");
         assert_eq!(keys(&json["direct"]), ["p50_ms", "p99_ms", "rps"]);
         assert_eq!(
             keys(&json["nginx"]),
