@@ -4,21 +4,11 @@
 
 mod support;
 
-use axum::{body::Body, http::Request};
 use closient_mock::{Fault, Route};
 use std::time::Duration;
 use support::*;
 
-const KEY_A: &str = "0b7f3c1e-9d2a-4c55-8e7b-2f1a6d9c4e30";
 const OTHER_ORG: &str = "22222222222222222222ab";
-
-fn keyed(body: impl Into<String>, key: &str) -> Request<Body> {
-    let mut request = post(body);
-    request
-        .headers_mut()
-        .insert("idempotency-key", key.parse().expect("a header value"));
-    request
-}
 
 fn upstream_calls(harness: &Harness) -> u64 {
     harness.mock.state().stats().checkout_requests

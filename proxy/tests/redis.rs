@@ -12,21 +12,12 @@ use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
-use closient_checkout_server_common::tenant_token::{self, Audience, Claims};
+use closient_checkout_server_common::tenant_token;
 use closient_mock::{Fault, Route, RunningMock};
 use std::time::{Duration, Instant};
 use support::{redis_server::RedisServer, *};
 
-const KEY_A: &str = "0b7f3c1e-9d2a-4c55-8e7b-2f1a6d9c4e30";
 const PREFIX: &str = "test-prefix:";
-
-fn keyed(body: impl Into<String>, key: &str) -> Request<Body> {
-    let mut request = post(body);
-    request
-        .headers_mut()
-        .insert("idempotency-key", key.parse().expect("a header value"));
-    request
-}
 
 fn upstream_calls(mock: &RunningMock) -> u64 {
     mock.state().stats().checkout_requests
@@ -267,17 +258,7 @@ async fn nothing_secret_is_ever_in_redis() {
         &[(tenant_token::SECRET_VAR, TENANT_SECRET)],
     )
     .await;
-    let token = signed(
-        TENANT_SECRET,
-        &Claims {
-            sub: ORG.to_owned(),
-            iat: now(),
-            exp: now() + 900,
-            aud: Audience::One(PAGE.to_owned()),
-            max_cents: None,
-            nbf: None,
-        },
-    );
+    let token = signed(TENANT_SECRET, &claims());
     let bearer = |mut request: Request<Body>| {
         request.headers_mut().insert(
             "authorization",

@@ -15,18 +15,6 @@ const SECRET: &str = "tenant-secret-current-0123456789abcdef";
 const PREVIOUS: &str = "tenant-secret-previous-0123456789abcdef";
 const OTHER: &str = "22222222222222222222ab";
 
-/// Claims for `ORG` on the harness's page, issued now, living 15 minutes.
-fn claims() -> Claims {
-    Claims {
-        sub: ORG.to_owned(),
-        iat: now(),
-        exp: now() + 900,
-        aud: Audience::One(PAGE.to_owned()),
-        max_cents: None,
-        nbf: None,
-    }
-}
-
 fn token(claims: &Claims) -> String {
     signed(SECRET, claims)
 }

@@ -647,52 +647,39 @@ fn run_load(
         load.peak_rss_kib = proxies[0].peak_rss_kib().ok();
         stop.store(true, Ordering::Relaxed);
 
-        let collect = |outcome: thread::Result<Outcomes>| {
-            outcome.unwrap_or_else(|_| Outcomes {
-                failures: vec!["a client thread panicked".to_owned()],
-                ..Outcomes::default()
-            })
+        // Each kind of client's threads, their records merged and their failures kept.
+        let mut joined = |handles: Vec<thread::ScopedJoinHandle<'_, Outcomes>>| {
+            let mut all = Outcomes::default();
+            for handle in handles {
+                all.merge(handle.join().unwrap_or_else(|_| Outcomes {
+                    failures: vec!["a client thread panicked".to_owned()],
+                    ..Outcomes::default()
+                }));
+            }
+            failures.append(&mut all.failures);
+            all
         };
-        for handle in workers {
-            let outcomes = collect(handle.join());
-            load.latencies_ms.extend(outcomes.latencies_ms);
-            for (label, count) in outcomes.counts {
-                *load.outcomes.entry(label).or_default() += count;
-            }
-            failures.extend(outcomes.failures);
-        }
-        for handle in loris {
-            let outcomes = collect(handle.join());
-            load.slow_loris_cut_off += outcomes.latencies_ms.len() as u64;
-            load.slowest_cut_off = load.slowest_cut_off.max(outcomes.slowest);
-            failures.extend(outcomes.failures);
-        }
-        for handle in bodies {
-            let outcomes = collect(handle.join());
-            load.slow_bodies_cut_off += outcomes.latencies_ms.len() as u64;
-            failures.extend(outcomes.failures);
-        }
-        for handle in healthz {
-            let outcomes = collect(handle.join());
-            load.healthz_polls += outcomes.latencies_ms.len() as u64;
-            load.healthz_slowest = load.healthz_slowest.max(outcomes.slowest);
-            failures.extend(outcomes.failures);
-        }
-        let outcomes = collect(page.join());
-        load.page_ms = outcomes.latencies_ms;
-        failures.extend(outcomes.failures);
-        if attack {
+        let workers = joined(workers);
+        load.latencies_ms = workers.latencies_ms;
+        load.outcomes = workers.counts;
+        let loris = joined(loris);
+        load.slow_loris_cut_off = loris.latencies_ms.len() as u64;
+        load.slowest_cut_off = loris.slowest;
+        load.slow_bodies_cut_off = joined(bodies).latencies_ms.len() as u64;
+        let healthz = joined(healthz);
+        load.healthz_polls = healthz.latencies_ms.len() as u64;
+        load.healthz_slowest = healthz.slowest;
+        load.page_ms = joined(vec![page]).latencies_ms;
+        let attacked = joined(attackers);
+        load.attack = attack.then(|| {
             let mut answers = BTreeMap::new();
-            for handle in attackers {
-                let outcomes = collect(handle.join());
-                for (label, count) in outcomes.counts {
-                    let status = label.parse().unwrap_or_default();
-                    *answers.entry(status).or_default() += count;
-                }
-                failures.extend(outcomes.failures);
+            for (label, count) in attacked.counts {
+                *answers
+                    .entry(label.parse().unwrap_or_default())
+                    .or_default() += count;
             }
-            load.attack = Some(answers);
-        }
+            answers
+        });
     });
     load
 }
@@ -707,6 +694,15 @@ struct Outcomes {
 }
 
 impl Outcomes {
+    fn merge(&mut self, other: Outcomes) {
+        for (label, count) in other.counts {
+            *self.counts.entry(label).or_default() += count;
+        }
+        self.latencies_ms.extend(other.latencies_ms);
+        self.slowest = self.slowest.max(other.slowest);
+        self.failures.extend(other.failures);
+    }
+
     fn record(&mut self, elapsed: Duration) {
         self.latencies_ms.push(elapsed.as_secs_f64() * 1000.0);
         self.slowest = self.slowest.max(elapsed);

@@ -334,6 +334,30 @@ pub fn now() -> u64 {
         .as_secs()
 }
 
+/// Claims for `ORG` on the harness's page, issued now, living 15 minutes.
+pub fn claims() -> Claims {
+    Claims {
+        sub: ORG.to_owned(),
+        iat: now(),
+        exp: now() + 900,
+        aud: tenant_token::Audience::One(PAGE.to_owned()),
+        max_cents: None,
+        nbf: None,
+    }
+}
+
+/// A checkout of `body` that carries the `Idempotency-Key` `key`.
+pub fn keyed(body: impl Into<String>, key: &str) -> Request<Body> {
+    let mut request = post(body);
+    request
+        .headers_mut()
+        .insert("idempotency-key", key.parse().expect("a header value"));
+    request
+}
+
+/// An idempotency key as the widget makes one.
+pub const KEY_A: &str = "0b7f3c1e-9d2a-4c55-8e7b-2f1a6d9c4e30";
+
 /// `claims` signed with `secret`, as a dashboard's back end would mint them.
 pub fn signed(secret: &str, claims: &Claims) -> String {
     let secret = TenantSecret::from_env(
