@@ -55,10 +55,7 @@ async fn a_duplicate_while_the_first_is_upstream_is_409_with_retry_after() {
     let duplicate = call(&harness.router, keyed(checkout_body(2500), KEY_A)).await;
     assert_eq!(duplicate.status, 409);
     assert_eq!(duplicate.code(), "IDEMPOTENCY_KEY_IN_USE");
-    let wait: u64 = duplicate
-        .header("retry-after")
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After in seconds");
+    let wait = duplicate.retry_after();
     // The claim lasts the proxy's own deadline: the upstream timeout and 5 s.
     assert!((1..=8).contains(&wait), "{wait}");
     let first = first.await.expect("the first request");
@@ -171,10 +168,7 @@ async fn an_upstream_429_holds_off_the_next_calls_for_its_retry_after() {
     let held = call(&harness.router, post(checkout_body(2500))).await;
     assert_eq!(held.status, 429);
     assert_eq!(held.code(), "RATE_LIMITED");
-    let wait: u64 = held
-        .header("retry-after")
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
+    let wait = held.retry_after();
     assert!((1..=2).contains(&wait), "{wait}");
     assert_eq!(upstream_calls(&harness), 1, "no call while held");
     tokio::time::sleep(Duration::from_millis(2_100)).await;

@@ -174,6 +174,14 @@ impl Answer {
         serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
     }
 
+    /// `Retry-After`, in seconds.
+    #[track_caller]
+    pub fn retry_after(&self) -> u64 {
+        self.header("retry-after")
+            .and_then(|value| value.parse().ok())
+            .expect("Retry-After in seconds")
+    }
+
     /// Checks that this is the envelope of a refusal with `status` and `code`.
     #[track_caller]
     pub fn assert_refused(&self, status: u16, code: &str) {
