@@ -39,6 +39,10 @@ use ureq::http;
 /// Requests at most, whatever the time: a bound on the run and on the fault queue.
 const MAX_REQUESTS: usize = 100_000;
 const WORKERS: usize = 32;
+/// Each worker starts a request this often at most: 1,600 a second in all, so the requests
+/// last the run. Unpaced, answers that cost nothing (a 429 while the upstream's pause holds)
+/// let the clients take the machine's two cores from the servers they load.
+const WORKER_PACE: Duration = Duration::from_millis(20);
 const SLOW_LORIS_CLIENTS: usize = 12;
 const SLOW_BODY_CLIENTS: usize = 4;
 /// The slow-body attack: connections from one client, over this many threads.
@@ -634,9 +638,10 @@ fn run_load(
                     break 'load;
                 }
             }
-            if started.elapsed() >= duration / 2
-                && let Some(redis) = redis.take()
-            {
+            // Halfway through the time or the requests, whichever the run reaches first.
+            let halfway = started.elapsed() >= duration / 2
+                || sent.load(Ordering::Relaxed) >= MAX_REQUESTS / 2;
+            if halfway && let Some(redis) = redis.take() {
                 if let Err(error) = redis.restart(started) {
                     failures.push(format!("Redis could not be restarted: {error}"));
                 }
@@ -723,7 +728,10 @@ fn worker(target: &Target, seed: u64, stop: &AtomicBool, sent: &AtomicUsize) -> 
     let agent = servers::http_agent(UPSTREAM_TIMEOUT + MARGIN * 4);
     let limit = UPSTREAM_TIMEOUT + MARGIN;
     let mut outcomes = Outcomes::default();
+    let mut due = Instant::now();
     while !stop.load(Ordering::Relaxed) && sent.fetch_add(1, Ordering::Relaxed) < MAX_REQUESTS {
+        due += WORKER_PACE;
+        thread::sleep(due.saturating_duration_since(Instant::now()));
         let kind = random.kind();
         let from = match kind {
             Kind::SameClientCheckout => own_client.clone(),
