@@ -235,7 +235,8 @@ pub fn for_status(status: StatusCode) -> ApiError {
 }
 
 impl Limit {
-    /// The `limit` label of `checkout_proxy_rate_limited_total`.
+    /// Its name: the `limit` label of `checkout_proxy_rate_limited_total`, and its buckets' part
+    /// of their Redis keys.
     pub fn label(self) -> &'static str {
         match self {
             Self::Checkouts => "checkout",

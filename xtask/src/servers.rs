@@ -139,6 +139,17 @@ impl Server {
         ))
     }
 
+    /// A throwaway Redis: `command` runs `redis-server`, here on loopback `port`, saving
+    /// nothing, and this returns once it takes connections.
+    pub fn redis(mut command: Command, port: u16, log: &Path, timeout: Duration) -> Result<Self> {
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"]);
+        let mut server = Self::start(command, "redis-server", Some(log))?;
+        server.wait_listening(SocketAddr::from(([127, 0, 0, 1], port)), timeout)?;
+        Ok(server)
+    }
+
     /// Waits until `addr` accepts a connection: for a server that speaks no HTTP.
     pub fn wait_listening(&mut self, addr: SocketAddr, timeout: Duration) -> Result<()> {
         let started = Instant::now();

@@ -255,12 +255,8 @@ impl Redis {
     }
 
     fn spawn(&self) -> Result<Server> {
-        let mut command = Command::new(crate::tools::redis::redis_server()?);
-        command.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"]);
-        command.args(["--save", "", "--appendonly", "no"]);
-        let mut server = Server::start(command, "redis-server", Some(&self.log))?;
-        server.wait_listening(SocketAddr::from(([127, 0, 0, 1], self.port)), READY_TIMEOUT)?;
-        Ok(server)
+        let command = Command::new(crate::tools::redis::redis_server()?);
+        Server::redis(command, self.port, &self.log, READY_TIMEOUT)
     }
 
     /// Stops Redis for `REDIS_OUTAGE` and starts it again, noting when, from `started`.

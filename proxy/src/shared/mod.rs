@@ -85,12 +85,8 @@ impl SharedState {
         if per_minute == 0 {
             return Ok(());
         }
-        let name = match limit {
-            Limit::Balances => "balances",
-            _ => "checkouts",
-        };
         match self
-            .remote(|r| r.take_token(name, client, per_minute))
+            .remote(|r| r.take_token(limit.label(), client, per_minute))
             .await
         {
             Some(wait) => wait,

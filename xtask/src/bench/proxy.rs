@@ -185,18 +185,9 @@ fn shared_state(
     mock: SocketAddr,
 ) -> Result<(Load, Load)> {
     let redis_addr = free_port()?;
-    let mut command = cores.server(&crate::tools::redis::redis_server()?);
-    command
-        .args([
-            "--port",
-            &redis_addr.port().to_string(),
-            "--bind",
-            "127.0.0.1",
-        ])
-        .args(["--save", "", "--appendonly", "no"]);
+    let command = cores.server(&crate::tools::redis::redis_server()?);
     let log = bench_dir().join("redis.log");
-    let mut redis = Server::start(command, "redis-server", Some(&log))?;
-    redis.wait_listening(redis_addr, START_TIMEOUT)?;
+    let mut redis = Server::redis(command, redis_addr.port(), &log, START_TIMEOUT)?;
     let mut loads = Vec::new();
     for (name, redis_url) in [
         ("keyed", None),
